@@ -1,0 +1,178 @@
+"""The ``reportgen`` command line.
+
+Exit codes: 0 success, 1 a run or render failed, 2 a usage or configuration
+error, 130 interrupted. Errors print as one line; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+import warnings
+import webbrowser
+from pathlib import Path
+
+from reportgen import config, executors, outputs
+from reportgen.errors import ConfigError, ReportgenError, RunError
+from reportgen.store import ResultStore
+
+DEFAULT_OUT = Path("output")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line and exit code 2, like every other usage error
+        raise ConfigError(f"{self.prog}: {message}")
+
+
+def _experiment_options(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--config", type=Path, action="append", metavar="FILE", help="an experiment TOML file (repeatable)")
+    source.add_argument("--preset", action="append", metavar="NAME", help=f"a shipped preset (repeatable; default: {' and '.join(config.DEFAULT_PRESETS)})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output directory (default: ./output)")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def _training_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="retrain even if matching results are stored")
+    parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores; 1 trains in this process)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="reportgen", description="Train twelve optimizers on a NumPy network and publish the comparison.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    build = commands.add_parser("build", help="train what is missing, then render the report")
+    _experiment_options(build)
+    _training_options(build)
+    build.add_argument("--open", action="store_true", help="open the report in a browser when done")
+
+    run = commands.add_parser("run", help="train only (results go to OUT/results)")
+    _experiment_options(run)
+    _training_options(run)
+
+    render = commands.add_parser("render", help="render the report from stored results; never trains")
+    _experiment_options(render)
+
+    commands.add_parser("presets", help="list the shipped presets")
+
+    bench = commands.add_parser("bench", help="measure the reference trainer against the engine", add_help=False)
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _experiments(args: argparse.Namespace) -> list[config.Experiment]:
+    if args.config:
+        experiments = [config.load(path) for path in args.config]
+    else:
+        experiments = [config.load_preset(name) for name in (args.preset or config.DEFAULT_PRESETS)]
+    names = [experiment.name for experiment in experiments]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise ConfigError(f"experiment name {duplicated[0]!r} is given twice; each experiment needs its own name")
+    return experiments
+
+
+def _workers(args: argparse.Namespace) -> int:
+    if args.workers is not None and not 1 <= args.workers <= 256:
+        raise ConfigError(f"--workers: {args.workers} is out of range; expected 1 to 256")
+    return args.workers or executors.default_workers()
+
+
+def _train(args: argparse.Namespace, experiments, store: ResultStore) -> list:
+    from reportgen import runner  # imported here so `presets` and usage errors stay instant
+
+    executor = executors.create(workers=_workers(args))
+    result_sets = []
+    for experiment in experiments:
+        outcome = runner.run_experiment(experiment, store, executor, force=args.force, quiet=args.quiet)
+        action = f"trained {outcome.trained} runs" + (f", reused {outcome.reused}" if outcome.reused else "") if outcome.trained else f"reused {outcome.reused} stored runs"
+        print(f"{experiment.name}: {action} in {outcome.seconds:.1f} s -> {store.directory(experiment.name, outcome.result_set.key)}", file=sys.stderr)
+        result_sets.append(outcome.result_set)
+    return result_sets
+
+
+def _stored(experiments, store: ResultStore) -> list:
+    from reportgen import runner
+
+    result_sets = []
+    for experiment in experiments:
+        key = runner.experiment_key(experiment, runner.load_split(experiment))
+        found = store.load(experiment.name, key)
+        if found is None:
+            raise RunError(f"{experiment.name}: no stored results for this config and code in {store.root}; run `reportgen build` first")
+        result_sets.append(found)
+    return result_sets
+
+
+def _render(args: argparse.Namespace, result_sets, out: Path) -> Path:
+    from reportgen import report
+
+    started = time.monotonic()
+    command = "reportgen build " + " ".join(
+        [f"--config {path}" for path in (args.config or [])] + [f"--preset {name}" for name in (args.preset or [])]
+    )
+    try:
+        report.render(result_sets, out, command=command.strip())
+    except ReportgenError:
+        raise
+    except Exception as error:
+        raise RunError(f"rendering the report failed: {type(error).__name__}: {error}") from error
+    index = out / "index.html"
+    print(f"report written in {time.monotonic() - started:.1f} s: {index}", file=sys.stderr)
+    return index
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "presets":
+        for name in config.preset_names():
+            print(f"{name:12} {config.load_preset(name).description}")
+        return 0
+    if args.command == "bench":
+        from reportgen import bench
+
+        return bench.main(args.bench_args)
+
+    experiments = _experiments(args)
+    out = outputs.check_output_dir(args.out)
+    store = ResultStore(out / "results")
+    with outputs.locked(out):
+        if args.command == "render":
+            _render(args, _stored(experiments, store), out)
+            return 0
+        result_sets = _train(args, experiments, store)
+        if args.command == "build":
+            index = _render(args, result_sets, out)
+            print(index)
+            if args.open:
+                webbrowser.open(index.as_uri())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # numeric trouble is detected and reported, not warned about
+            return _dispatch(args)
+    except ReportgenError as error:
+        if debug:
+            traceback.print_exc()
+        print(f"reportgen: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("reportgen: interrupted; finished runs are kept and the next build resumes from them", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: still one line unless --debug
+        if debug:
+            traceback.print_exc()
+        else:
+            print(f"reportgen: internal error: {type(error).__name__}: {error} (run with --debug for the traceback)", file=sys.stderr)
+        return 1

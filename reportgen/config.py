@@ -1,0 +1,280 @@
+"""Experiment configuration: a TOML file, validated field by field.
+
+An experiment names its data, network, training schedule, seeds and methods.
+Validation turns the raw TOML into a normalised plain dict (every default
+filled in, every method's hyperparameters resolved), so that the cache key is
+a hash of exactly what determines the results. Every problem is a
+``ConfigError`` naming the field (``training.epochs``), the bad value and what
+was expected, with a "did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+from reportgen import network, optimizers
+from reportgen.errors import ConfigError
+from reportgen.results import MethodSpec
+from reportgen.tasks import DEFAULT_DIVERGENCE_THRESHOLD, RunSpec
+
+DEFAULT_PRESETS = ("seed-2018", "textbook")
+MAX_SEED = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment: ``config`` is the normalised dict, ``methods`` resolved."""
+
+    name: str
+    description: str
+    config: dict
+    methods: tuple[MethodSpec, ...]
+    source: str  # where the config came from, for messages
+
+    @property
+    def seeds(self) -> list[int]:
+        return self.config["training"]["seeds"]
+
+    def run_specs(self) -> list[RunSpec]:
+        training, net = self.config["training"], self.config["network"]
+        sizes = (784, *net["hidden"], 1)
+        return [
+            RunSpec(
+                method=method,
+                seed=seed,
+                epochs=training["epochs"],
+                batch_size=training["batch_size"],
+                activation=net["activation"],
+                sizes=sizes,
+                dtype=training["dtype"],
+                shuffle=training["shuffle"],
+                divergence_threshold=training["divergence_threshold"],
+                record_timings=training["record_timings"],
+            )
+            for method in self.methods
+            for seed in self.seeds
+        ]
+
+    def config_hash(self) -> str:
+        """Hash of everything in the config that determines the numbers."""
+        canonical = json.dumps(self.config, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- field checks -----------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _integer(low: int, high: int) -> Callable[[str, Any], int]:
+    def check(field: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{field}: expected a whole number, got {value!r}")
+        if not low <= value <= high:
+            raise ConfigError(f"{field}: {value} is out of range; expected {low} to {high}")
+        return value
+
+    return check
+
+
+def _positive_float(high: float) -> Callable[[str, Any], float]:
+    def check(field: str, value: Any) -> float:
+        if not _is_number(value):
+            raise ConfigError(f"{field}: expected a number, got {value!r}")
+        if not math.isfinite(value) or not 0 < value <= high:
+            raise ConfigError(f"{field}: {value} is out of range; expected a finite number above 0 and at most {high:g}")
+        return float(value)
+
+    return check
+
+
+def _choice(*allowed: str) -> Callable[[str, Any], str]:
+    def check(field: str, value: Any) -> str:
+        if value not in allowed:
+            raise ConfigError(f"{field}: {value!r} is not one of {', '.join(repr(a) for a in allowed)}{_did_you_mean(value, allowed)}")
+        return value
+
+    return check
+
+
+def _boolean(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{field}: expected true or false, got {value!r}")
+    return value
+
+
+def _text(field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{field}: expected a string, got {value!r}")
+    return value
+
+
+def _hidden(field: str, value: Any) -> list[int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ConfigError(f"{field}: expected two hidden-layer sizes like [256, 128], got {value!r}")
+    return [_integer(1, 4096)(f"{field}[{i}]", size) for i, size in enumerate(value)]
+
+
+def _seeds(field: str, value: Any) -> list[int]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{field}: expected a non-empty list of seeds like [678], got {value!r}")
+    seeds = [_integer(0, MAX_SEED)(f"{field}[{i}]", seed) for i, seed in enumerate(value)]
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"{field}: seeds repeat: {seeds}")
+    if len(seeds) > 1000:
+        raise ConfigError(f"{field}: {len(seeds)} seeds is absurd; at most 1000")
+    return seeds
+
+
+# section -> field -> (check, default); a default of None means required.
+SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], Any]]] = {
+    "data": {
+        "source": (_choice("embedded", "idx", "npz"), "embedded"),
+        "path": (_text, ""),
+        "split": (_choice("test", "train"), "test"),
+        "n_train": (_integer(1, 70_000), 50),
+        "n_test": (_integer(1, 70_000), 20),
+        "selection_seed": (_integer(0, MAX_SEED), 678),
+    },
+    "network": {
+        "hidden": (_hidden, [256, 128]),
+        "activation": (_choice(*network.ACTIVATIONS), "elu"),
+    },
+    "training": {
+        "epochs": (_integer(1, 100_000), 100),
+        "batch_size": (_integer(1, 70_000), 1),
+        "seeds": (_seeds, [678]),
+        "dtype": (_choice("float64", "float32"), "float64"),
+        "shuffle": (_boolean, False),
+        "divergence_threshold": (_positive_float(1e300), DEFAULT_DIVERGENCE_THRESHOLD),
+        "record_timings": (_boolean, True),
+    },
+    "report": {
+        # mean per-sample training cost a method must reach for "epochs to target"
+        "target_cost": (_positive_float(0.5), 0.05),
+    },
+}
+TOP_LEVEL = {"name", "description", "variant", "methods", *SCHEMA}
+# Keys other modules own; they do not change the results, so stay out of the hash.
+PASSTHROUGH = {"sweep", "executor"}
+
+
+def _did_you_mean(word: Any, candidates) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _reject_unknown(where: str, keys, allowed) -> None:
+    for key in keys:
+        if key not in allowed:
+            place = f"{where}.{key}" if where else key
+            raise ConfigError(f"{place}: unknown key{_did_you_mean(key, allowed)}; expected one of {', '.join(sorted(allowed))}")
+
+
+def _section(raw: dict, name: str) -> dict:
+    table = raw.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{name}: expected a table [{name}], got {table!r}")
+    fields = SCHEMA[name]
+    _reject_unknown(name, table, fields)
+    return {key: check(f"{name}.{key}", table.get(key, default)) for key, (check, default) in fields.items()}
+
+
+def _methods(raw: Any, default_variant: str, steps_per_epoch: int) -> tuple[MethodSpec, ...]:
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError("methods: expected at least one method table such as [methods.sgd]")
+    _reject_unknown("methods", raw, optimizers.METHODS)
+    specs = []
+    for name in optimizers.METHODS:  # a-l order, whatever the file's order
+        if name not in raw:
+            continue
+        table = raw[name]
+        if not isinstance(table, dict):
+            raise ConfigError(f"methods.{name}: expected a table of hyperparameters, got {table!r}")
+        hyperparams = dict(table)
+        variant = _choice(*optimizers.VARIANTS)(f"methods.{name}.variant", hyperparams.pop("variant", default_variant))
+        if "steps_per_epoch" in optimizers.defaults(name, variant):
+            hyperparams.setdefault("steps_per_epoch", steps_per_epoch)
+        try:
+            resolved = optimizers.create(name, variant, **hyperparams).hyperparams
+        except ConfigError as error:
+            raise ConfigError(f"methods.{name}: {error}") from None
+        specs.append(MethodSpec(name=name, letter=optimizers.LETTERS[name], variant=variant, hyperparams=_plain(resolved)))
+    return tuple(specs)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able copy (tuples become lists) so the hash and the stored metadata agree."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment:
+    """Check a parsed TOML document; relative data paths resolve against ``base_dir``."""
+    _reject_unknown("", raw, TOP_LEVEL | PASSTHROUGH)
+    name = _text("name", raw.get("name", Path(source).stem))
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise ConfigError(f"name: {name!r} cannot name a results folder; use letters, digits and dashes")
+    description = _text("description", raw.get("description", ""))
+    variant = _choice(*optimizers.VARIANTS)("variant", raw.get("variant", "textbook"))
+    config = {section: _section(raw, section) for section in SCHEMA}
+
+    data, training = config["data"], config["training"]
+    if data["source"] != "embedded":
+        if not data["path"]:
+            raise ConfigError(f"data.path: required when data.source is {data['source']!r}")
+        path = Path(data["path"]).expanduser()
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        data["path"] = str(path.resolve())
+    if training["batch_size"] > data["n_train"]:
+        raise ConfigError(f"training.batch_size: {training['batch_size']} is larger than the training set (data.n_train = {data['n_train']})")
+    steps_per_epoch = -(-data["n_train"] // training["batch_size"])
+    methods = _methods(raw.get("methods"), variant, steps_per_epoch)
+    config.update(name=name, variant=variant, methods={m.name: {"variant": m.variant, **m.hyperparams} for m in methods})
+    return Experiment(name=name, description=description, config=config, methods=methods, source=source)
+
+
+def load(path: Path) -> Experiment:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return validate(raw, str(path), base_dir=path.parent)
+
+
+def preset_names() -> list[str]:
+    files = resources.files("reportgen.presets")
+    return sorted(entry.name.removesuffix(".toml") for entry in files.iterdir() if entry.name.endswith(".toml"))
+
+
+def load_preset(name: str) -> Experiment:
+    names = preset_names()
+    if name not in names:
+        raise ConfigError(f"--preset: unknown preset {name!r}{_did_you_mean(name, names)}; available: {', '.join(names)}")
+    text = resources.files("reportgen.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return validate(tomllib.loads(text), f"preset {name}")

@@ -1,0 +1,1 @@
+"""Shipped experiment presets, one TOML file each (see reportgen.config)."""

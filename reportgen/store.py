@@ -1,0 +1,155 @@
+"""The results store: finished runs and result sets on disk, keyed by what made them.
+
+Layout under the store root (``<out>/results`` by default)::
+
+    <experiment>-<key16>/
+        runs/<method>--<variant>--<seed>.npz   one finished run each, written as it completes
+        metrics.npz                            the stacked arrays of the whole set
+        meta.json                              written last: its presence marks the set complete
+
+The key hashes the normalised config, the data fingerprint and the source of
+the modules that compute the numbers, so a template change re-renders from
+the store while a change to an update rule retrains. Every file is written to
+a temporary name and renamed, so an interrupted build never leaves a
+half-written file, and a set without ``meta.json`` is never read as complete;
+its ``runs/`` let the next build resume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import asdict
+from importlib import import_module
+from pathlib import Path
+
+import numpy as np
+
+from reportgen import atomic
+from reportgen.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec, ResultSet, RunMetrics
+from reportgen.tasks import RunSpec
+
+FORMAT_VERSION = 1
+# Modules whose source determines the numbers; editing any of them retrains.
+COMPUTE_MODULES = (
+    "reportgen.dataset",
+    "reportgen.network",
+    "reportgen.seeding",
+    "reportgen.tasks",
+    "reportgen.engine",
+    "reportgen.optimizers",
+)
+
+
+def code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in COMPUTE_MODULES:
+        module = import_module(name)
+        origin = Path(module.__file__)
+        files = sorted(origin.parent.glob("*.py")) if origin.name == "__init__.py" else [origin]
+        for path in files:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(config_hash: str, data_fingerprint: str) -> str:
+    parts = f"format={FORMAT_VERSION}\nconfig={config_hash}\ndata={data_fingerprint}\ncode={code_fingerprint()}"
+    return hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def run_file_name(spec: RunSpec) -> str:
+    return f"{spec.method.name}--{spec.method.variant}--{spec.seed}.npz"
+
+
+class ResultStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def directory(self, experiment: str, key: str) -> Path:
+        return self.root / f"{experiment}-{key[:16]}"
+
+    # -- single runs: saved as they finish, so an interrupted build resumes --
+
+    def save_run(self, directory: Path, spec: RunSpec, metrics: RunMetrics) -> None:
+        arrays = dict(metrics.arrays)
+        arrays["diverged_epoch"] = np.array(metrics.diverged_epoch)
+        arrays["divergence_reason"] = np.array(metrics.divergence_reason)
+        atomic.write_bytes(directory / "runs" / run_file_name(spec), _npz_bytes(arrays))
+
+    def load_run(self, directory: Path, spec: RunSpec) -> RunMetrics | None:
+        path = directory / "runs" / run_file_name(spec)
+        if not path.exists():
+            return None
+        try:
+            arrays = _read_npz(path)
+            diverged_epoch = int(arrays.pop("diverged_epoch"))
+            reason = str(arrays.pop("divergence_reason"))
+        except (OSError, ValueError, KeyError):
+            return None  # unreadable: train it again
+        if set(arrays) != set(EPOCH_METRICS) | set(LAYER_METRICS) or any(a.shape[0] != spec.epochs for a in arrays.values()):
+            return None
+        return RunMetrics(arrays=arrays, diverged_epoch=diverged_epoch, divergence_reason=reason)
+
+    # -- whole result sets --
+
+    def save(self, result_set: ResultSet, divergence_reasons: list[list[str]]) -> Path:
+        directory = self.directory(result_set.experiment, result_set.key)
+        arrays = dict(result_set.arrays)
+        arrays.update(diverged_epoch=result_set.diverged_epoch, samples=result_set.samples, sample_labels=result_set.sample_labels)
+        atomic.write_bytes(directory / "metrics.npz", _npz_bytes(arrays))
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "experiment": result_set.experiment,
+            "description": result_set.description,
+            "key": result_set.key,
+            "config": result_set.config,
+            "data": result_set.data,
+            "methods": [asdict(method) for method in result_set.methods],
+            "seeds": result_set.seeds,
+            "epochs": result_set.epochs,
+            "divergence_reasons": divergence_reasons,
+            "versions": result_set.versions,
+            "timings": result_set.timings,
+        }
+        atomic.write_text(directory / "meta.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        return directory
+
+    def load(self, experiment: str, key: str) -> ResultSet | None:
+        """The complete result set for this key, or None if there is none (or it is damaged)."""
+        directory = self.directory(experiment, key)
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+            arrays = _read_npz(directory / "metrics.npz")
+        except (OSError, ValueError):
+            return None
+        if meta.get("format_version") != FORMAT_VERSION or meta.get("key") != key:
+            return None
+        return ResultSet(
+            experiment=meta["experiment"],
+            description=meta["description"],
+            config=meta["config"],
+            key=meta["key"],
+            data=meta["data"],
+            methods=[MethodSpec(**method) for method in meta["methods"]],
+            seeds=meta["seeds"],
+            epochs=meta["epochs"],
+            arrays={name: arrays[name] for name in (*EPOCH_METRICS, *LAYER_METRICS)},
+            diverged_epoch=arrays["diverged_epoch"],
+            samples=arrays["samples"],
+            sample_labels=arrays["sample_labels"],
+            versions=meta["versions"],
+            timings=meta["timings"],
+        )

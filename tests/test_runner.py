@@ -1,0 +1,102 @@
+"""The batch runner: executor equivalence, caching decisions, resume, divergence and failures."""
+
+import numpy as np
+import pytest
+
+from reportgen import config, executors, runner
+from reportgen.errors import RunError
+from reportgen.results import EPOCH_METRICS, LAYER_METRICS
+from reportgen.store import ResultStore
+
+
+def tiny(methods=None, **training):
+    raw = {
+        "name": "tiny",
+        "variant": "textbook",
+        "data": {"n_train": 8, "n_test": 4},
+        "network": {"hidden": [6, 3]},
+        "training": {"epochs": 3, "seeds": [678, 5], "record_timings": False, **training},
+        "methods": methods or {"sgd": {"lr": 0.05}, "nesterov": {"lr": 0.01}, "noise_gaussian": {"lr": 1e-4}},
+    }
+    return config.validate(raw, "tiny.toml")
+
+
+def arrays_of(result_set):
+    return {name: result_set.arrays[name] for name in (*EPOCH_METRICS, *LAYER_METRICS)}
+
+
+def test_results_are_bit_identical_across_executors(tmp_path):
+    experiment = tiny()
+    alone = runner.run_experiment(experiment, ResultStore(tmp_path / "a"), executors.InProcessExecutor(), quiet=True)
+    pooled = runner.run_experiment(experiment, ResultStore(tmp_path / "b"), executors.ProcessPoolExecutor(2), quiet=True)
+    assert alone.trained == pooled.trained == 6
+    for name, values in arrays_of(alone.result_set).items():
+        assert values.shape[:2] == (3, 2)
+        assert values.tobytes() == pooled.result_set.arrays[name].tobytes(), name
+    assert np.array_equal(alone.result_set.diverged_epoch, pooled.result_set.diverged_epoch)
+
+
+def test_a_run_depends_only_on_its_own_task(tmp_path):
+    together = runner.run_experiment(tiny(), ResultStore(tmp_path / "a"), executors.InProcessExecutor(), quiet=True).result_set
+    alone = runner.run_experiment(tiny(methods={"nesterov": {"lr": 0.01}}), ResultStore(tmp_path / "b"), executors.InProcessExecutor(), quiet=True).result_set
+    index = together.method_index("nesterov")
+    assert together.arrays["train_cost_logged"][index].tobytes() == alone.arrays["train_cost_logged"][0].tobytes()
+    # different seeds start from different weights
+    assert together.arrays["train_cost_logged"][index, 0, 0] != together.arrays["train_cost_logged"][index, 1, 0]
+
+
+def test_second_run_reuses_and_force_retrains(tmp_path):
+    store = ResultStore(tmp_path)
+    experiment = tiny()
+    first = runner.run_experiment(experiment, store, executors.InProcessExecutor(), quiet=True)
+    again = runner.run_experiment(experiment, store, executors.InProcessExecutor(), quiet=True)
+    assert (first.trained, again.trained, again.reused) == (6, 0, 6)
+    forced = runner.run_experiment(experiment, store, executors.InProcessExecutor(), force=True, quiet=True)
+    assert forced.trained == 6
+    changed = runner.run_experiment(tiny(methods={"sgd": {"lr": 0.06}}), store, executors.InProcessExecutor(), quiet=True)
+    assert changed.trained == 2
+    assert changed.result_set.key != first.result_set.key
+
+
+def test_an_interrupted_set_resumes_from_finished_runs(tmp_path):
+    store = ResultStore(tmp_path)
+    experiment = tiny()
+    first = runner.run_experiment(experiment, store, executors.InProcessExecutor(), quiet=True)
+    directory = store.directory(experiment.name, first.result_set.key)
+    (directory / "meta.json").unlink()  # as if killed before the set was complete
+    runs = sorted((directory / "runs").glob("*.npz"))
+    runs[0].unlink()
+    runs[1].write_bytes(b"half a file")  # a damaged run is retrained, never read
+    resumed = runner.run_experiment(experiment, store, executors.InProcessExecutor(), quiet=True)
+    assert (resumed.trained, resumed.reused) == (2, 4)
+    for name, values in arrays_of(first.result_set).items():
+        assert values.tobytes() == resumed.result_set.arrays[name].tobytes()
+
+
+def test_a_diverging_run_is_recorded_and_the_others_go_on(tmp_path):
+    experiment = tiny(methods={"sgd": {"lr": 1e6}, "adam": {"lr": 0.01}}, divergence_threshold=1e3)
+    result = runner.run_experiment(experiment, ResultStore(tmp_path), executors.InProcessExecutor(), quiet=True).result_set
+    sgd, adam = result.method_index("sgd"), result.method_index("adam")
+    assert (result.diverged_epoch[sgd] >= 1).all()
+    assert (result.diverged_epoch[adam] == 0).all()
+    epoch = result.diverged_epoch[sgd, 0]
+    assert np.isnan(result.arrays["train_cost_mean"][sgd, 0, epoch - 1 :]).all()
+    assert np.isfinite(result.arrays["train_cost_mean"][adam]).all()
+
+
+def test_a_failing_run_fails_the_set_but_keeps_the_others(tmp_path, monkeypatch):
+    experiment = tiny()
+    real_train = runner.engine.train
+
+    def flaky(spec, *args, **kwargs):
+        if spec.method.name == "nesterov" and spec.seed == 5:
+            raise FloatingPointError("simulated crash")
+        return real_train(spec, *args, **kwargs)
+
+    monkeypatch.setattr(runner.engine, "train", flaky)
+    store = ResultStore(tmp_path)
+    with pytest.raises(RunError, match="1 run\\(s\\) failed, 5 kept.*nesterov/textbook/seed 5.*simulated crash"):
+        runner.run_experiment(experiment, store, executors.InProcessExecutor(), quiet=True)
+    monkeypatch.setattr(runner.engine, "train", real_train)
+    resumed = runner.run_experiment(experiment, store, executors.InProcessExecutor(), quiet=True)
+    assert (resumed.trained, resumed.reused) == (1, 5)
