@@ -47,7 +47,7 @@ IDX_PREFIX = {"test": "t10k", "train": "train"}
 EMBEDDED_FILE = "mnist01.npz"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity, not element-wise
 class Pool:
     """The 0/1 images of one source, zeros then ones; arrays are read-only."""
 
@@ -67,7 +67,7 @@ class Pool:
         return len(self.labels) - self.zeros
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity, not element-wise
 class Split:
     X_train: np.ndarray  # (n_train, 784) float64 in [0, 1]
     y_train: np.ndarray  # (n_train, 1) float64
@@ -287,8 +287,15 @@ def _read_npz(path: Path, keys: tuple[str, ...]) -> tuple[np.ndarray, ...]:
         with np.load(path, allow_pickle=False) as arrays:
             missing = [key for key in keys if key not in arrays.files]
             if not missing:
-                return tuple(arrays[key] for key in keys)
+                values = tuple(arrays[key] for key in keys)
             found = ", ".join(arrays.files) or "no arrays"
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise DataError(f"{path}: not a readable npz file: {error}") from None
-    raise DataError(f"{path}: missing array {' and '.join(missing)} (the file has {found})")
+    except Exception as error:
+        # A damaged zip or .npy header makes zipfile and NumPy raise a dozen unrelated types
+        # (BadZipFile, NotImplementedError, zlib.error, tokenize.TokenError, ...): all mean a bad file.
+        raise DataError(f"{path}: not a readable npz file: {type(error).__name__}: {error}") from None
+    if missing:
+        raise DataError(f"{path}: missing array {' and '.join(missing)} (the file has {found})")
+    for key, value in zip(keys, values):
+        if not isinstance(value, np.ndarray):  # NpzFile hands back raw bytes for a member that is not .npy
+            raise DataError(f"{path}: {key} is not a NumPy array")
+    return values

