@@ -1,0 +1,412 @@
+"""Every figure of the report, drawn from ResultSets and their analyses: SVG, PNG and PDF bytes.
+
+Output is deterministic: a fixed SVG hash salt, no dates or version strings
+in the metadata, glyphs as paths (DejaVu Sans ships with matplotlib), so the
+same results give the same bytes on every machine. Element ids in each SVG
+are prefixed with the figure's slug, so all figures can be inlined into one
+page. The main cost figure uses the geometry analysis.py computes the plotted
+resolution from (axes height in pixels, y-range, line width).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # never open a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import LogNorm  # noqa: E402
+from matplotlib.ticker import NullLocator  # noqa: E402
+
+from reportgen import analysis  # noqa: E402
+from reportgen.analysis import ExperimentAnalysis  # noqa: E402
+from reportgen.results import ResultSet  # noqa: E402
+
+DPI = analysis.FIGURE_DPI
+STYLE = {
+    "svg.hashsalt": "reportgen",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "path.simplify": True,
+}
+METADATA = {
+    "svg": {"Date": None, "Creator": None, "Format": None, "Type": None},
+    "png": {"Software": None},
+    "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
+}
+
+# Colour-blind-safe colours (Paul Tol's muted scheme plus Okabe-Ito black,
+# orange and blue) with line styles, chosen so the curves that coincide
+# (a, b, c, i and j, k) differ in style as well as colour.
+LINE_STYLES = {
+    "sgd": ("#332288", "-"),
+    "momentum": ("#88CCEE", "--"),
+    "nesterov": ("#44AA99", ":"),
+    "adagrad": ("#117733", "-"),
+    "adadelta": ("#CC6677", "-"),
+    "rmsprop": ("#999933", "-"),
+    "adam": ("#882255", "-"),
+    "nadam": ("#AA4499", "--"),
+    "gaussian_noise": ("#DDCC77", "-."),
+    "noise_training": ("#000000", "-"),
+    "noise_gaussian": ("#E69F00", "--"),
+    "adam_noise": ("#0072B2", "-."),
+}
+FALLBACK_STYLE = ("#777777", "-")
+VARIANT_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+MARKER_STYLE = {"diverged": ("*", "#D00000", "red star"), "converging": ("*", "#8B4513", "brown star")}
+MAIN_TITLE = "Total Cost per Training"
+MAIN_SIZE = (10.0, 5.6)  # inches; the axes box below makes it MAIN_PLOT_HEIGHT_PIXELS tall
+MAIN_AXES = (0.07, 0.1, 0.56, analysis.MAIN_PLOT_HEIGHT_PIXELS / (MAIN_SIZE[1] * DPI))
+
+
+@dataclass(frozen=True)
+class Figure:
+    slug: str
+    section: str  # "setup" | "cost" | "accuracy" | "wallclock" | "overlap" | "sweep"
+    title: str
+    alt: str
+    caption: str
+    svg: str  # ids prefixed with the slug, no XML declaration or doctype
+    png: bytes
+    pdf: bytes
+
+
+def _style(name: str) -> tuple[str, str]:
+    return LINE_STYLES.get(name, FALLBACK_STYLE)
+
+
+def _text(user_text: str) -> str:
+    """User text (experiment names) shown literally: a $ would otherwise start matplotlib mathtext."""
+    return user_text.replace("$", r"\$")
+
+
+def _slug(*parts: str) -> str:
+    """A file stem and SVG id prefix: letters, digits and dashes only."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(parts)).strip("-")
+
+
+def _label(row: analysis.MethodRow) -> str:
+    return f"{row.letter}  {row.title}"
+
+
+def _epochs(result_set: ResultSet) -> np.ndarray:
+    return np.arange(1, result_set.epochs + 1)
+
+
+def _coordinates(match: re.Match) -> str:
+    # Two decimals of a point (1/7200 inch) are finer than any screen; the rest is bytes.
+    return re.sub(r"-?\d+\.\d+", lambda number: f"{float(number.group(0)):.2f}".rstrip("0").rstrip("."), match.group(0))
+
+
+def _scoped_svg(svg: str, slug: str) -> str:
+    """A lean SVG for inlining: no XML prolog; only referenced ids kept, prefixed with the slug;
+    path coordinates to 0.01 pt; the stylesheet scoped to this figure."""
+    svg = svg[svg.index("<svg") :]
+    referenced = set(re.findall(r'href="#([^"]+)"', svg)) | set(re.findall(r"url\(#([^)]+)\)", svg))
+    svg = re.sub(r'\sid="([^"]+)"', lambda match: f' id="{slug}-{match.group(1)}"' if match.group(1) in referenced else "", svg)
+    svg = re.sub(r'\sd="[^"]*"', lambda match: re.sub(r"\s*\n\s*", " ", _coordinates(match)), svg)
+    svg = re.sub(r'\s(?:x|y|width|height)="-?\d+\.\d+"', _coordinates, svg)
+    svg = re.sub(r'href="#([^"]+)"', lambda match: f'href="#{slug}-{match.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda match: f"url(#{slug}-{match.group(1)})", svg)
+    svg = re.sub(r"\n\s+", "\n", svg)
+    svg = svg.replace("<svg ", f'<svg id="{slug}" ', 1)
+    return svg.replace("*{", f"#{slug} *{{")
+
+
+def _render(figure, slug: str, section: str, title: str, alt: str, caption: str) -> Figure:
+    outputs = {}
+    for format in ("svg", "png", "pdf"):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=format, metadata=METADATA[format])
+        outputs[format] = buffer.getvalue()
+    plt.close(figure)
+    svg = _scoped_svg(outputs["svg"].decode("utf-8"), slug)
+    return Figure(slug, section, title, alt, caption, svg, outputs["png"], outputs["pdf"])
+
+
+def _draw_curves(axes, result_set: ResultSet, rows, linewidth: float, bands: bool) -> None:
+    median, low, high = analysis.seed_summary(result_set)
+    epochs = _epochs(result_set)
+    for position, row in enumerate(rows):
+        colour, style = _style(row.method)
+        axes.plot(epochs, median[position], color=colour, linestyle=style, linewidth=linewidth, label=_label(row))
+        if bands and len(result_set.seeds) > 1:
+            axes.fill_between(epochs, low[position], high[position], color=colour, alpha=0.15, linewidth=0)
+
+
+def _draw_markers(axes, markers: list[analysis.Marker]) -> None:
+    for marker in markers:
+        shape, colour, _ = MARKER_STYLE[marker.kind]
+        axes.plot([marker.epoch], [marker.cost], marker=shape, markersize=18, color=colour, markeredgecolor="black", zorder=5)
+        axes.annotate(marker.letter, (marker.epoch, marker.cost), xytext=(8, 8), textcoords="offset points", fontweight="bold")
+
+
+def _marker_sentences(markers: list[analysis.Marker]) -> str:
+    return " ".join(f"{MARKER_STYLE[marker.kind][2].capitalize()}: {marker.caption}." for marker in markers)
+
+
+def _extremes(result: ExperimentAnalysis) -> str:
+    ranked = sorted(result.rows, key=lambda row: row.rank)
+    first, last = ranked[0], ranked[-1]
+    return (
+        f"Lowest final cost {first.letter} ({first.title}) {analysis.number(first.final_cost)}; "
+        f"highest {last.letter} ({last.title}) {analysis.number(last.final_cost)}."
+    )
+
+
+def setup_figure(result_set: ResultSet) -> Figure:
+    samples, labels = result_set.samples, result_set.sample_labels
+    figure, axes_row = plt.subplots(1, len(samples), figsize=(1.1 * len(samples), 1.5))
+    for axes, image, label in zip(np.atleast_1d(axes_row), samples, labels):
+        axes.imshow(image, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+        axes.set_title(f"label {label}", fontsize=9)
+        axes.axis("off")
+    counts = ", ".join(f"{int(np.sum(labels == value))} of digit {value}" for value in np.unique(labels))
+    alt = f"{len(samples)} training images of 28 x 28 pixels shown in grey scale ({counts}), each titled with its label."
+    caption = (
+        f"A few of the {result_set.data['n_train']} training digits ({result_set.data.get('source', 'MNIST')}); "
+        "the network sees each as 784 pixel values in [0, 1]."
+    )
+    return _render(figure, "setup-samples", "setup", "Training digits", alt, caption)
+
+
+def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
+    """The 2018 figure: every method's cost per epoch, linewidth 3, markers computed by the analysis."""
+    figure = plt.figure(figsize=MAIN_SIZE)
+    axes = figure.add_axes(MAIN_AXES)
+    _draw_curves(axes, result_set, result.rows, analysis.MAIN_LINE_WIDTH_POINTS, bands=True)
+    _draw_markers(axes, result.markers)
+    axes.set_ylim(*analysis.cost_plot_range(result_set))
+    axes.set_xlim(1, result_set.epochs)
+    axes.set_xlabel("epoch")
+    axes.set_ylabel(f"total cost over {result_set.data['n_train']} training images")
+    title = MAIN_TITLE if result_set.experiment == "seed-2018" else f"{MAIN_TITLE} ({result_set.experiment})"
+    axes.set_title(_text(title))
+    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
+    seeds = len(result_set.seeds)
+    spread = "median over seeds with min-max bands" if seeds > 1 else f"seed {result_set.seeds[0]}"
+    alt = (
+        f"Line chart of the total training cost per epoch of {len(result.rows)} methods, labelled a to "
+        f"{result.rows[-1].letter}, over {result_set.epochs} epochs ({result_set.experiment}, {spread}). "
+        f"{_extremes(result)} {_marker_sentences(result.markers)}"
+    )
+    caption = (
+        f"{title}: the sum of the per-sample costs over one epoch, as the 2018 script logged it ({spread}). "
+        f"One pixel of this plot is {analysis.number(analysis.plotted_resolution(result_set))} cost units. "
+        f"{_marker_sentences(result.markers)}"
+    )
+    return _render(figure, _slug(result_set.experiment, "cost"), "cost", title, alt.strip(), caption.strip())
+
+
+def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
+    figure, axes = plt.subplots(figsize=(9.0, 5.5))
+    figure.subplots_adjust(left=0.08, right=0.7)
+    _draw_curves(axes, result_set, result.rows, 1.5, bands=True)
+    axes.set_yscale("log")
+    axes.set_xlim(1, result_set.epochs)
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("total cost (log scale)")
+    axes.axhline(result.target_cost, color="grey", linewidth=1, linestyle=":")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    title = f"Cost per epoch on a log scale ({result_set.experiment})"
+    axes.set_title(_text(title))
+    reached = [row for row in result.rows if row.epochs_to_target]
+    fastest = min(reached, key=lambda row: row.epochs_to_target) if reached else None
+    target = (
+        f"{len(reached)} of {len(result.rows)} methods reach the target {analysis.number(result.target_cost)} (dotted line); "
+        + (f"{fastest.letter} ({fastest.title}) first, at epoch {fastest.epochs_to_target}." if fastest else "")
+    )
+    bands = " Shaded: min-max over seeds, line: median." if len(result_set.seeds) > 1 else ""
+    alt = f"Line chart of the cost per epoch of every method on a logarithmic y axis ({result_set.experiment}). {_extremes(result)} {target}"
+    caption = f"The same costs on a log scale, which separates the methods that converge.{bands} {target}"
+    return _render(figure, _slug(result_set.experiment, "cost-log"), "cost", title, alt.strip(), caption.strip())
+
+
+def small_multiples_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
+    rows = results[0].rows
+    columns = 4
+    lines = -(-len(rows) // columns)
+    figure, grid = plt.subplots(lines, columns, figsize=(10.0, 2.2 * lines), sharex=True, sharey=True)
+    for position, (axes, row) in enumerate(zip(grid.flat, rows)):
+        for colour, result_set in zip(VARIANT_COLOURS, result_sets):
+            if row.method not in [spec.name for spec in result_set.methods]:
+                continue
+            index = result_set.method_index(row.method)
+            median, low, high = (values[index] for values in analysis.seed_summary(result_set))
+            epochs = _epochs(result_set)
+            axes.plot(epochs, median, color=colour, linewidth=1.5, label=_text(result_set.experiment))
+            if len(result_set.seeds) > 1:
+                axes.fill_between(epochs, low, high, color=colour, alpha=0.2, linewidth=0)
+        axes.set_title(_label(row), fontsize=9)
+        axes.set_yscale("log")
+        axes.yaxis.set_minor_locator(NullLocator())  # 12 panels of minor ticks cost bytes and time, not information
+        if position == 0:
+            axes.legend(fontsize=7, frameon=False)
+    for axes in list(grid.flat)[len(rows) :]:
+        axes.axis("off")
+    figure.supxlabel("epoch")
+    figure.supylabel("total cost (log scale)")
+    figure.tight_layout()
+    names = " and ".join(result_set.experiment for result_set in result_sets)
+    finals = []
+    for row in rows:
+        values = []
+        for result in results:
+            match = [other for other in result.rows if other.method == row.method]
+            values.append(analysis.number(match[0].final_cost) if match else "-")
+        finals.append(f"{row.letter} {' vs '.join(values)}")
+    alt = f"{len(rows)} small panels, one per method, each with the cost per epoch of {names} on a log scale. Final costs ({' vs '.join(r.experiment for r in results)}): {'; '.join(finals)}."
+    caption = f"One panel per method: {names} side by side (median over seeds, band min-max)."
+    return _render(figure, "cost-small-multiples", "cost", "Cost per method, both variants", alt, caption)
+
+
+def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
+    figure, grid = plt.subplots(1, len(result_sets), figsize=(5.0 * len(result_sets) + 2.5, 4.5), sharey=True, squeeze=False)
+    summary = []
+    for axes, result_set, result in zip(grid[0], result_sets, results):
+        median, _, _ = analysis.seed_summary(result_set, "test_accuracy")
+        for position, row in enumerate(result.rows):
+            colour, style = _style(row.method)
+            axes.plot(_epochs(result_set), median[position], color=colour, linestyle=style, linewidth=1.5, label=_label(row))
+        axes.set_title(_text(result_set.experiment))
+        axes.set_xlabel("epoch")
+        best = max(result.rows, key=lambda row: row.test_accuracy)
+        worst = min(result.rows, key=lambda row: row.test_accuracy)
+        summary.append(
+            f"{result_set.experiment}: best final accuracy {best.test_accuracy:.0%} ({best.letter}), lowest {worst.test_accuracy:.0%} ({worst.letter})"
+        )
+    grid[0][0].set_ylabel(f"test accuracy ({result_sets[0].data.get('n_test', '?')} held-out images)")
+    grid[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    figure.tight_layout()
+    alt = "Line charts of the held-out test accuracy per epoch for every method. " + "; ".join(summary) + "."
+    caption = "Test accuracy per epoch: the fraction of held-out images with (output > 0.5) equal to the label (median over seeds)."
+    return _render(figure, "accuracy", "accuracy", "Test accuracy per epoch", alt, caption)
+
+
+def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
+    figure, (bars, cumulative) = plt.subplots(1, 2, figsize=(11.0, 4.5))
+    rows = results[0].rows
+    width = 0.8 / len(results)
+    positions = np.arange(len(rows))
+    for offset, (colour, result) in enumerate(zip(VARIANT_COLOURS, results)):
+        seconds = [row.seconds_per_epoch for row in result.rows]
+        bars.bar(positions + offset * width, seconds, width, color=colour, label=_text(result.experiment))
+    bars.set_xticks(positions + width * (len(results) - 1) / 2, [row.letter for row in rows])
+    bars.set_ylabel("seconds per epoch (mean)")
+    bars.set_title("Time per epoch")
+    bars.legend(frameon=False)
+    result_set, result = result_sets[0], results[0]
+    median, _, _ = analysis.seed_summary(result_set)
+    clock, _, _ = analysis.seed_summary(result_set, "epoch_seconds")
+    for position, row in enumerate(result.rows):
+        colour, style = _style(row.method)
+        cumulative.plot(np.nancumsum(clock[position]), median[position], color=colour, linestyle=style, linewidth=1.5, label=row.letter)
+    cumulative.set_yscale("log")
+    cumulative.set_xlabel("cumulative seconds")
+    cumulative.set_ylabel("total cost (log scale)")
+    cumulative.set_title(_text(f"Cost against time ({result_set.experiment})"))
+    cumulative.legend(ncol=2, fontsize=7, frameon=False, loc="upper right")
+    figure.tight_layout()
+    slowest = max(rows, key=lambda row: row.seconds_per_epoch)
+    fastest = min(rows, key=lambda row: row.seconds_per_epoch)
+    alt = (
+        f"Bar chart of mean seconds per epoch per method and a line chart of cost against cumulative seconds. "
+        f"In {results[0].experiment} the slowest is {slowest.letter} ({slowest.title}) at {analysis.number(slowest.seconds_per_epoch)} s, "
+        f"the fastest {fastest.letter} ({fastest.title}) at {analysis.number(fastest.seconds_per_epoch)} s per epoch."
+    )
+    caption = "Wall-clock cost of each method: seconds per epoch (left) and cost reached against time spent (right)."
+    return _render(figure, "wallclock", "wallclock", "Wall-clock time", alt, caption)
+
+
+def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
+    """Difference of each overlapping pair, with the tolerance and the main figure's line width, and a zoom on the first pair."""
+    curves = analysis.mean_curves(result_set)
+    epochs = _epochs(result_set)
+    names = [spec.name for spec in result_set.methods]
+    letters = {row.method: row.letter for row in result.rows}
+    figure, grid = plt.subplots(1, len(result.overlaps) + 1, figsize=(4.0 * (len(result.overlaps) + 1), 3.8), squeeze=False)
+    sentences = []
+    for axes, stats in zip(grid[0], result.overlaps):
+        difference = curves[names.index(stats.first)] - curves[names.index(stats.second)]
+        axes.plot(epochs, difference, color="black", linewidth=1.5)
+        line = analysis.LINE_WIDTH_PIXELS * stats.resolution
+        axes.axhspan(-line, line, color="#88CCEE", alpha=0.4, linewidth=0, label="main figure line width")
+        axes.axhline(stats.tolerance, color="#CC6677", linestyle="--", linewidth=1, label="tolerance")
+        axes.axhline(-stats.tolerance, color="#CC6677", linestyle="--", linewidth=1)
+        pair = f"{letters[stats.first]} - {letters[stats.second]}"
+        axes.set_title(f"difference {pair}")
+        axes.set_xlabel("epoch")
+        axes.legend(fontsize=7, frameon=False)
+        separation = f"first beyond tolerance at epoch {stats.separation_epoch}" if stats.separation_epoch else "never beyond tolerance"
+        sentences.append(
+            f"{pair}: at most {analysis.number(stats.max_abs_diff)} apart ({analysis.number(stats.max_abs_diff / stats.resolution)} pixels), {separation}"
+        )
+    grid[0][0].set_ylabel("cost difference")
+    zoom = grid[0][-1]
+    if result.overlaps:
+        stats = result.overlaps[0]
+        for name in (stats.first, stats.second):
+            colour, style = _style(name)
+            zoom.plot(epochs, curves[names.index(name)], color=colour, linestyle=style, linewidth=2, label=letters[name])
+        zoom.set_title(f"zoom: {letters[stats.first]} and {letters[stats.second]}")
+        zoom.set_xlabel("epoch")
+        zoom.legend(frameon=False)
+    figure.tight_layout()
+    alt = f"Difference plots of overlapping cost curves in {result_set.experiment} and a zoom on the first pair. " + "; ".join(sentences) + "."
+    caption = (
+        "Where the curves that hide each other in the main figure differ. Blue band: one line width of the main figure; "
+        "dashed: the separation tolerance (1% of the pair's range). " + " ".join(stats.explanation for stats in result.overlaps[:1])
+    )
+    return _render(figure, _slug(result_set.experiment, "overlap"), "overlap", f"Overlapping curves ({result_set.experiment})", alt, caption)
+
+
+def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
+    matrix = np.array(result.overlap_matrix, dtype=float)
+    letters = [row.letter for row in result.rows]
+    figure, axes = plt.subplots(figsize=(6.0, 5.0))
+    shown = np.where(np.eye(len(letters), dtype=bool), np.nan, np.maximum(matrix, 1e-2))
+    image = axes.imshow(shown, cmap="viridis", norm=LogNorm(vmin=1e-2, vmax=max(np.nanmax(shown), 1.0)))
+    axes.set_xticks(range(len(letters)), letters)
+    axes.set_yticks(range(len(letters)), letters)
+    axes.grid(False)
+    colourbar = figure.colorbar(image, ax=axes)
+    colourbar.set_label("largest gap in pixels of the main figure")
+    axes.set_title(_text(f"How far apart the curves get ({result_set.experiment})"))
+    figure.tight_layout()
+    hidden = [
+        f"{letters[i]}-{letters[j]}"
+        for i in range(len(letters))
+        for j in range(i + 1, len(letters))
+        if matrix[i, j] <= analysis.LINE_WIDTH_PIXELS
+    ]
+    within = f"Pairs never further apart than one line width ({analysis.number(analysis.LINE_WIDTH_PIXELS)} pixels): {', '.join(hidden) if hidden else 'none'}."
+    alt = f"Heat map of a {len(letters)} by {len(letters)} matrix, methods a to {letters[-1]} on both axes, coloured by the largest gap between two cost curves in pixels (log scale). {within}"
+    caption = f"All pairs: the largest distance between two mean cost curves, in pixels of the main figure. {within}"
+    return _render(figure, _slug(result_set.experiment, "overlap-matrix"), "overlap", f"Overlap matrix ({result_set.experiment})", alt, caption)
+
+
+def draw_all(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis]) -> list[Figure]:
+    """Every figure in report order: setup, cost, accuracy, wall-clock, overlap."""
+    with plt.rc_context(STYLE):
+        figures = [setup_figure(result_sets[0])]
+        for result_set, result in zip(result_sets, analyses):
+            figures.append(main_cost_figure(result_set, result))
+            figures.append(log_cost_figure(result_set, result))
+        figures.append(small_multiples_figure(result_sets, analyses))
+        figures.append(accuracy_figure(result_sets, analyses))
+        figures.append(wallclock_figure(result_sets, analyses))
+        for result_set, result in zip(result_sets, analyses):
+            figures.append(overlap_figure(result_set, result))
+            figures.append(overlap_matrix_figure(result_set, result))
+    return figures
