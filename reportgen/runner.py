@@ -63,17 +63,22 @@ def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__, "reportgen": reportgen.__version__}
 
 
-def stack(experiment: Experiment, split: dataset.Split, key: str, runs: dict[RunSpec, RunMetrics], seconds: float) -> tuple[ResultSet, list[list[str]]]:
+def run_key(spec: RunSpec) -> tuple[str, str, int]:
+    """Identifies a run within an experiment (RunSpec holds a dict, so it cannot be a key itself)."""
+    return spec.method.name, spec.method.variant, spec.seed
+
+
+def stack(experiment: Experiment, split: dataset.Split, key: str, runs: dict[tuple, RunMetrics], seconds: float) -> tuple[ResultSet, list[list[str]]]:
     specs = experiment.run_specs()
     methods, seeds = list(experiment.methods), experiment.seeds
     epochs = specs[0].epochs
 
     def grid(name: str) -> np.ndarray:
-        return np.stack([np.stack([runs[spec].arrays[name] for spec in specs if spec.method == method]) for method in methods])
+        return np.stack([np.stack([runs[run_key(spec)].arrays[name] for spec in specs if spec.method == method]) for method in methods])
 
     arrays = {name: grid(name) for name in (*EPOCH_METRICS, *LAYER_METRICS)}
-    diverged = np.array([[runs[spec].diverged_epoch for spec in specs if spec.method == method] for method in methods], dtype=np.int64)
-    reasons = [[runs[spec].divergence_reason for spec in specs if spec.method == method] for method in methods]
+    diverged = np.array([[runs[run_key(spec)].diverged_epoch for spec in specs if spec.method == method] for method in methods], dtype=np.int64)
+    reasons = [[runs[run_key(spec)].divergence_reason for spec in specs if spec.method == method] for method in methods]
     labels = split.y_train[:SAMPLE_DIGITS, 0].astype(np.int64)
     result_set = ResultSet(
         experiment=experiment.name,
@@ -105,14 +110,14 @@ def run_experiment(experiment: Experiment, store: ResultStore, executor, *, forc
 
     directory = store.directory(experiment.name, key)
     specs = experiment.run_specs()
-    runs: dict[RunSpec, RunMetrics] = {}
+    runs: dict[tuple, RunMetrics] = {}
     if not force:
         for spec in specs:
             found = store.load_run(directory, spec)
             if found is not None:
-                runs[spec] = found
+                runs[run_key(spec)] = found
     reused = len(runs)
-    pending = [spec for spec in specs if spec not in runs]
+    pending = [spec for spec in specs if run_key(spec) not in runs]
     failures: list[str] = []
     progress = Progress(len(pending), f"{experiment.name} ({executor.name}, {executor.workers} worker{'s' * (executor.workers > 1)})", quiet=quiet)
     try:
@@ -121,7 +126,7 @@ def run_experiment(experiment: Experiment, store: ResultStore, executor, *, forc
                 failures.append(f"{spec.label}: {type(outcome).__name__}: {outcome}")
             else:
                 store.save_run(directory, spec, outcome)
-                runs[spec] = outcome
+                runs[run_key(spec)] = outcome
             progress.advance(spec.label)
     finally:
         progress.close()

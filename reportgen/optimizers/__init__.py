@@ -1,0 +1,105 @@
+"""The twelve optimizers, a-l, in two variants ("textbook" and "seed-2018").
+
+    opt = create("adam", "seed-2018", lr=1e-4)
+    state = opt.init(params, rng)
+    # per step, by opt.gradient: "current" -> grads at params,
+    # "lookahead" -> grads at opt.lookahead(params, state), "none" -> grads=None
+    params, state = opt.update(params, grads, state)   # params and grads changed in place
+
+Layout: ``transforms`` holds the small shared parts, ``textbook`` and
+``seed2018`` chain them into methods (equation, docstring and code side by
+side), ``base`` the plumbing, ``registry`` the names and checks.
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+import textwrap
+
+from reportgen.optimizers import seed2018, textbook, transforms
+from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
+from reportgen.optimizers.registry import LETTERS, METHODS, TITLES, VARIANTS, MethodInfo, resolve, unknown_choice
+
+__all__ = [
+    "METHODS", "LETTERS", "VARIANTS", "MethodInfo", "Optimizer", "OptimizerState",
+    "Rule", "Transform", "chain", "create", "defaults", "describe",
+]
+
+CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
+_SOURCE_MODULES = {module.__name__ for module in (transforms, textbook, seed2018)}
+
+
+def _entry(name: str, variant: str):
+    if variant not in CATALOGS:
+        raise unknown_choice("optimizer variant", variant, VARIANTS)
+    if name not in METHODS:
+        raise unknown_choice("optimizer", name, METHODS)
+    return CATALOGS[variant].entries[name]
+
+
+def defaults(name: str, variant: str = "textbook") -> dict:
+    """The resolved default hyperparameters (JSON-able: pairs as lists)."""
+    return resolve(f"{name} ({variant})", _entry(name, variant).builder, {})
+
+
+def create(name: str, variant: str = "textbook", **hyperparams) -> Optimizer:
+    entry = _entry(name, variant)
+    resolved = resolve(f"{name} ({variant})", entry.builder, hyperparams)
+    return Optimizer(name, variant, resolved, entry.builder(**resolved))
+
+
+def describe(name: str, variant: str = "textbook") -> MethodInfo:
+    entry = _entry(name, variant)
+    return MethodInfo(
+        name=name,
+        letter=LETTERS[name],
+        title=TITLES[name],
+        variant=variant,
+        equation=entry.equation,
+        references=list(entry.references),
+        quirks=list(entry.quirks),
+        source=implementation_source(entry.builder),
+    )
+
+
+def implementation_source(builder) -> str:
+    """The builder's code followed by every part and helper it runs, each once, read from the modules."""
+    found = []
+    _collect(builder, found)
+    return "\n\n".join(_definition(function) for function in found)
+
+
+def _collect(function, found):
+    if function in found:
+        return
+    found.append(function)
+    for called in _referenced_functions(function.__code__, function.__globals__):
+        _collect(called, found)
+
+
+def _referenced_functions(code, namespace):
+    """Functions of the optimizer modules named in ``code``: globals and ``module.function``."""
+    previous = None
+    for instruction in dis.get_instructions(code):
+        candidate = None
+        if instruction.opname == "LOAD_GLOBAL":
+            candidate = namespace.get(instruction.argval)
+        elif instruction.opname in ("LOAD_ATTR", "LOAD_METHOD") and previous is not None and previous.opname == "LOAD_GLOBAL":
+            owner = namespace.get(previous.argval)
+            if inspect.ismodule(owner):
+                candidate = getattr(owner, instruction.argval, None)
+        if inspect.isfunction(candidate) and candidate.__module__ in _SOURCE_MODULES:
+            yield candidate
+        previous = instruction
+    for constant in code.co_consts:
+        if inspect.iscode(constant):
+            yield from _referenced_functions(constant, namespace)
+
+
+def _definition(function) -> str:
+    """The function's source from its ``def`` line on (the registration decorator is shown elsewhere)."""
+    source = textwrap.dedent(inspect.getsource(function))
+    lines = source.splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith("def "))
+    return f"# {function.__module__}.{function.__qualname__}\n" + "\n".join(lines[start:]).rstrip()

@@ -1,0 +1,148 @@
+"""Names, letters and titles of the twelve methods, and how a variant module registers them.
+
+A variant module (``textbook``, ``seed2018``) decorates each method builder
+with ``Catalog.method``; the builder's signature holds the hyperparameter
+names and defaults, the decorator holds the equation beside the code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Callable
+
+from reportgen.errors import ConfigError
+
+TITLES = {
+    "sgd": "Stochastic gradient descent",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov accelerated gradient",
+    "adagrad": "Adagrad",
+    "adadelta": "Adadelta",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+    "nadam": "NAdam",
+    "gaussian_noise": "Gaussian additive gradient noise",
+    "noise_training": "Noise training",
+    "noise_gaussian": "Noise training + Gaussian additive noise",
+    "adam_noise": "Adam noise training",
+}
+METHODS = tuple(TITLES)
+LETTERS = {name: "abcdefghijkl"[index] for index, name in enumerate(METHODS)}
+VARIANTS = ("textbook", "seed-2018")
+REFERENCE_KEYS = (
+    "sutton1986", "qian1999", "nesterov1983", "duchi2011", "zeiler2012", "hinton2012",
+    "kingma2014", "dozat2016", "neelakantan2015", "ruder2016", "seo2018noise",
+)
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    name: str
+    letter: str
+    title: str
+    variant: str
+    equation: str  # LaTeX, lines separated by \\
+    references: list[str]
+    quirks: list[str]  # seed-2018: one line per difference from the textbook method
+    source: str  # the code that runs this method's update, read from the module
+
+
+@dataclass(frozen=True)
+class Entry:
+    builder: Callable
+    equation: str
+    references: tuple[str, ...]
+    quirks: tuple[str, ...]
+
+
+class Catalog:
+    """The methods of one variant, filled by the ``method`` decorator."""
+
+    def __init__(self, variant: str):
+        self.variant = variant
+        self.entries: dict[str, Entry] = {}
+
+    def method(self, name: str, *, equation: tuple[str, ...], references: tuple[str, ...], quirks: tuple[str, ...] = ()):
+        if name not in TITLES or name in self.entries:
+            raise ValueError(f"{name!r} is not a method or is registered twice")
+        unknown = set(references) - set(REFERENCE_KEYS)
+        if unknown:
+            raise ValueError(f"unknown reference keys {sorted(unknown)}")
+
+        def register(builder):
+            self.entries[name] = Entry(builder, r" \\ ".join(equation), tuple(references), tuple(quirks))
+            return builder
+
+        return register
+
+
+def hyperparameter_defaults(builder: Callable) -> dict:
+    """The builder's positional parameters are the hyperparameters; keyword-only ones are wiring."""
+    return {
+        parameter.name: parameter.default
+        for parameter in inspect.signature(builder).parameters.values()
+        if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    }
+
+
+def _number(method, name, value, low, high, high_open=False):
+    where = f"{method}: hyperparameter {name!r}"
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ConfigError(f"{where} must be a number, got {value!r}")
+    value = float(value)
+    too_high = value >= high if high_open else value > high
+    if not math.isfinite(value) or value < low or too_high:
+        bracket = ")" if high_open else "]"
+        raise ConfigError(f"{where} must be finite and in [{low}, {high}{bracket}, got {value!r}")
+    return value
+
+
+def _betas(method, name, value):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be a pair [beta1, beta2], got {value!r}")
+    return [_number(method, f"{name}[{index}]", beta, 0.0, 1.0, high_open=True) for index, beta in enumerate(value)]
+
+
+def _count(method, name, value):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+# Allowed values, as torch.optim checks them where torch has the name.
+CHECKS = {
+    "lr": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "momentum": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "eps": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "rho": lambda m, n, v: _number(m, n, v, 0.0, 1.0),
+    "alpha": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "betas": _betas,
+    "momentum_decay": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "initial_accumulator_value": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "eta": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "gamma": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "steps_per_epoch": _count,
+}
+
+
+def resolve(label: str, builder: Callable, given: dict) -> dict:
+    """Defaults overridden by ``given``, each value checked; JSON-able (pairs as lists)."""
+    defaults = hyperparameter_defaults(builder)
+    for name in given:
+        if name not in defaults:
+            close = difflib.get_close_matches(name, defaults, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            valid = ", ".join(defaults) or "none"
+            raise ConfigError(f"{label}: unknown hyperparameter {name!r}{hint} (valid: {valid})")
+    merged = {**defaults, **given}
+    return {name: CHECKS[name](label, name, value) for name, value in merged.items()}
+
+
+def unknown_choice(kind: str, value, valid) -> ConfigError:
+    close = difflib.get_close_matches(str(value), valid, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return ConfigError(f"unknown {kind} {value!r}{hint} (valid: {', '.join(valid)})")

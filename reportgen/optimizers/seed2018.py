@@ -1,0 +1,185 @@
+r"""The twelve update rules as the 2018 script ran them, quirks kept
+(see shared/seed/ORIGINAL-EXPERIMENT.md). Where a rule is the textbook one
+with other defaults, it calls the textbook builder.
+"""
+
+from __future__ import annotations
+
+from reportgen.optimizers import textbook
+from reportgen.optimizers.base import Rule, chain
+from reportgen.optimizers.registry import Catalog
+from reportgen.optimizers.textbook import fed_by_gumbel
+from reportgen.optimizers.transforms import (
+    add_epoch_gaussian_noise_2018,
+    constant_bias_correction,
+    scale,
+    scale_by_adadelta,
+    scale_by_adam,
+    scale_by_nadam_2018,
+    scale_by_root_of_squares,
+    trace_lookahead,
+)
+
+SEED_2018 = Catalog("seed-2018")
+
+LR = 3e-4  # methods a-i
+NOISE_LR = 1e-5  # methods j-l, as the article states (the stored script used 3e-5)
+
+
+@SEED_2018.method("sgd", equation=(r"w \leftarrow w - \mathrm{lr}\, g",), references=("ruder2016",))
+def sgd(lr=LR):
+    return textbook.sgd(lr)
+
+
+@SEED_2018.method(
+    "momentum",
+    equation=(r"v \leftarrow \mu v + \mathrm{lr}\, g", r"w \leftarrow w - v"),
+    references=("qian1999", "sutton1986", "ruder2016"),
+    quirks=("momentum coefficient 0.001 instead of the usual 0.9, so it is nearly plain SGD",),
+)
+def momentum(lr=LR, momentum=0.001):
+    return textbook.momentum(lr, momentum)
+
+
+@SEED_2018.method(
+    "nesterov",
+    equation=(
+        r"\tilde{g} = \nabla J(w - \mu v)",
+        r"v \leftarrow \mu v + \mathrm{lr}\, \tilde{g}",
+        r"w \leftarrow w - v",
+    ),
+    references=("nesterov1983", "ruder2016"),
+    quirks=(
+        "the gradient is taken at the look-ahead point w - mu v: a second full forward and backward pass per step",
+        "momentum coefficient 0.001 instead of 0.9, so the look-ahead barely moves",
+    ),
+)
+def nesterov(lr=LR, momentum=0.001):
+    """Method b's parts; only where the gradient is taken differs. Part 1 of b's chain is the trace."""
+    return Rule(textbook.momentum(lr, momentum).transform, gradient="lookahead", lookahead=trace_lookahead(momentum, part=1))
+
+
+@SEED_2018.method(
+    "adagrad",
+    equation=(r"G \leftarrow G + g^{2}", r"w \leftarrow w - \mathrm{lr}\, \frac{g}{\sqrt{G + \epsilon}}"),
+    references=("duchi2011",),
+    quirks=("epsilon 1e-8 inside the square root (torch: 1e-10 added after it)",),
+)
+def adagrad(lr=LR, eps=1e-8):
+    return Rule(chain(scale_by_root_of_squares(1.0, 1.0, eps, eps_inside_sqrt=True), scale(lr)))
+
+
+@SEED_2018.method(
+    "adadelta",
+    equation=(
+        r"E[g^{2}] \leftarrow \rho E[g^{2}] + (1 - \rho) g^{2}",
+        r"d = -\frac{\sqrt{E[d^{2}] + \epsilon}}{\sqrt{E[g^{2}] + \epsilon}}\, g",
+        r"E[d^{2}] \leftarrow \rho E[d^{2}] + (1 - \rho) d^{2}",
+        r"w \leftarrow w - d",
+    ),
+    references=("zeiler2012",),
+    quirks=(
+        "sign bug: d already carries the minus sign and is subtracted again, so w climbs the gradient",
+        "rho 0.001 instead of about 0.9: both averages forget everything but the last step",
+        "no learning rate",
+    ),
+)
+def adadelta(rho=0.001, eps=1e-6):
+    """scale(-1.0) is the sign bug: Zeiler's step negated, then subtracted."""
+    return Rule(chain(scale_by_adadelta(rho, eps), scale(-1.0)))
+
+
+@SEED_2018.method(
+    "rmsprop",
+    equation=(r"v \leftarrow \alpha v + (1 - \alpha) g^{2}", r"w \leftarrow w - \mathrm{lr}\, \frac{g}{\sqrt{v + \epsilon}}"),
+    references=("hinton2012",),
+    quirks=("epsilon 1e-8 inside the square root", "alpha 0.9 (Hinton's lecture value; torch's default is 0.99)"),
+)
+def rmsprop(lr=LR, alpha=0.9, eps=1e-8):
+    return Rule(chain(scale_by_root_of_squares(alpha, 1.0 - alpha, eps, eps_inside_sqrt=True), scale(lr)))
+
+
+@SEED_2018.method(
+    "adam",
+    equation=(
+        r"m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow \beta_2 v + (1 - \beta_2) g^{2}",
+        r"\hat{m} = \frac{m}{1 - \beta_1}, \quad \hat{v} = \frac{v}{1 - \beta_2}",
+        r"w \leftarrow w - \mathrm{lr}\, \frac{\hat{m}}{\sqrt{\hat{v}} + \epsilon}",
+    ),
+    references=("kingma2014",),
+    quirks=("bias correction by the constants 1 - beta1 and 1 - beta2 instead of 1 - beta^t: every step is 10x (m) and about 31.6x (sqrt v) rescaled",),
+)
+def adam(lr=LR, betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+    return Rule(chain(scale_by_adam(beta1, beta2, eps, constant_bias_correction(beta1, beta2)), scale(lr)))
+
+
+@SEED_2018.method(
+    "nadam",
+    equation=(
+        r"m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow \beta_2 v + (1 - \beta_2) g^{2}",
+        r"\hat{m} = \frac{m}{1 - \beta_1}, \quad \hat{v} = \frac{v}{1 - \beta_2}",
+        r"w \leftarrow w - \mathrm{lr}\, \frac{\beta_1 \hat{m} + (1 - \beta_1) g / (1 - \beta_1)}{\sqrt{\hat{v}} + \epsilon}",
+    ),
+    references=("dozat2016",),
+    quirks=(
+        "constant bias correction 1 - beta1, 1 - beta2 as in its Adam",
+        "no momentum schedule: beta1 m_hat + g in place of Dozat's mu_{t+1} m_hat + (1 - mu_t) g_hat",
+    ),
+)
+def nadam(lr=LR, betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+    return Rule(chain(scale_by_nadam_2018(beta1, beta2, eps), scale(lr)))
+
+
+@SEED_2018.method(
+    "gaussian_noise",
+    equation=(
+        r"n \sim \mathcal{N}\!\left(0, \left(\frac{\eta}{(1 + \lfloor t / S \rfloor)^{\gamma}}\right)^{2}\right) \text{ one scalar per step}",
+        r"w \leftarrow w - \mathrm{lr}\, (g + n)",
+    ),
+    references=("neelakantan2015",),
+    quirks=(
+        "one scalar per step added to every element, not an independent draw per element",
+        "eta = 0.001 is the standard deviation, not the variance (the paper: eta in {0.01, 0.3, 1})",
+        "decays per epoch (t // S, S = steps_per_epoch), not per step",
+    ),
+)
+def gaussian_noise(lr=LR, eta=0.001, gamma=0.55, steps_per_epoch=50):
+    return Rule(chain(add_epoch_gaussian_noise_2018(eta, gamma, steps_per_epoch), scale(lr)))
+
+
+@SEED_2018.method(
+    "noise_training",
+    equation=(r"G \sim \mathrm{Gumbel}(0, 1) \text{ per element}", r"w \leftarrow w - \mathrm{lr}\, G"),
+    references=("seo2018noise",),
+)
+def noise_training(lr=NOISE_LR):
+    return textbook.noise_training(lr)
+
+
+@SEED_2018.method(
+    "noise_gaussian",
+    equation=(
+        r"G \sim \mathrm{Gumbel}(0, 1) \text{ per element}, \quad n \text{ as in method i: one scalar per step}",
+        r"w \leftarrow w - \mathrm{lr}\, (G + n)",
+    ),
+    references=("seo2018noise", "neelakantan2015"),
+    quirks=("the added Gaussian is method i's 2018 scalar (sd 0.001 per epoch), not a per-element draw",),
+)
+def noise_gaussian(lr=NOISE_LR, eta=0.001, gamma=0.55, steps_per_epoch=50):
+    return fed_by_gumbel(gaussian_noise(lr, eta, gamma, steps_per_epoch))
+
+
+@SEED_2018.method(
+    "adam_noise",
+    equation=(
+        r"G \sim \mathrm{Gumbel}(0, 1) \text{ per element}",
+        r"m \leftarrow \beta_1 m + (1 - \beta_1) G, \quad v \leftarrow \beta_2 v + (1 - \beta_2) G^{2}",
+        r"w \leftarrow w - \mathrm{lr}\, \frac{m / (1 - \beta_1)}{\sqrt{v / (1 - \beta_2)} + \epsilon}",
+    ),
+    references=("seo2018noise", "kingma2014"),
+    quirks=("the 2018 Adam's constant bias correction 1 - beta1, 1 - beta2",),
+)
+def adam_noise(lr=NOISE_LR, betas=(0.9, 0.999), eps=1e-8):
+    return fed_by_gumbel(adam(lr, betas, eps))
