@@ -1,0 +1,130 @@
+"""The raw metrics behind the report, for anyone who wants to redo the analysis.
+
+Tidy form: one row per experiment, method, seed and epoch, one column per
+metric (layer metrics spread over ``<metric>_layer1`` ... columns). The CSV
+leaves a cell empty where the array holds NaN (epochs after a run diverged);
+the JSON writes ``null`` there, since NaN is not JSON. Floats are written with
+``repr`` (shortest round-trip form), so the files are exact and byte-stable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import numpy as np
+
+from reportgen.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
+
+FORMAT = "reportgen-metrics"
+FORMAT_VERSION = 1
+KEY_COLUMNS = ("experiment", "variant", "method", "letter", "seed", "epoch", "diverged")
+
+
+def _layers(result_sets: list[ResultSet]) -> int:
+    return max((result_set.arrays[LAYER_METRICS[0]].shape[-1] for result_set in result_sets), default=0)
+
+
+def columns(result_sets: list[ResultSet]) -> list[str]:
+    layer_columns = [f"{metric}_layer{layer + 1}" for metric in LAYER_METRICS for layer in range(_layers(result_sets))]
+    return [*KEY_COLUMNS, *EPOCH_METRICS, *layer_columns]
+
+
+def _value(value):
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def records(result_sets: list[ResultSet]) -> list[dict]:
+    """One dict per (experiment, method, seed, epoch) with every metric; NaN becomes None.
+
+    ``diverged`` is true from the epoch a run was stopped as diverged on.
+    """
+    layers = _layers(result_sets)
+    rows = []
+    for result_set in result_sets:
+        for method_index, spec in enumerate(result_set.methods):
+            for seed_index, seed in enumerate(result_set.seeds):
+                stopped = int(result_set.diverged_epoch[method_index, seed_index])
+                for epoch_index in range(result_set.epochs):
+                    epoch = epoch_index + 1
+                    row = {
+                        "experiment": result_set.experiment,
+                        "variant": spec.variant,
+                        "method": spec.name,
+                        "letter": spec.letter,
+                        "seed": int(seed),
+                        "epoch": epoch,
+                        "diverged": bool(stopped and epoch >= stopped),
+                    }
+                    for metric in EPOCH_METRICS:
+                        row[metric] = _value(result_set.arrays[metric][method_index, seed_index, epoch_index])
+                    for metric in LAYER_METRICS:
+                        values = result_set.arrays[metric][method_index, seed_index, epoch_index]
+                        for layer in range(layers):
+                            row[f"{metric}_layer{layer + 1}"] = _value(values[layer]) if layer < len(values) else None
+                    rows.append(row)
+    return rows
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def to_csv(result_sets: list[ResultSet]) -> str:
+    buffer = io.StringIO()
+    header = columns(result_sets)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in records(result_sets):
+        writer.writerow([_cell(row[column]) for column in header])
+    return buffer.getvalue()
+
+
+def _plain(value):
+    """JSON-able copy of configuration data that may hold NumPy scalars, arrays or tuples."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if isinstance(value, float):
+        return _value(value)
+    return value
+
+
+def to_json(result_sets: list[ResultSet]) -> str:
+    """The tidy records plus what identifies each experiment (config, data, versions)."""
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "columns": columns(result_sets),
+        "experiments": [
+            {
+                "experiment": result_set.experiment,
+                "description": result_set.description,
+                "key": result_set.key,
+                "config": _plain(result_set.config),
+                "data": _plain(result_set.data),
+                "versions": _plain(result_set.versions),
+                "seeds": _plain(result_set.seeds),
+                "epochs": result_set.epochs,
+                "methods": [
+                    {"name": spec.name, "letter": spec.letter, "variant": spec.variant, "hyperparams": _plain(spec.hyperparams)}
+                    for spec in result_set.methods
+                ],
+            }
+            for result_set in result_sets
+        ],
+        "records": records(result_sets),
+    }
+    return json.dumps(document, separators=(",", ":"), allow_nan=False, ensure_ascii=False) + "\n"

@@ -1,0 +1,161 @@
+"""The bibliography: every work the report cites, as plain data.
+
+Keys are the ones ``reportgen.optimizers.describe(...).references`` uses.
+Derivation texts cite a work as ``[@key]``; :func:`link_citations` turns that
+into a Markdown link to the reference list entry (anchor ``#ref-key``), so the
+same text serves the HTML and the Markdown report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reference:
+    key: str
+    label: str  # short in-text form, e.g. "Kingma & Ba 2014"
+    citation: str  # the full reference, without the link
+    url: str  # "" when there is no stable public address
+
+    @property
+    def anchor(self) -> str:
+        return f"ref-{self.key}"
+
+
+REFERENCES: dict[str, Reference] = {
+    reference.key: reference
+    for reference in (
+        Reference(
+            "sutton1986",
+            "Sutton 1986",
+            "Sutton, R. S. (1986). Two problems with backpropagation and other steepest-descent "
+            "learning procedures for networks. Proceedings of the Eighth Annual Conference of the "
+            "Cognitive Science Society, 823-831.",
+            "",
+        ),
+        Reference(
+            "qian1999",
+            "Qian 1999",
+            "Qian, N. (1999). On the momentum term in gradient descent learning algorithms. "
+            "Neural Networks, 12(1), 145-151.",
+            "https://doi.org/10.1016/S0893-6080(98)00116-6",
+        ),
+        Reference(
+            "nesterov1983",
+            "Nesterov 1983",
+            "Nesterov, Y. (1983). A method for solving the convex programming problem with "
+            "convergence rate O(1/k^2). Doklady Akademii Nauk SSSR, 269(3), 543-547.",
+            "",
+        ),
+        Reference(
+            "sutskever2013",
+            "Sutskever et al. 2013",
+            "Sutskever, I., Martens, J., Dahl, G., & Hinton, G. (2013). On the importance of "
+            "initialization and momentum in deep learning. Proceedings of the 30th International "
+            "Conference on Machine Learning, PMLR 28(3), 1139-1147.",
+            "https://proceedings.mlr.press/v28/sutskever13.html",
+        ),
+        Reference(
+            "attouch2016",
+            "Attouch & Peypouquet 2016",
+            "Attouch, H., & Peypouquet, J. (2016). The rate of convergence of Nesterov's accelerated "
+            "forward-backward method is actually faster than 1/k^2. SIAM Journal on Optimization, "
+            "26(3), 1824-1834.",
+            "https://doi.org/10.1137/15M1046095",
+        ),
+        Reference(
+            "duchi2011",
+            "Duchi et al. 2011",
+            "Duchi, J., Hazan, E., & Singer, Y. (2011). Adaptive subgradient methods for online "
+            "learning and stochastic optimization. Journal of Machine Learning Research, 12, 2121-2159.",
+            "https://jmlr.org/papers/v12/duchi11a.html",
+        ),
+        Reference(
+            "zeiler2012",
+            "Zeiler 2012",
+            "Zeiler, M. D. (2012). ADADELTA: an adaptive learning rate method. arXiv:1212.5701.",
+            "https://arxiv.org/abs/1212.5701",
+        ),
+        Reference(
+            "hinton2012",
+            "Hinton et al. 2012",
+            "Hinton, G., Srivastava, N., & Swersky, K. (2012). Neural Networks for Machine Learning, "
+            "lecture 6e: rmsprop, divide the gradient by a running average of its recent magnitude. "
+            "Lecture slides, University of Toronto.",
+            "http://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf",
+        ),
+        Reference(
+            "kingma2014",
+            "Kingma & Ba 2014",
+            "Kingma, D. P., & Ba, J. (2014). Adam: a method for stochastic optimization. "
+            "arXiv:1412.6980 (ICLR 2015).",
+            "https://arxiv.org/abs/1412.6980",
+        ),
+        Reference(
+            "dozat2016",
+            "Dozat 2016",
+            "Dozat, T. (2016). Incorporating Nesterov momentum into Adam. ICLR 2016 workshop track.",
+            "https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ",
+        ),
+        Reference(
+            "neelakantan2015",
+            "Neelakantan et al. 2015",
+            "Neelakantan, A., Vilnis, L., Le, Q. V., Sutskever, I., Kaiser, L., Kurach, K., & "
+            "Martens, J. (2015). Adding gradient noise improves learning for very deep networks. "
+            "arXiv:1511.06807.",
+            "https://arxiv.org/abs/1511.06807",
+        ),
+        Reference(
+            "ruder2016",
+            "Ruder 2016",
+            "Ruder, S. (2016). An overview of gradient descent optimization algorithms. arXiv:1609.04747.",
+            "https://arxiv.org/abs/1609.04747",
+        ),
+        Reference(
+            "seo2018noise",
+            "Seo 2018a",
+            "Seo, J. D. (2018, February 1). Only Numpy: Noise Training, training a neural network "
+            "without back propagation, with interactive code. Medium.",
+            "https://medium.com/@SeoJaeDuk/only-numpy-noise-training-training-a-neural-network-without-back-propagation-with-interactive-ad775f04cad6",
+        ),
+        Reference(
+            "seo2018optimizers",
+            "Seo 2018b",
+            "Seo, J. D. (2018, February). Only Numpy: implementing and comparing gradient descent "
+            "optimization algorithms + Google Brain's Gaussian additive noise + Noise Training. "
+            "Towards Data Science.",
+            "https://towardsdatascience.com/only-numpy-implementing-and-comparing-gradient-descent-optimization-algorithms-google-brains-8870b133102b",
+        ),
+    )
+}
+
+# "[@key]" or "[@first; @second]"
+CITATION = re.compile(r"\[(@[A-Za-z0-9_-]+(?:\s*;\s*@[A-Za-z0-9_-]+)*)\]")
+
+
+def lookup(keys) -> list[Reference]:
+    """The references for ``keys`` in the given order; an unknown key is a programming error."""
+    unknown = [key for key in keys if key not in REFERENCES]
+    if unknown:
+        raise KeyError(f"unknown reference key(s) {', '.join(unknown)}; known: {', '.join(REFERENCES)}")
+    return [REFERENCES[key] for key in keys]
+
+
+def _keys(group: str) -> list[str]:
+    return [key.strip().lstrip("@") for key in group.split(";")]
+
+
+def cited_keys(markdown: str) -> list[str]:
+    """Keys cited as ``[@key]`` or ``[@key; @other]``, in order of first appearance."""
+    return list(dict.fromkeys(key for group in CITATION.findall(markdown) for key in _keys(group)))
+
+
+def link_citations(markdown: str) -> str:
+    """Replace every citation with Markdown links to the reference list: ``([Label](#ref-key))``."""
+
+    def links(match: re.Match) -> str:
+        return "(" + "; ".join(f"[{reference.label}](#{reference.anchor})" for reference in lookup(_keys(match[1]))) + ")"
+
+    return CITATION.sub(links, markdown)

@@ -1,0 +1,348 @@
+"""The report files: contents and order, self-containment, escaping, valid HTML, determinism."""
+
+import dataclasses
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fixtures import make_pair
+from markupsafe import escape
+
+from reportgen import equations, figures, optimizers, report
+from reportgen.errors import ConfigError
+
+EPOCHS = 12
+SECTION_IDS = [
+    "summary",
+    "setup",
+    "derivations",
+    "update-equations",
+    "cost-plots",
+    "overlap-analysis",
+    "2018-replica-vs-textbook",
+    "results-table",
+    "references",
+]
+MARKDOWN_HEADINGS = [
+    "## Summary",
+    "## Setup",
+    "## Derivations",
+    "## Update equations",
+    "## Cost plots",
+    "## Overlap analysis",
+    "## 2018 replica vs textbook",
+    "## Results table",
+    "## References",
+]
+HOSTILE = "<script>alert(\"x\")</script> it's `tick` $HOME | a_b"
+VOID_ELEMENTS = {"meta", "link", "br", "hr", "img", "input", "col", "area", "base", "embed", "source", "track", "wbr", "param"}
+
+
+@pytest.fixture(scope="module")
+def result_sets():
+    return list(make_pair(epochs=EPOCHS))
+
+
+@pytest.fixture(scope="module")
+def rendered(result_sets, tmp_path_factory):
+    """One full render; the figures it drew are kept so other tests need not draw again."""
+    out = tmp_path_factory.mktemp("report")
+    drawn, draw_all = [], figures.draw_all
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(figures, "draw_all", lambda *arguments: drawn.extend(draw_all(*arguments)) or drawn)
+        paths = report.render(result_sets, out, command="reportgen build --out report")
+    return out, paths, drawn
+
+
+@pytest.fixture(scope="module")
+def built(rendered):
+    return rendered[:2]
+
+
+@pytest.fixture(scope="module")
+def drawn(rendered):
+    return rendered[2]
+
+
+@pytest.fixture
+def quick_render(monkeypatch, drawn):
+    """render() with the module's figures reused: for tests about text, not plots."""
+    monkeypatch.setattr(figures, "draw_all", lambda result_sets, analyses: drawn)
+
+    def render(result_sets, out, **options):
+        report.render(result_sets, out, **options)
+        return (out / "index.html").read_text(encoding="utf-8"), (out / "report.md").read_text(encoding="utf-8")
+
+    return render
+
+
+def escape_html(text: str) -> str:
+    return str(escape(text))
+
+
+def _html(built):
+    return (built[0] / "index.html").read_text(encoding="utf-8")
+
+
+def _markdown(built):
+    return (built[0] / "report.md").read_text(encoding="utf-8")
+
+
+class StrictParser(HTMLParser):
+    """Checks balanced tags, collects ids, headings, links and every attribute with an address."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.errors, self.ids, self.headings = [], [], [], []
+        self.hrefs, self.addresses, self.text_addresses, self.math = [], [], [], 0
+        self.doctype = None
+
+    def handle_decl(self, declaration):
+        self.doctype = declaration
+
+    def _attributes(self, tag, attributes):
+        for name, value in attributes:
+            if name == "id":
+                self.ids.append(value)
+            if tag == "a" and name == "href":
+                self.hrefs.append(value)
+            elif value and re.search(r"https?://", value) and not name.startswith("xmlns"):
+                self.addresses.append((tag, name, value))
+        if tag == "math":
+            self.math += 1
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+
+    def handle_starttag(self, tag, attributes):
+        self._attributes(tag, attributes)
+        if tag not in VOID_ELEMENTS:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attributes):
+        self._attributes(tag, attributes)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1] if self.stack else 'nothing'}")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data):
+        if re.search(r"https?://", data) and "a" not in self.stack and "style" not in self.stack:
+            self.text_addresses.append(data.strip()[:80])
+
+
+def _parse(html):
+    parser = StrictParser()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def test_render_writes_every_output(built, drawn):
+    out, paths = built
+    expected = {"index.html", "report.md", "data/metrics.csv", "data/metrics.json", "paper/results.tex"}
+    for figure in drawn:
+        expected |= {f"figures/{figure.slug}.svg", f"figures/{figure.slug}.png", f"figures/{figure.slug}.pdf", f"paper/{figure.slug}.pdf"}
+    assert {path.relative_to(out).as_posix() for path in paths} == expected
+    assert all(path.is_file() for path in paths)
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_sections_in_order_in_html_and_markdown(built):
+    html, markdown = _html(built), _markdown(built)
+    positions = [html.index(f'<h2 id="{section}">') for section in SECTION_IDS]
+    assert positions == sorted(positions)
+    positions = [markdown.index(f"\n{heading}\n") for heading in MARKDOWN_HEADINGS]
+    assert positions == sorted(positions)
+    assert "Learning-rate sensitivity" not in html and "Learning-rate sensitivity" not in markdown
+    for section in SECTION_IDS:  # the table of contents links every section
+        assert f'<li><a href="#{section}">' in html and f"](#{section})" in markdown
+
+
+def test_every_method_appears_in_both(built):
+    html, markdown = _html(built), _markdown(built)
+    for name in optimizers.METHODS:
+        info = optimizers.describe(name, "textbook")
+        assert f'id="derivation-{name}"' in html and f'id="update-{name}"' in html
+        for variant in optimizers.VARIANTS:
+            assert f'id="update-{name}-{variant}"' in html
+        heading = f"### {info.letter}. {equations.escape_markdown(info.title)}"
+        assert markdown.count(heading) == 2, heading  # derivation and update equations
+    for name in report.IN_DEPTH:
+        assert re.search(rf'id="derivation-{name}">.*?<span class="badge">in depth</span></h3>', html)
+
+
+def test_update_rules_show_the_source_that_runs(built):
+    html = _html(built)
+    for name in optimizers.METHODS:
+        for variant in optimizers.VARIANTS:
+            source = optimizers.describe(name, variant).source
+            first_line = source.strip().splitlines()[0]
+            assert escape_html(first_line) in html
+
+
+def test_one_mathml_element_per_equation(built):
+    html, markdown = _html(built), _markdown(built)
+    texts = [report.NETWORK_TEXT, report.BACKPROP_TEXT, *optimizers.METHODS]
+    derivation_maths = sum(
+        len(equations.math_segments((report.templates_dir() / "derivations" / f"{slug}.md").read_text(encoding="utf-8"))) for slug in texts
+    )
+    rules = len(optimizers.METHODS) * len(optimizers.VARIANTS)
+    assert _parse(html).math == derivation_maths + rules
+    assert "merror" not in html
+    # report.md keeps the LaTeX: every rule as a math block, no MathML
+    assert markdown.count("```math\n") >= rules and "<math" not in markdown
+
+
+def test_html_is_well_formed(built):
+    parser = _parse(_html(built))
+    assert parser.errors == [] and parser.stack == []
+    assert parser.doctype == "DOCTYPE html"
+    assert len(parser.ids) == len(set(parser.ids)), sorted({i for i in parser.ids if parser.ids.count(i) > 1})[:10]
+    assert parser.headings.count(1) == 1 and parser.headings[0] == 1
+    for previous, current in zip(parser.headings, parser.headings[1:]):
+        assert current <= previous + 1, "a heading level is skipped"
+    internal = [href[1:] for href in parser.hrefs if href.startswith("#")]
+    assert set(internal) <= set(parser.ids)
+    html = _html(built)
+    assert '<html lang="en">' in html and '<meta charset="utf-8">' in html
+
+
+def test_html_is_self_contained(built):
+    html = _html(built)
+    parser = _parse(html)
+    assert parser.addresses == [] and parser.text_addresses == []
+    assert "<script" not in html and "@import" not in html and "@font-face" not in html
+    assert not re.search(r"\bsrc\s*=", html)
+    assert not re.search(r"url\(\s*['\"]?(https?:|//)", html)
+    assert all(href.startswith(("#", "https://", "http://", "figures/", "data/", "paper/")) for href in parser.hrefs)
+
+
+def test_figures_are_inline_with_alt_text_and_captions(built, drawn):
+    html = _html(built)
+    for figure in drawn:
+        block = re.search(rf'<figure class="chart" id="figure-{re.escape(figure.slug)}">(.*?)</figure>', html, re.S)
+        assert block, figure.slug
+        assert f'role="img" aria-label="{escape_html(figure.alt)}"' in block[1]
+        assert "<svg" in block[1] and "<figcaption>" in block[1]
+    assert "prefers-color-scheme: dark" in html and "@media print" in html
+
+
+def test_marker_captions_listed_under_the_main_cost_figure(built, result_sets):
+    from reportgen import analysis
+
+    html = _html(built)
+    for result_set in result_sets:
+        markers = analysis.analyse(result_set).markers
+        block = re.search(rf'id="figure-{result_set.experiment}-cost">(.*?)</figure>', html, re.S)[1]
+        for marker in markers:
+            assert f'<li class="marker-{marker.kind}">' in block and escape_html(marker.caption) in block
+    assert any(analysis.analyse(result_set).markers for result_set in result_sets)
+
+
+def test_markdown_links_resolve(built):
+    out = built[0]
+    markdown = _markdown(built)
+    images = re.findall(r"!\[(?:\\.|[^\]\\])*\]\(([^)]+)\)", markdown)
+    assert len(images) == len(list((out / "figures").glob("*.png")))
+    links = re.findall(r"\]\(((?:figures|data|paper)/[^)]+)\)", markdown)
+    assert set(images) <= set(links)
+    for link in links:
+        assert (out / link).is_file(), link
+
+
+def test_size_budget(built):
+    assert (built[0] / "index.html").stat().st_size <= 3 * 1024 * 1024
+
+
+def test_two_renders_are_byte_identical(built, result_sets, tmp_path):
+    report.render(result_sets, tmp_path, command="reportgen build --out report")
+    first = {path.relative_to(built[0]): path.read_bytes() for path in built[0].rglob("*") if path.is_file()}
+    second = {path.relative_to(tmp_path): path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_latex_table(built):
+    table = (built[0] / "paper" / "results.tex").read_text(encoding="utf-8")
+    assert table.count(r"\toprule") == 1 and table.count(r"\bottomrule") == 1 and table.count(r"\midrule") == 2
+    body = table[table.index(r"\begin{tabular}") : table.index(r"\end{tabular}")]
+    rows = [line for line in body.splitlines() if line.endswith(r"\\") and not line.startswith(r"\multicolumn")]
+    assert len(rows) == 1 + 12 * 2
+    assert all(len(re.findall(r"(?<!\\)&", row)) == 8 for row in rows)
+    assert table.count("{") - table.count(r"\{") == table.count("}") - table.count(r"\}")
+    assert "95.0\\%" in table or "100.0\\%" in table  # the percent sign is escaped
+
+
+def test_user_text_is_escaped_everywhere(result_sets, quick_render, monkeypatch, tmp_path):
+    original = optimizers.describe
+
+    def hostile_describe(name, variant):
+        info = original(name, variant)
+        return dataclasses.replace(info, title=f"SGD {HOSTILE}") if name == "sgd" else info
+
+    monkeypatch.setattr(optimizers, "describe", hostile_describe)
+    sets = [dataclasses.replace(result_set) for result_set in result_sets]
+    for result_set in sets:
+        result_set.experiment = f"{result_set.experiment} {HOSTILE}"
+        result_set.description = f"described {HOSTILE}"
+        result_set.data = {**result_set.data, "path": f"/data/{HOSTILE}.npz"}
+    html, markdown = quick_render(sets, tmp_path, command=f"reportgen build --config '{HOSTILE}'")
+
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; it&#39;s `tick` $HOME | a_b" in html
+    assert _parse(html).errors == []
+
+    # Only inside the code span of the command, where Markdown shows text as it is.
+    assert "<script" not in markdown.replace(f"``reportgen build --config '{HOSTILE}'``", "")
+    escaped = equations.escape_markdown(HOSTILE)
+    assert r"&lt;script\>alert(" in escaped and r"\`tick\` \$HOME \| a\_b" in escaped
+    assert f"described {escaped}" in markdown  # the summary
+    assert f"| path | /data/{escaped}.npz |" in markdown  # a table cell
+    assert f"SGD {escaped}" in markdown  # a method title
+    assert f"``reportgen build --config '{HOSTILE}'``" in markdown  # the command, as code
+
+    table = (tmp_path / "paper" / "results.tex").read_text(encoding="utf-8")
+    assert r"seed-2018 \textless{}script\textgreater{}alert" in table and r"\$HOME" in table and r"a\_b" in table
+    assert r"\multicolumn{9}{l}{\textit{seed-2018 \textless{}" in table
+
+
+def test_build_date_only_with_source_date_epoch(result_sets, quick_render, monkeypatch, tmp_path):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    html, markdown = quick_render(result_sets, tmp_path / "plain")
+    assert "SOURCE_DATE_EPOCH" not in html and "(UTC)" not in markdown
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", html + markdown)
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1609459200")  # 2021-01-01 00:00 UTC
+    html, markdown = quick_render(result_sets, tmp_path / "dated")
+    assert "built 2021-01-01 (UTC" in html and "on 2021-01-01 (UTC)" in markdown
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ConfigError, match="SOURCE_DATE_EPOCH"):
+        quick_render(result_sets, tmp_path / "bad")
+
+
+def test_sweep_block_only_when_given(result_sets, quick_render, tmp_path):
+    html, markdown = quick_render(result_sets, tmp_path, sweep={"learning_rates": [1e-4, 1e-3]})
+    assert html.index('<h2 id="learning-rate-sensitivity">') < html.index('<h2 id="references">')
+    assert markdown.index("## Learning-rate sensitivity") < markdown.index("## References")
+    assert '<a href="#learning-rate-sensitivity">' in html
+
+
+def test_one_experiment_renders_without_the_comparison(result_sets, quick_render, tmp_path):
+    html, markdown = quick_render(result_sets[:1], tmp_path)
+    assert "needs both a seed-2018 and a textbook experiment" in html
+    assert _parse(html).errors == []
+
+
+def test_no_results_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="no results"):
+        report.render([], tmp_path)
+
+
+def test_templates_found_from_the_source_tree():
+    directory = report.templates_dir()
+    assert (directory / "index.html.j2").is_file() and (directory / "derivations" / "backprop.md").is_file()
+    assert directory.resolve() == (Path(__file__).resolve().parent.parent / "templates").resolve()
