@@ -67,7 +67,7 @@ VARIANT_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 MARKER_STYLE = {"diverged": ("*", "#D00000", "red star"), "converging": ("*", "#8B4513", "brown star")}
 MAIN_TITLE = "Total Cost per Training"
 MAIN_SIZE = (10.0, 5.6)  # inches; the axes box below makes it MAIN_PLOT_HEIGHT_PIXELS tall
-MAIN_AXES = (0.07, 0.1, 0.56, analysis.MAIN_PLOT_HEIGHT_PIXELS / (MAIN_SIZE[1] * DPI))
+MAIN_AXES = (0.07, 0.1, 0.52, analysis.MAIN_PLOT_HEIGHT_PIXELS / (MAIN_SIZE[1] * DPI))
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
 
 def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
     figure, axes = plt.subplots(figsize=(9.0, 5.5))
-    figure.subplots_adjust(left=0.08, right=0.7)
+    figure.subplots_adjust(left=0.08, right=0.62)
     _draw_curves(axes, result_set, result.rows, 1.5, bands=True)
     axes.set_yscale("log")
     axes.set_xlim(1, result_set.epochs)
@@ -376,7 +376,7 @@ def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> 
     letters = [row.letter for row in result.rows]
     figure, axes = plt.subplots(figsize=(6.0, 5.0))
     shown = np.where(np.eye(len(letters), dtype=bool), np.nan, np.maximum(matrix, 1e-2))
-    image = axes.imshow(shown, cmap="viridis", norm=LogNorm(vmin=1e-2, vmax=max(np.nanmax(shown), 1.0)))
+    image = axes.imshow(shown, cmap="viridis", norm=LogNorm(vmin=1e-2, vmax=np.nanmax(shown, initial=1.0)))  # initial: one method leaves only the NaN diagonal
     axes.set_xticks(range(len(letters)), letters)
     axes.set_yticks(range(len(letters)), letters)
     axes.grid(False)

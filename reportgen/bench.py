@@ -1,0 +1,204 @@
+"""``reportgen bench``: how fast the engine trains, next to the reference and the machine's floor.
+
+In one run on one machine it prints
+
+1. the floor: this machine's memory bandwidth (``np.copyto`` of 64 MB) and
+   random-number throughput, and per method the bytes a step must move and
+   the random numbers it must draw, as a time no implementation can beat;
+2. steps per second of ``reportgen.reference`` and ``reportgen.engine`` for
+   each of the twelve methods in both variants (medians over ``--repeats``),
+   their ratio per method and overall, and how close the engine is to the floor;
+3. the wall time of the whole seed-2018 preset (12 methods x 100 epochs x
+   50 images, batch 1): the engine measured in a process pool over all
+   cores, the way ``reportgen run`` trains, and the reference projected from
+   its measured step rate (run for real it takes minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import statistics
+import time
+
+import numpy as np
+
+from reportgen import config, engine, executors, optimizers, reference, runner, seeding
+from reportgen.results import MethodSpec
+from reportgen.tasks import RunSpec
+
+PRESET = "seed-2018"
+# Arrays of the weights' size that a fused step would read and write, beyond
+# the weights themselves (read + write) and the gradient (write, then read):
+# the method's state, each read and written once.
+STATE_ARRAYS = {
+    "sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "adadelta": 2, "rmsprop": 1,
+    "adam": 2, "nadam": 2, "gaussian_noise": 0, "noise_training": 0, "noise_gaussian": 0, "adam_noise": 2,
+}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Machine:
+    bandwidth: float  # bytes per second, read + write counted, 64 MB arrays (main memory)
+    cache_bandwidth: float  # the same for arrays the size of W1, which stay in the cache
+    uniforms: dict  # generator name -> doubles per second
+    normals: float  # Generator.standard_normal per second
+    exponentials: float  # Generator.standard_exponential per second
+
+
+def best_rate(work, count: int, repeats: int = 5) -> float:
+    """Items per second of the fastest of ``repeats`` calls: the machine's capability, not its noise."""
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        seconds.append(time.perf_counter() - started)
+    return count / min(seconds)
+
+
+def measure_machine() -> Machine:
+    size = 8 * 2**20  # 64 MB of float64: far beyond the caches
+    source, target = np.ones(size), np.empty(size)
+    bandwidth = best_rate(lambda: np.copyto(target, source), 2 * source.nbytes)
+    small_source, small_target = source[: 784 * 256], target[: 784 * 256]
+    cache_bandwidth = best_rate(lambda: np.copyto(small_target, small_source), 2 * small_source.nbytes, repeats=50)
+    pcg, mt = np.random.Generator(np.random.PCG64(0)), np.random.Generator(np.random.MT19937(0))
+    return Machine(
+        bandwidth=bandwidth,
+        cache_bandwidth=cache_bandwidth,
+        uniforms={
+            "PCG64": best_rate(lambda: pcg.random(out=target), size),
+            "MT19937": best_rate(lambda: mt.random(out=target), size),
+        },
+        normals=best_rate(lambda: pcg.standard_normal(out=target), size),
+        exponentials=best_rate(lambda: pcg.standard_exponential(out=target), size),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Floor:
+    bytes: int  # per step
+    uniforms: int  # per step, for the Gumbel samples
+    normals: int  # per step
+    seconds: float  # the memory traffic and the draws, at the measured rates
+
+
+def floor(spec: RunSpec, lit_fraction: float, machine: Machine) -> Floor:
+    """The least one training step must do, whatever the implementation.
+
+    Memory: the weights read and written, the gradient written and read
+    (the first layer's only over the lit pixels), each state array read and
+    written; the noise methods also write and read their noise. Draws: one
+    uniform per weight for a Gumbel sample, one normal per weight for the
+    per-element Gaussian, one normal for the 2018 scalar. A run's arrays
+    (5-15 MB) fit in the last-level cache, so memory moves at the cache's
+    bandwidth, the faster of the two measured.
+    """
+    method, sizes = spec.method, spec.sizes
+    weights = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
+    total, itemsize = sum(weights), np.dtype(spec.dtype).itemsize
+    optimizer = optimizers.create(method.name, method.variant, **method.hyperparams)
+    gradient = lit_fraction * weights[0] + sum(weights[1:]) if optimizer.gradient != "none" else 0
+    gumbel = total if method.name in ("noise_training", "noise_gaussian", "adam_noise") else 0
+    if method.name in ("gaussian_noise", "noise_gaussian"):
+        normals = total if method.variant == "textbook" else 1
+    else:
+        normals = 0
+    noise_arrays = (gumbel > 0) + (normals == total)
+    elements = 2 * total + 2 * gradient + 2 * STATE_ARRAYS[method.name] * total + 2 * noise_arrays * total
+    uniform_rate = machine.uniforms["MT19937" if method.variant == "seed-2018" else "PCG64"]
+    seconds = elements * itemsize / max(machine.bandwidth, machine.cache_bandwidth) + gumbel / uniform_rate + normals / machine.normals
+    return Floor(int(elements * itemsize), gumbel, normals, seconds)
+
+
+def train_with(trainer, spec: RunSpec, split):
+    """``runner.train_one`` with the trainer chosen: every run's weights and noise from its own seed."""
+    params = seeding.initial_weights(spec.seed, split.pool_size, spec.sizes)
+    noise = seeding.noise_stream(spec.seed, spec.method.variant, split.pool_size, spec.sizes)
+    return trainer.train(spec, split, params, noise, seeding.order_stream(spec.seed))
+
+
+def seconds_per_step(trainer, spec: RunSpec, split, repeats: int) -> float:
+    steps = spec.epochs * -(-len(split.X_train) // spec.batch_size)
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        train_with(trainer, spec, split)
+        timings.append((time.perf_counter() - started) / steps)
+    return statistics.median(timings)
+
+
+def textbook_twin(spec: RunSpec) -> RunSpec:
+    """The same run with the method's textbook rule, defaults and ELU."""
+    name = spec.method.name
+    hyperparams = optimizers.create(name, "textbook").hyperparams
+    return dataclasses.replace(spec, method=MethodSpec(name, spec.method.letter, "textbook", hyperparams), activation="elu")
+
+
+def preset_seconds(specs, split, workers: int) -> float:
+    started = time.perf_counter()
+    for spec, outcome in executors.create("process", workers).run(runner.train_one, specs, split):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="reportgen bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer steps and a shortened preset run (under 30 s)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed repeats per method; the median is shown (default 3, --quick 1)")
+    parser.add_argument("--workers", type=int, default=executors.default_workers(), help="processes for the preset run (default: all cores)")
+    options = parser.parse_args(argv)
+    repeats = options.repeats or (1 if options.quick else 3)
+    if repeats < 1 or options.workers < 1:
+        parser.error("--repeats and --workers must be at least 1")
+
+    experiment = config.load_preset(PRESET)
+    split = runner.load_split(experiment)
+    preset_specs = experiment.run_specs()
+    steps_per_epoch = -(-len(split.X_train) // preset_specs[0].batch_size)
+    lit_fraction = float(np.mean(split.X_train != 0))
+    reference_epochs, engine_epochs = (1, 2) if options.quick else (2, 6)
+
+    machine = measure_machine()
+    print(f"reportgen bench: numpy {np.__version__}, {os.cpu_count()} cores, {repeats} repeat(s), medians; "
+          f"load average {os.getloadavg()[0]:.1f} (other processes slow every number below)")
+    print(f"memory bandwidth (np.copyto, read + write): 64 MB {machine.bandwidth / 1e9:.1f} GB/s, "
+          f"1.6 MB (one W1, cache-resident) {machine.cache_bandwidth / 1e9:.1f} GB/s")
+    print("generator throughput: " + ", ".join(f"{name} random {rate / 1e6:.0f} M/s" for name, rate in machine.uniforms.items())
+          + f", PCG64 standard_normal {machine.normals / 1e6:.0f} M/s, standard_exponential {machine.exponentials / 1e6:.0f} M/s")
+    print(f"training images: {len(split.X_train)}, lit pixels {100 * lit_fraction:.0f}%\n")
+
+    header = f"{'variant':<10} {'method':<15} {'reference':>10} {'engine':>10} {'ratio':>6}  {'floor MB':>8} {'draws':>7} {'floor ms':>8} {'engine ms':>9} {'floor/engine':>12}"
+    print(header + "\n" + "-" * len(header))
+    rows = []
+    for variant_specs in (preset_specs, [textbook_twin(spec) for spec in preset_specs]):
+        for spec in variant_specs:
+            slow = seconds_per_step(reference, dataclasses.replace(spec, epochs=reference_epochs), split, repeats)
+            fast = seconds_per_step(engine, dataclasses.replace(spec, epochs=engine_epochs), split, repeats)
+            least = floor(spec, lit_fraction, machine)
+            rows.append((spec, slow, fast))
+            print(f"{spec.method.variant:<10} {spec.method.name:<15} {1 / slow:>8.0f}/s {1 / fast:>8.0f}/s {slow / fast:>5.1f}x"
+                  f"  {least.bytes / 1e6:>8.1f} {least.uniforms + least.normals:>7} {1e3 * least.seconds:>8.3f} {1e3 * fast:>9.3f} {least.seconds / fast:>11.0%}")
+    slow_total = sum(slow for _, slow, _ in rows)
+    fast_total = sum(fast for _, _, fast in rows)
+    print(f"{'overall':<26} {len(rows) / slow_total:>8.0f}/s {len(rows) / fast_total:>8.0f}/s {slow_total / fast_total:>5.1f}x"
+          f"  (mean step: reference {1e3 * slow_total / len(rows):.2f} ms, engine {1e3 * fast_total / len(rows):.3f} ms)\n")
+
+    epochs = preset_specs[0].epochs
+    run_epochs = 5 if options.quick else epochs
+    measured = preset_seconds([dataclasses.replace(spec, epochs=run_epochs) for spec in preset_specs], split, options.workers)
+    engine_wall = measured * epochs / run_epochs
+    reference_serial = sum(slow for spec, slow, _ in rows[: len(preset_specs)]) * epochs * steps_per_epoch
+    how = "measured" if run_epochs == epochs else f"projected from {run_epochs} epochs"
+    print(f"full {PRESET} preset ({len(preset_specs)} methods x {epochs} epochs x {len(split.X_train)} images, batch 1):")
+    print(f"  engine, pool of {options.workers}: {engine_wall:7.1f} s ({how})")
+    print(f"  reference, one process:  {reference_serial:7.1f} s (projected from its step rate)  -> engine {reference_serial / engine_wall:.1f}x faster")
+    print(f"  reference, pool of {options.workers}: {reference_serial / options.workers:7.1f} s (same, ideal split)  -> engine {reference_serial / options.workers / engine_wall:.1f}x faster")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

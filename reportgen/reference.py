@@ -1,0 +1,380 @@
+"""The readable trainer: one run done the plain way, the oracle of ``reportgen.engine``.
+
+Everything here is written as the 2018 script wrote it: one batch at a time,
+straightforward NumPy expressions that make fresh arrays, noise drawn with
+``rng.gumbel`` and ``rng.normal``. Each of the twelve update rules is spelled
+out below in both variants, independently of ``reportgen.optimizers`` (which
+holds the fast, in-place versions), so the engine is checked against a second,
+separately written account of every method. Only the resolved hyperparameters
+come from the run's ``MethodSpec``.
+
+A rule is ``rule(w, g, state, hp, noise) -> new weights``: ``w`` and ``g`` are
+lists of the three weight matrices and their gradients (``g`` is None for the
+gradient-free methods), ``state`` a dict the rule keeps between steps, ``hp``
+the hyperparameters and ``noise`` the run's ``Noise`` (its random stream and
+step count). Noise is drawn layer by layer, w1 then w2 then w3.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from reportgen import network
+from reportgen.results import EPOCH_METRICS, LAYER_METRICS, RunMetrics
+from reportgen.tasks import RunSpec
+
+
+@dataclass
+class Noise:
+    """The random stream of a run and where the run is in its schedule."""
+
+    rng: Any  # numpy Generator (textbook) or RandomState (seed-2018)
+    step: int = 0  # updates already taken
+
+    def gumbel(self, w):
+        return [self.rng.gumbel(size=layer.shape) for layer in w]
+
+
+def zeros_like(w):
+    return [np.zeros_like(layer) for layer in w]
+
+
+# ---------------------------------------------------------------- seed-2018
+# The 2018 constants and quirks, as /work/shared/seed/ORIGINAL-EXPERIMENT.md states them.
+
+
+def sgd_2018(w, g, state, hp, noise):
+    return [wi - hp["lr"] * gi for wi, gi in zip(w, g)]
+
+
+def momentum_2018(w, g, state, hp, noise):
+    v = state.setdefault("v", zeros_like(w))
+    state["v"] = [hp["momentum"] * vi + hp["lr"] * gi for vi, gi in zip(v, g)]
+    return [wi - vi for wi, vi in zip(w, state["v"])]
+
+
+def nesterov_lookahead_2018(w, state, hp):
+    v = state.get("v", zeros_like(w))
+    return [wi - hp["momentum"] * vi for wi, vi in zip(w, v)]
+
+
+def adagrad_2018(w, g, state, hp, noise):
+    G = state.setdefault("G", zeros_like(w))
+    state["G"] = [Gi + gi**2 for Gi, gi in zip(G, g)]
+    return [wi - hp["lr"] * gi / np.sqrt(Gi + hp["eps"]) for wi, gi, Gi in zip(w, g, state["G"])]
+
+
+def adadelta_2018(w, g, state, hp, noise):
+    rho, eps = hp["rho"], hp["eps"]
+    Eg = state.setdefault("Eg", zeros_like(w))
+    Edx = state.setdefault("Edx", zeros_like(w))
+    Eg = [rho * Ei + (1 - rho) * gi**2 for Ei, gi in zip(Eg, g)]
+    d = [-np.sqrt(Di + eps) / np.sqrt(Ei + eps) * gi for Di, Ei, gi in zip(Edx, Eg, g)]
+    state["Eg"] = Eg
+    state["Edx"] = [rho * Di + (1 - rho) * di**2 for Di, di in zip(Edx, d)]
+    return [wi - di for wi, di in zip(w, d)]  # the sign bug: d already carries the minus
+
+
+def rmsprop_2018(w, g, state, hp, noise):
+    alpha = hp["alpha"]
+    v = state.setdefault("v", zeros_like(w))
+    state["v"] = [alpha * vi + (1 - alpha) * gi**2 for vi, gi in zip(v, g)]
+    return [wi - hp["lr"] * gi / np.sqrt(vi + hp["eps"]) for wi, gi, vi in zip(w, g, state["v"])]
+
+
+def adam_moments_2018(w, g, state, hp):
+    """m and v as usual; the "bias correction" divides by the constants 1 - beta."""
+    beta1, beta2 = hp["betas"]
+    m = state.setdefault("m", zeros_like(w))
+    v = state.setdefault("v", zeros_like(w))
+    state["m"] = [beta1 * mi + (1 - beta1) * gi for mi, gi in zip(m, g)]
+    state["v"] = [beta2 * vi + (1 - beta2) * gi**2 for vi, gi in zip(v, g)]
+    m_hat = [mi / (1 - beta1) for mi in state["m"]]
+    v_hat = [vi / (1 - beta2) for vi in state["v"]]
+    return m_hat, v_hat
+
+
+def adam_2018(w, g, state, hp, noise):
+    m_hat, v_hat = adam_moments_2018(w, g, state, hp)
+    return [wi - hp["lr"] * mi / (np.sqrt(vi) + hp["eps"]) for wi, mi, vi in zip(w, m_hat, v_hat)]
+
+
+def nadam_2018(w, g, state, hp, noise):
+    beta1 = hp["betas"][0]
+    m_hat, v_hat = adam_moments_2018(w, g, state, hp)
+    return [
+        wi - hp["lr"] * (beta1 * mi + (1 - beta1) * gi / (1 - beta1)) / (np.sqrt(vi) + hp["eps"])
+        for wi, gi, mi, vi in zip(w, g, m_hat, v_hat)
+    ]
+
+
+def gaussian_scalar_2018(hp, noise):
+    """One N(0, sd^2) scalar per step, sd = eta / (1 + epoch)^gamma, shared by every weight."""
+    epoch = noise.step // hp["steps_per_epoch"]
+    return noise.rng.normal(0, hp["eta"] / (1 + epoch) ** hp["gamma"])
+
+
+def gaussian_noise_2018(w, g, state, hp, noise):
+    n = gaussian_scalar_2018(hp, noise)
+    return [wi - hp["lr"] * (gi + n) for wi, gi in zip(w, g)]
+
+
+def noise_training(w, g, state, hp, noise):
+    return [wi - hp["lr"] * Gi for wi, Gi in zip(w, noise.gumbel(w))]
+
+
+def noise_gaussian_2018(w, g, state, hp, noise):
+    G = noise.gumbel(w)
+    n = gaussian_scalar_2018(hp, noise)
+    return [wi - hp["lr"] * (Gi + n) for wi, Gi in zip(w, G)]
+
+
+def adam_noise_2018(w, g, state, hp, noise):
+    return adam_2018(w, noise.gumbel(w), state, hp, noise)
+
+
+# ---------------------------------------------------------------- textbook
+# The published algorithms, in torch.optim's formulation (torch/optim/*.py).
+
+
+def momentum_buffer(g, state, hp):
+    """torch's SGD momentum buffer: g on the first step, then momentum * b + g."""
+    if "b" not in state:
+        state["b"] = [gi.copy() for gi in g]
+    else:
+        state["b"] = [hp["momentum"] * bi + gi for bi, gi in zip(state["b"], g)]
+    return state["b"]
+
+
+def momentum(w, g, state, hp, noise):
+    b = momentum_buffer(g, state, hp)
+    return [wi - hp["lr"] * bi for wi, bi in zip(w, b)]
+
+
+def nesterov(w, g, state, hp, noise):
+    b = momentum_buffer(g, state, hp)
+    return [wi - hp["lr"] * (gi + hp["momentum"] * bi) for wi, gi, bi in zip(w, g, b)]
+
+
+def adagrad(w, g, state, hp, noise):
+    s = state.setdefault("sum", [np.full_like(wi, hp["initial_accumulator_value"]) for wi in w])
+    state["sum"] = [si + gi * gi for si, gi in zip(s, g)]
+    return [wi - hp["lr"] * gi / (np.sqrt(si) + hp["eps"]) for wi, gi, si in zip(w, g, state["sum"])]
+
+
+def adadelta(w, g, state, hp, noise):
+    rho, eps = hp["rho"], hp["eps"]
+    sq = state.setdefault("square_avg", zeros_like(w))
+    acc = state.setdefault("acc_delta", zeros_like(w))
+    sq = [rho * si + (1 - rho) * gi * gi for si, gi in zip(sq, g)]
+    delta = [np.sqrt(ai + eps) / np.sqrt(si + eps) * gi for ai, si, gi in zip(acc, sq, g)]
+    state["square_avg"] = sq
+    state["acc_delta"] = [rho * ai + (1 - rho) * di * di for ai, di in zip(acc, delta)]
+    return [wi - hp["lr"] * di for wi, di in zip(w, delta)]
+
+
+def rmsprop(w, g, state, hp, noise):
+    alpha = hp["alpha"]
+    sq = state.setdefault("square_avg", zeros_like(w))
+    state["square_avg"] = [alpha * si + (1 - alpha) * gi * gi for si, gi in zip(sq, g)]
+    return [wi - hp["lr"] * gi / (np.sqrt(si) + hp["eps"]) for wi, gi, si in zip(w, g, state["square_avg"])]
+
+
+def adam_moments(w, g, state, hp):
+    beta1, beta2 = hp["betas"]
+    m = state.setdefault("m", zeros_like(w))
+    v = state.setdefault("v", zeros_like(w))
+    state["m"] = [beta1 * mi + (1 - beta1) * gi for mi, gi in zip(m, g)]
+    state["v"] = [beta2 * vi + (1 - beta2) * gi * gi for vi, gi in zip(v, g)]
+    return state["m"], state["v"]
+
+
+def adam(w, g, state, hp, noise):
+    beta1, beta2 = hp["betas"]
+    t = noise.step + 1
+    m, v = adam_moments(w, g, state, hp)
+    step_size = hp["lr"] / (1 - beta1**t)
+    return [wi - step_size * mi / (np.sqrt(vi) / np.sqrt(1 - beta2**t) + hp["eps"]) for wi, mi, vi in zip(w, m, v)]
+
+
+def nadam(w, g, state, hp, noise):
+    """Dozat's NAdam with torch's momentum schedule mu_t = beta1 (1 - 0.5 * 0.96^(t psi))."""
+    beta1, beta2 = hp["betas"]
+    psi, lr, t = hp["momentum_decay"], hp["lr"], noise.step + 1
+    mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))
+    mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+    state["mu_product"] = state.get("mu_product", 1.0) * mu
+    mu_product_next = state["mu_product"] * mu_next
+    m, v = adam_moments(w, g, state, hp)
+    denominators = [np.sqrt(vi / (1 - beta2**t)) + hp["eps"] for vi in v]
+    return [
+        wi - lr * (1 - mu) / (1 - state["mu_product"]) * gi / di - lr * mu_next / (1 - mu_product_next) * mi / di
+        for wi, gi, mi, di in zip(w, g, m, denominators)
+    ]
+
+
+def gaussian_elements(w, hp, noise):
+    """Neelakantan et al.: per element N(0, eta / (1 + t)^gamma), t = steps already taken."""
+    sd = np.sqrt(hp["eta"] / (1 + noise.step) ** hp["gamma"])
+    return [noise.rng.normal(0, sd, size=wi.shape) for wi in w]
+
+
+def gaussian_noise(w, g, state, hp, noise):
+    n = gaussian_elements(w, hp, noise)
+    return [wi - hp["lr"] * (gi + ni) for wi, gi, ni in zip(w, g, n)]
+
+
+def noise_gaussian(w, g, state, hp, noise):
+    G = noise.gumbel(w)
+    n = gaussian_elements(w, hp, noise)
+    return [wi - hp["lr"] * (Gi + ni) for wi, Gi, ni in zip(w, G, n)]
+
+
+def adam_noise(w, g, state, hp, noise):
+    return adam(w, noise.gumbel(w), state, hp, noise)
+
+
+@dataclass(frozen=True)
+class Method:
+    rule: Callable
+    gradient: str = "current"  # "current", "lookahead" (with lookahead(w, state, hp)) or "none"
+    lookahead: Callable | None = None
+
+
+RULES = {
+    "seed-2018": {
+        "sgd": Method(sgd_2018),
+        "momentum": Method(momentum_2018),
+        "nesterov": Method(momentum_2018, "lookahead", nesterov_lookahead_2018),
+        "adagrad": Method(adagrad_2018),
+        "adadelta": Method(adadelta_2018),
+        "rmsprop": Method(rmsprop_2018),
+        "adam": Method(adam_2018),
+        "nadam": Method(nadam_2018),
+        "gaussian_noise": Method(gaussian_noise_2018),
+        "noise_training": Method(noise_training, "none"),
+        "noise_gaussian": Method(noise_gaussian_2018, "none"),
+        "adam_noise": Method(adam_noise_2018, "none"),
+    },
+    "textbook": {
+        "sgd": Method(sgd_2018),  # the same plain step in both variants
+        "momentum": Method(momentum),
+        "nesterov": Method(nesterov),
+        "adagrad": Method(adagrad),
+        "adadelta": Method(adadelta),
+        "rmsprop": Method(rmsprop),
+        "adam": Method(adam),
+        "nadam": Method(nadam),
+        "gaussian_noise": Method(gaussian_noise),
+        "noise_training": Method(noise_training, "none"),
+        "noise_gaussian": Method(noise_gaussian, "none"),
+        "adam_noise": Method(adam_noise, "none"),
+    },
+}
+
+
+def batch_cost(w, X, y, activation):
+    return float(np.sum(network.cost(network.forward(w, X, activation).a3, y)))
+
+
+def divergence(costs, w, threshold) -> str:
+    """Why the run counts as diverged now, or "" if it does not."""
+    if not np.all(np.isfinite(costs)):
+        return "cost non-finite"
+    if not all(np.all(np.isfinite(wi)) for wi in w):
+        return "weights non-finite"
+    if max(np.max(np.abs(wi)) for wi in w) > threshold:
+        return f"max |w| > {threshold:g}"
+    return ""
+
+
+class Recorder:
+    """Fills a RunMetrics epoch by epoch; shared by this trainer and the engine.
+
+    After each epoch the whole training and test sets go through the plain
+    ``network.forward`` (once per epoch, so its cost does not matter), which
+    also makes every recorded number of the engine directly comparable.
+    """
+
+    def __init__(self, spec: RunSpec, data: tuple[np.ndarray, ...]):
+        self.spec = spec
+        self.X_train, self.y_train, self.X_test, self.y_test = data
+        self.arrays = {name: np.full(spec.epochs, np.nan) for name in EPOCH_METRICS}
+        self.arrays.update({name: np.full((spec.epochs, 3), np.nan) for name in LAYER_METRICS})
+        self.metrics = RunMetrics(self.arrays)
+
+    def end_epoch(self, epoch: int, w, logged: float, grad_norm, update_norm, seconds: float) -> bool:
+        """Record epoch ``epoch`` (0-based); True if the run diverged there and must stop."""
+        spec, arrays = self.spec, self.arrays
+        train_costs = network.cost(network.forward(w, self.X_train, spec.activation).a3, self.y_train)
+        test_a3 = network.forward(w, self.X_test, spec.activation).a3
+        test_costs = network.cost(test_a3, self.y_test)
+        reason = divergence(np.concatenate([[logged], train_costs, test_costs]), w, spec.divergence_threshold)
+        if reason:
+            self.metrics.diverged_epoch, self.metrics.divergence_reason = epoch + 1, reason
+            return True
+        arrays["train_cost_logged"][epoch] = logged
+        arrays["train_cost_mean"][epoch] = np.mean(train_costs)
+        arrays["test_cost"][epoch] = np.mean(test_costs)
+        arrays["test_accuracy"][epoch] = np.mean((test_a3 > 0.5) == (self.y_test > 0.5))
+        arrays["grad_norm"][epoch] = grad_norm
+        arrays["update_norm"][epoch] = update_norm
+        arrays["epoch_seconds"][epoch] = seconds if spec.record_timings else 0.0
+        return False
+
+
+def cast_data(split, dtype) -> tuple[np.ndarray, ...]:
+    return tuple(np.asarray(a, dtype=dtype) for a in (split.X_train, split.y_train, split.X_test, split.y_test))
+
+
+def epoch_order(spec: RunSpec, n: int, order_rng) -> np.ndarray:
+    return order_rng.permutation(n) if spec.shuffle else np.arange(n)
+
+
+def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> RunMetrics:
+    """Train one run the plain way; see ``reportgen.engine.train`` for the contract.
+
+    With ``spec.dtype = "float32"`` weights and data are cast, but
+    ``network.loss_and_grads`` turns the targets into float64
+    (``network.as_targets``), so the steps run in float64 from then on:
+    float32 is the engine's mode, checked there against float64.
+    """
+    network.check_activation(spec.activation)
+    method = RULES[spec.method.variant][spec.method.name]
+    hp, activation, dtype = spec.method.hyperparams, spec.activation, np.dtype(spec.dtype)
+    w = [np.array(p, dtype=dtype) for p in params]
+    data = cast_data(split, dtype)
+    X_train, y_train = data[:2]
+    n, B = len(X_train), spec.batch_size
+    state: dict = {}
+    noise = Noise(noise_rng)
+    recorder = Recorder(spec, data)
+    with np.errstate(all="ignore"):
+        for epoch in range(spec.epochs):
+            started = time.perf_counter()
+            order = epoch_order(spec, n, order_rng)
+            logged = 0.0
+            for start in range(0, n, B):
+                X, y = X_train[order[start : start + B]], y_train[order[start : start + B]]
+                if method.gradient == "current":
+                    cost, g = network.loss_and_grads(w, X, y, activation)
+                elif method.gradient == "lookahead":
+                    cost = batch_cost(w, X, y, activation)
+                    _, g = network.loss_and_grads(method.lookahead(w, state, hp), X, y, activation)
+                else:
+                    cost, g = batch_cost(w, X, y, activation), None
+                logged += cost
+                new_w = method.rule(w, g, state, hp, noise)
+                noise.step += 1
+                grad_norm = [np.linalg.norm(gi) for gi in g] if g is not None else [0.0, 0.0, 0.0]
+                update_norm = [np.linalg.norm(new - old) for new, old in zip(new_w, w)]
+                w = new_w
+            if recorder.end_epoch(epoch, w, logged, grad_norm, update_norm, time.perf_counter() - started):
+                break
+            if progress is not None:
+                progress(epoch + 1)
+    return recorder.metrics

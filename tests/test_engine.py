@@ -1,0 +1,133 @@
+"""The fast engine reproduces the plain reference trainer on every method and variant."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from reportgen import dataset, engine, network, optimizers, reference
+from reportgen.results import MethodSpec
+from reportgen.tasks import RunSpec
+
+SIZES = (784, 64, 32, 1)  # the full first layer; smaller hidden layers keep the test fast
+EPOCHS = 3
+N_TRAIN = 10
+
+
+def make_split():
+    """Ten real MNIST digits (the embedded sample): their lit pixels are what the engine exploits."""
+    return dataset.load(n_train=N_TRAIN, n_test=5)
+
+
+SPLIT = make_split()
+WEIGHTS = network.init_params(np.random.RandomState(678), SIZES)
+
+
+def make_spec(name, variant, batch_size=1, **options) -> RunSpec:
+    hyperparams = dict(options.pop("hyperparams", {}))
+    if "steps_per_epoch" in optimizers.defaults(name, variant):
+        hyperparams.setdefault("steps_per_epoch", -(-N_TRAIN // batch_size))
+    resolved = optimizers.create(name, variant, **hyperparams).hyperparams
+    return RunSpec(
+        MethodSpec(name, optimizers.LETTERS[name], variant, resolved),
+        seed=0,
+        epochs=options.pop("epochs", EPOCHS),
+        batch_size=batch_size,
+        activation="elu_2018" if variant == "seed-2018" else "elu",
+        sizes=SIZES,
+        record_timings=False,
+        **options,
+    )
+
+
+def noise_rng(variant):
+    return np.random.RandomState(2018) if variant == "seed-2018" else np.random.default_rng(2018)
+
+
+def run(trainer, spec):
+    return trainer.train(spec, SPLIT, WEIGHTS, noise_rng(spec.method.variant), np.random.default_rng(4))
+
+
+def assert_same_run(fast, plain):
+    """Equal within 1e-12 of each metric's largest value in the run.
+
+    Relative to the run's scale rather than to each value: a cost of 1e-8 is
+    (1 - a3)^2 with a3 = 1 - 1e-4, so its own relative error is that of a3
+    divided by 1e-4 in either trainer, however closely the weights agree.
+    """
+    assert fast.diverged_epoch == plain.diverged_epoch
+    assert fast.divergence_reason == plain.divergence_reason
+    for key, expected in plain.arrays.items():
+        actual = fast.arrays[key]
+        np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected), err_msg=key)
+        scale = np.nanmax(np.abs(expected), axis=0, initial=0.0)
+        assert np.all(np.abs(actual - expected)[~np.isnan(expected)] <= (1e-12 * scale * np.ones_like(expected))[~np.isnan(expected)]), key
+
+
+@pytest.mark.parametrize("variant", optimizers.VARIANTS)
+@pytest.mark.parametrize("name", optimizers.METHODS)
+def test_engine_matches_the_reference_with_batch_1(name, variant):
+    spec = make_spec(name, variant)
+    assert_same_run(run(engine, spec), run(reference, spec))
+
+
+@pytest.mark.parametrize("variant", optimizers.VARIANTS)
+@pytest.mark.parametrize("name", optimizers.METHODS)
+def test_engine_matches_the_reference_with_batch_4_and_a_partial_last_batch(name, variant):
+    spec = make_spec(name, variant, batch_size=4, epochs=2)
+    assert_same_run(run(engine, spec), run(reference, spec))
+
+
+def test_engine_matches_the_reference_when_shuffling():
+    spec = make_spec("adam", "textbook", shuffle=True)
+    plain = run(reference, spec)
+    assert_same_run(run(engine, spec), plain)
+    assert not np.allclose(plain.arrays["train_cost_logged"], run(reference, make_spec("adam", "textbook")).arrays["train_cost_logged"])
+
+
+def test_divergence_is_the_same_in_both_and_silent():
+    # noise training drifts every weight by about -0.58 lr per step: past the threshold after a few epochs
+    threshold = max(np.max(np.abs(w)) for w in WEIGHTS) + 0.1
+    spec = make_spec("noise_training", "seed-2018", hyperparams={"lr": 0.01}, epochs=6, divergence_threshold=threshold)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast = run(engine, spec)
+    assert 1 < fast.diverged_epoch < 6
+    assert_same_run(fast, run(reference, spec))
+
+
+def test_float32_stays_close_to_float64():
+    for name, variant in [("adam", "textbook"), ("nesterov", "seed-2018"), ("noise_gaussian", "seed-2018")]:
+        single = run(engine, make_spec(name, variant, dtype="float32"))
+        double = run(engine, make_spec(name, variant))
+        for key in ("train_cost_logged", "train_cost_mean", "test_cost"):
+            np.testing.assert_allclose(single.arrays[key], double.arrays[key], rtol=1e-3, err_msg=f"{name} {key}")
+
+
+def test_float32_computes_in_float32(monkeypatch):
+    seen = []
+    update = optimizers.base.Optimizer.update
+
+    def spy(self, params, grads, state):
+        seen.append({p.dtype for p in params} | {g.dtype for g in grads or []})
+        return update(self, params, grads, state)
+
+    monkeypatch.setattr(optimizers.base.Optimizer, "update", spy)
+    run(engine, make_spec("adam", "textbook", dtype="float32", epochs=1))
+    assert seen and all(dtypes == {np.dtype(np.float32)} for dtypes in seen)
+
+
+def test_the_lit_network_gives_the_same_output_as_the_whole_one():
+    X = SPLIT.X_train[:3]
+    lit, w_lit, X_lit = engine.lit_network(WEIGHTS, X)
+    assert 0 < len(lit) < 784
+    np.testing.assert_allclose(network.forward(w_lit, X_lit).a3, network.forward(WEIGHTS, X).a3, rtol=1e-13)
+
+
+def test_params_are_not_modified():
+    params = [w.copy() for w in WEIGHTS]
+    engine.train(make_spec("adam", "seed-2018", epochs=1), SPLIT, params, noise_rng("seed-2018"), np.random.default_rng(0))
+    for p, w in zip(params, WEIGHTS):
+        np.testing.assert_array_equal(p, w)
