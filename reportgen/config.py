@@ -27,6 +27,7 @@ from reportgen.tasks import DEFAULT_DIVERGENCE_THRESHOLD, RunSpec
 
 DEFAULT_PRESETS = ("seed-2018", "textbook")
 MAX_SEED = 2**32 - 1
+MAX_NAME_BYTES = 200  # + "-<key16>" must fit a 255-byte file name
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,11 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
     """Check a parsed TOML document; relative data paths resolve against ``base_dir``."""
     _reject_unknown("", raw, TOP_LEVEL | PASSTHROUGH)
     name = _text("name", raw.get("name", Path(source).stem))
-    if not name or any(c in name for c in "/\\") or name.startswith("."):
+    # the name becomes a folder name: no separators, no control characters (NUL, newline), within NAME_MAX
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise ConfigError(f"name: {len(name.encode('utf-8'))} bytes is too long for a results folder; at most {MAX_NAME_BYTES}")
+    unusable = any(c in name for c in "/\\") or any(ord(c) < 32 or ord(c) == 127 for c in name)
+    if not name or unusable or name.startswith("."):
         raise ConfigError(f"name: {name!r} cannot name a results folder; use letters, digits and dashes")
     description = _text("description", raw.get("description", ""))
     variant = _choice(*optimizers.VARIANTS)("variant", raw.get("variant", "textbook"))

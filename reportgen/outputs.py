@@ -13,6 +13,11 @@ import reportgen
 from reportgen.errors import ConfigError, RunError
 
 LOCK_NAME = ".reportgen.lock"
+# What a build writes at the top of the output directory. Something of the
+# other kind in one of these places is refused before any work, so the build
+# cannot fail half-way through writing the report.
+DIRECTORIES = ("results", "figures", "data", "paper")
+FILES = ("index.html", "report.md", LOCK_NAME)
 
 
 def source_tree() -> Path:
@@ -38,6 +43,12 @@ def check_output_dir(out: Path) -> Path:
         raise ConfigError(f"--out {out}: {existing} is a file, not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ConfigError(f"--out {out}: {existing} is not writable")
+    for name in DIRECTORIES:
+        if (out / name).exists() and not (out / name).is_dir():
+            raise ConfigError(f"--out {out}: {out / name} is in the way: reportgen writes a directory there; move it or choose another --out")
+    for name in FILES:
+        if (out / name).is_dir():
+            raise ConfigError(f"--out {out}: {out / name} is in the way: reportgen writes a file there; move it or choose another --out")
     return out
 
 

@@ -59,6 +59,14 @@ def train_one(spec: RunSpec, split: dataset.Split) -> RunMetrics:
     return engine.train(spec, split, params, noise, seeding.order_stream(spec.seed))
 
 
+def expected_work(spec: RunSpec) -> int:
+    """Relative cost of a run within its experiment: a step that draws noise for every weight costs about twice a gradient step."""
+    per_weight_noise = spec.method.name in ("noise_training", "noise_gaussian", "adam_noise") or (
+        spec.method.name == "gaussian_noise" and spec.method.variant == "textbook"
+    )
+    return 2 if per_weight_noise else 1
+
+
 def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__, "reportgen": reportgen.__version__}
 
@@ -117,7 +125,8 @@ def run_experiment(experiment: Experiment, store: ResultStore, executor, *, forc
             if found is not None:
                 runs[run_key(spec)] = found
     reused = len(runs)
-    pending = [spec for spec in specs if run_key(spec) not in runs]
+    # longest first, so the pool does not end waiting on one slow run
+    pending = sorted((spec for spec in specs if run_key(spec) not in runs), key=expected_work, reverse=True)
     failures: list[str] = []
     progress = Progress(len(pending), f"{experiment.name} ({executor.name}, {executor.workers} worker{'s' * (executor.workers > 1)})", quiet=quiet)
     try:

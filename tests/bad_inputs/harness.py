@@ -1,0 +1,135 @@
+"""What the robustness tests share: running reportgen, a tiny valid config, hashing a tree.
+
+Lives beside the bad-input corpus; the tests import it as ``bad_inputs.harness``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from reportgen import cli
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: what `python -m reportgen` must import
+
+TINY_CONFIG = """\
+name = "{name}"
+description = "{description}"
+
+[data]
+n_train = {n_train}
+n_test = 4
+
+[network]
+hidden = [6, 3]
+
+[training]
+epochs = {epochs}
+seeds = {seeds}
+record_timings = false
+
+{methods}
+"""
+TINY_METHODS = '[methods.sgd]\nlr = 0.05\n\n[methods.adam]\nlr = 0.01\n'
+
+
+def write_config(path: Path, *, name: str = "tiny", description: str = "a tiny experiment", n_train: int = 8,
+                 epochs: int = 2, seeds: str = "[678]", methods: str = TINY_METHODS) -> Path:
+    """A small, fast, valid experiment (hidden [6, 3], 4 test images, no wall-clock in the outputs)."""
+    path = Path(path)
+    path.write_text(
+        TINY_CONFIG.format(name=name, description=description, n_train=n_train, epochs=epochs, seeds=seeds, methods=methods),
+        encoding="utf-8",
+    )
+    return path
+
+
+# sgd blows up at once; momentum in one seed only, at epoch 3 (seed 678), a curve cut short
+DIVERGING_METHODS = """\
+[methods.sgd]
+lr = 1e6
+
+[methods.momentum]
+lr = 1000.0
+
+[methods.adam]
+lr = 0.01
+"""
+
+
+def shared_report(tmp_path_factory) -> tuple[Path, str]:
+    """A real report in which methods diverge, built once per test session; its output directory and stderr.
+
+    Tests must not change it: copy it first, or check that it is unchanged.
+    """
+    root = tmp_path_factory.getbasetemp() / "shared-report"
+    if not (root / "stderr.txt").exists():
+        root.mkdir()
+        config_file = write_config(root / "diverging.toml", name="diverging", epochs=3, seeds="[678, 1]", methods=DIVERGING_METHODS)
+        config_file.write_text(config_file.read_text().replace("record_timings = false", "record_timings = false\ndivergence_threshold = 1000.0"))
+        finished = run_process("build", "--config", config_file, "--out", root / "out", "--workers", "2", cwd=root)
+        assert finished.returncode == 0, finished.stderr
+        (root / "stderr.txt").write_text(finished.stderr)
+    return root / "out", (root / "stderr.txt").read_text()
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    """``reportgen.cli.main`` in this process: exit code, stdout, stderr."""
+    capsys.readouterr()  # drop anything printed before
+    code = cli.main([str(arg) for arg in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": ""}
+
+
+def command(*args) -> list[str]:
+    return [sys.executable, "-m", "reportgen", *(str(arg) for arg in args)]
+
+
+def run_process(*args, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m reportgen ARGS`` in a fresh interpreter, as a user would run it."""
+    return subprocess.run(command(*args), cwd=cwd, env=environment(), capture_output=True, text=True, timeout=timeout)
+
+
+def start_process(*args, cwd: Path) -> subprocess.Popen:
+    """Like ``run_process`` but returns at once; in its own session so a signal can go to its whole group."""
+    return subprocess.Popen(
+        command(*args), cwd=cwd, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+def tree_digest(directory: Path, skip=lambda relative: False) -> dict[str, str]:
+    """Every entry under ``directory``: a file by the sha256 of its bytes, a folder as "dir", a link by its target."""
+    directory = Path(directory)
+    digest = {}
+    for folder, folders, files in os.walk(directory):  # does not follow links
+        for name in folders + files:
+            path = Path(folder) / name
+            relative = path.relative_to(directory).as_posix()
+            if skip(relative):
+                continue
+            if path.is_symlink():
+                digest[relative] = f"link to {os.readlink(path)}"
+            elif path.is_dir():
+                digest[relative] = "dir"
+            else:
+                digest[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return dict(sorted(digest.items()))
+
+
+def assert_one_error_line(stderr: str, *words: str) -> str:
+    """stderr is exactly one ``reportgen: ...`` line, no traceback, holding every word given."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{stderr}"
+    line = lines[0]
+    assert line.startswith("reportgen: "), line
+    assert "Traceback" not in line and "internal error" not in line, line
+    for word in words:
+        assert word in line, f"{word!r} not in {line!r}"
+    return line

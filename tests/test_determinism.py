@@ -1,0 +1,48 @@
+"""Same config, same versions: byte-identical report, figures and data, whatever the worker count."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+
+import pytest
+
+from bad_inputs import harness
+
+# The store's npz files are zip archives whose entries carry the time they were written.
+TIMESTAMPED = ("results/*/metrics.npz", "results/*/runs/*.npz")
+METHODS = "[methods.sgd]\nlr = 0.05\n\n[methods.nesterov]\nlr = 0.01\n\n[methods.noise_gaussian]\nlr = 1e-4\n"
+
+
+def _timestamped(relative: str) -> bool:
+    return any(fnmatch(relative, pattern) for pattern in TIMESTAMPED)
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory):
+    """The same config built from scratch twice, in one process and in a pool of two."""
+    root = tmp_path_factory.mktemp("determinism")
+    config = harness.write_config(root / "tiny.toml", epochs=3, seeds="[678, 5]", methods=METHODS)
+    digests = []
+    for workers in (1, 2):
+        out = root / f"out-{workers}-workers"
+        finished = harness.run_process("build", "--config", config, "--out", out, "--workers", workers, cwd=root)
+        assert finished.returncode == 0, finished.stderr
+        digests.append(harness.tree_digest(out, skip=_timestamped))
+    return digests
+
+
+def test_every_file_is_byte_identical_whatever_the_worker_count(two_builds):
+    one_worker, two_workers = two_builds
+    assert sorted(one_worker) == sorted(two_workers)
+    differing = sorted(name for name in one_worker if one_worker[name] != two_workers[name])
+    assert differing == []
+
+
+def test_the_comparison_covers_the_whole_report(two_builds):
+    names = set(two_builds[0])
+    for expected in ("index.html", "report.md", "data/metrics.csv", "data/metrics.json", "paper/results.tex"):
+        assert expected in names
+    for kind in ("svg", "png", "pdf"):
+        assert any(fnmatch(name, f"figures/*.{kind}") for name in names), kind
+    assert any(fnmatch(name, "results/*/meta.json") for name in names)
+    assert not any(_timestamped(name) for name in names)
