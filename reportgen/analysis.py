@@ -37,6 +37,7 @@ GUMBEL_SD = math.pi / math.sqrt(6.0)  # 1.2825, its standard deviation
 
 # Divergence: the cost must stay above the starting cost by this fraction,
 # so a flat curve that wanders around its start is not called diverged.
+BLOW_UP = 1.5  # a blow-up ends at least this many times above the lowest cost before it
 DIVERGENCE_MARGIN = 0.05
 # Convergence of a slow method: flat = within FLAT_BAND of the starting cost
 # for at least one window; then the first epoch after which the cost falls
@@ -270,12 +271,13 @@ def divergence_epoch(curve: np.ndarray, stopped_epoch: int = 0) -> int:
     """1-based epoch where a cost curve diverges, 0 if it does not.
 
     A run that stopped as diverged diverges at its ``stopped_epoch``.
-    Otherwise the curve diverges at the first epoch from which every later
-    cost (NaN counts as above) exceeds its starting cost curve[0] by more than
-    DIVERGENCE_MARGIN, provided the final epoch does: the cost jumped above
-    where it started and never returned. The 2018 Adadelta ends this way: the
-    sigmoid bounds the cost at 0.5 per sample, so it saturates instead of
-    becoming NaN.
+    Otherwise the curve blows up: from some epoch on, every cost (NaN counts
+    as above) exceeds the starting cost curve[0] by more than
+    DIVERGENCE_MARGIN, and it diverges at the first epoch of that stretch
+    whose cost is more than BLOW_UP times the lowest cost reached before it.
+    A slow drift upwards (noise training) is not a blow-up. The 2018 Adadelta
+    blows up this way: the sigmoid bounds the cost at 0.5 per sample, so it
+    saturates instead of becoming NaN.
     """
     if stopped_epoch:
         return int(stopped_epoch)
@@ -286,7 +288,12 @@ def divergence_epoch(curve: np.ndarray, stopped_epoch: int = 0) -> int:
     if not above[-1]:
         return 0
     below = np.flatnonzero(~above)
-    return int(below[-1]) + 2 if below.size else 1
+    start = int(below[-1]) + 1 if below.size else 0
+    lowest_before = np.minimum.accumulate(np.where(np.isfinite(curve), curve, np.inf))
+    for index in range(max(start, 1), curve.size):
+        if not curve[index] <= BLOW_UP * lowest_before[index - 1]:
+            return index + 1
+    return 0
 
 
 def convergence_epoch(curve: np.ndarray, window: int) -> int:

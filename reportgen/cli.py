@@ -37,6 +37,8 @@ def _experiment_options(parser: argparse.ArgumentParser) -> None:
 def _training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="retrain even if matching results are stored")
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores; 1 trains in this process)")
+    parser.add_argument("--executor", choices=executors.EXECUTORS, help="where runs train (default: process, or [executor] kind in the config)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (dask only; default: a local cluster)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="train only (results go to OUT/results)")
     _experiment_options(run)
     _training_options(run)
+
+    sweep = commands.add_parser("sweep", help="train a learning-rate sweep ([sweep] in the config, or these flags), then render the report")
+    _experiment_options(sweep)
+    _training_options(sweep)
+    sweep.add_argument("--methods", metavar="A,B", help="methods to sweep (default: every method with a learning rate)")
+    sweep.add_argument("--lr-grid", metavar="LOW:HIGH:POINTS", help="log-spaced learning rates, e.g. 1e-5:1e-1:13")
+    sweep.add_argument("--eta-grid", metavar="LOW:HIGH:POINTS", help="log-spaced eta for the noise methods that have one")
+    sweep.add_argument("--seeds", type=int, metavar="N", help="seeds per cell: the experiment's, then 0, 1, 2, ...")
+    sweep.add_argument("--open", action="store_true", help="open the report in a browser when done")
 
     render = commands.add_parser("render", help="render the report from stored results; never trains")
     _experiment_options(render)
@@ -81,17 +92,60 @@ def _workers(args: argparse.Namespace) -> int:
     return args.workers or executors.default_workers()
 
 
-def _train(args: argparse.Namespace, experiments, store: ResultStore) -> list:
-    from reportgen import runner  # imported here so `presets` and usage errors stay instant
+def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list | None]:
+    from reportgen import runner, sweep  # imported here so `presets` and usage errors stay instant
 
-    executor = executors.create(workers=_workers(args))
-    result_sets = []
-    for experiment in experiments:
-        outcome = runner.run_experiment(experiment, store, executor, force=args.force, quiet=args.quiet)
-        action = f"trained {outcome.trained} runs" + (f", reused {outcome.reused}" if outcome.reused else "") if outcome.trained else f"reused {outcome.reused} stored runs"
-        print(f"{experiment.name}: {action} in {outcome.seconds:.1f} s -> {store.directory(experiment.name, outcome.result_set.key)}", file=sys.stderr)
-        result_sets.append(outcome.result_set)
-    return result_sets
+    result_sets, sweeps = [], []
+    plans = _sweep_plans(args, experiments)
+    with _executor(args) as executor:
+        for experiment in experiments:
+            outcome = runner.run_experiment(experiment, store, executor, force=args.force, quiet=args.quiet)
+            print(f"{experiment.name}: {_action(outcome)} in {outcome.seconds:.1f} s -> {store.directory(experiment.name, outcome.result_set.key)}", file=sys.stderr)
+            result_sets.append(outcome.result_set)
+            if experiment.name in plans:
+                swept = sweep.run_sweep(plans[experiment.name], store, executor, force=args.force, quiet=args.quiet)
+                print(f"{experiment.name} sweep: {_action(swept)} in {swept.seconds:.1f} s", file=sys.stderr)
+                sweeps.append(swept.analysis)
+    return result_sets, sweeps or None
+
+
+def _action(outcome) -> str:
+    if not outcome.trained:
+        return f"reused {outcome.reused} stored runs"
+    return f"trained {outcome.trained} runs" + (f", reused {outcome.reused}" if outcome.reused else "")
+
+
+def _config_tables(args: argparse.Namespace) -> list[dict]:
+    """The [sweep] and [executor] tables of each --config file (presets have none)."""
+    from reportgen import sweep
+
+    return [sweep.tables(path) for path in (args.config or [])]
+
+
+def _executor(args: argparse.Namespace) -> executors.Executor:
+    tables = [table["executor"] for table in _config_tables(args) if "executor" in table]
+    table = executors.settings(tables[0] if tables else {})
+    kind = args.executor or table["kind"]
+    return executors.create(kind, _workers(args), args.scheduler or table["scheduler"])
+
+
+def _sweep_plans(args: argparse.Namespace, experiments) -> dict:
+    """Experiment name -> sweep plan: the config's [sweep] table, overridden by the sweep command's flags."""
+    from reportgen import sweep
+
+    tables = _config_tables(args) or [{} for _ in experiments]
+    plans = {}
+    for experiment, table in zip(experiments, tables):
+        wanted = dict(table.get("sweep", {}))
+        if args.command == "sweep":
+            for flag, grid in (("--lr-grid", args.lr_grid), ("--eta-grid", args.eta_grid)):
+                if grid is not None:
+                    sweep.parse_grid(flag, grid)  # so that an error names the flag, not the table key
+            flags = {"methods": args.methods and args.methods.split(","), "lr": args.lr_grid, "eta": args.eta_grid, "seeds": args.seeds}
+            wanted.update({key: value for key, value in flags.items() if value is not None})
+        if wanted or args.command == "sweep":
+            plans[experiment.name] = sweep.plan(experiment, wanted)
+    return plans
 
 
 def _stored(experiments, store: ResultStore) -> list:
@@ -107,15 +161,17 @@ def _stored(experiments, store: ResultStore) -> list:
     return result_sets
 
 
-def _render(args: argparse.Namespace, result_sets, out: Path) -> Path:
+def _render(args: argparse.Namespace, result_sets, out: Path, sweeps=None) -> Path:
     from reportgen import report
 
     started = time.monotonic()
-    command = "reportgen build " + " ".join(
-        [f"--config {path}" for path in (args.config or [])] + [f"--preset {name}" for name in (args.preset or [])]
-    )
+    flags = [f"--config {path}" for path in (args.config or [])] + [f"--preset {name}" for name in (args.preset or [])]
+    if args.command == "sweep":
+        given = {"--methods": args.methods, "--lr-grid": args.lr_grid, "--eta-grid": args.eta_grid, "--seeds": args.seeds}
+        flags += [f"{flag} {value}" for flag, value in given.items() if value is not None]
+    command = f"reportgen {args.command} " + " ".join(flags)
     try:
-        report.render(result_sets, out, command=command.strip())
+        report.render(result_sets, out, command=command.strip(), sweep=sweeps)
     except ReportgenError:
         raise
     except Exception as error:
@@ -140,11 +196,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     store = ResultStore(out / "results")
     with outputs.locked(out):
         if args.command == "render":
-            _render(args, _stored(experiments, store), out)
+            from reportgen import sweep
+
+            sweeps = [sweep.stored(plan, store) for plan in _sweep_plans(args, experiments).values()]
+            _render(args, _stored(experiments, store), out, sweeps or None)
             return 0
-        result_sets = _train(args, experiments, store)
-        if args.command == "build":
-            index = _render(args, result_sets, out)
+        result_sets, sweeps = _train(args, experiments, store)
+        if args.command in ("build", "sweep"):
+            index = _render(args, result_sets, out, sweeps)
             print(index)
             if args.open:
                 webbrowser.open(index.as_uri())

@@ -15,7 +15,8 @@ tests/test_engine.py), far less work per step:
 * gradients go into buffers allocated once per run, never into fresh
   784 x 256 arrays;
 * the norms of the last step of an epoch are the only per-step metrics, and
-  they are taken on that step only, without BLAS (see ``frobenius``).
+  they are taken on that step only, without BLAS (see ``frobenius``);
+* BLAS runs on one thread (see ``train``).
 
 ``spec.dtype = "float32"`` casts weights and data to float32 so the large
 arrays (weights, gradients, optimizer state, noise) are computed in float32.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from reportgen import network, optimizers
 from reportgen.reference import Recorder, cast_data, epoch_order
@@ -101,7 +103,10 @@ def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> 
     before = [np.empty_like(wi) for wi in w]  # the weights before the epoch's last step
     state = optimizer.init(w, noise_rng)
     recorder = Recorder(spec, data)
-    with np.errstate(all="ignore"):
+    # One BLAS thread: the products here are vector-matrix sized, and runs
+    # already fill the cores as separate processes; two workers each waking
+    # OpenBLAS's thread pool on two cores made the seed-2018 preset 2.7x slower.
+    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
         for epoch in range(spec.epochs):
             started = time.perf_counter()
             order = epoch_order(spec, n, order_rng)

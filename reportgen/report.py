@@ -35,11 +35,12 @@ import jinja2
 from markupsafe import Markup
 
 import reportgen
-from reportgen import analysis, atomic, equations, export, figures, optimizers, references
+from reportgen import analysis, atomic, equations, export, figures, optimizers, references, sweep_figures
 from reportgen.analysis import ExperimentAnalysis, Marker, QuirkEffect
 from reportgen.errors import ConfigError
 from reportgen.references import Reference
 from reportgen.results import ResultSet
+from reportgen.sweep import SweepAnalysis
 
 # Derivation texts, in report order; files templates/derivations/<slug>.md.
 NETWORK_TEXT = "network"
@@ -136,7 +137,7 @@ class Report:
     references: list[Reference]
     data_files: tuple[str, ...]
     latex_table: str
-    sweep: object  # None, or the plain context of the learning-rate sweep
+    sweep: list[SweepAnalysis] | None  # one per swept experiment; None: no sweep section
 
 
 # ---------------------------------------------------------------- templates
@@ -260,7 +261,7 @@ def _experiment(result_set: ResultSet, result: ExperimentAnalysis) -> Experiment
     fingerprint = str(data.pop("fingerprint", ""))
     return Experiment(
         name=result_set.experiment,
-        description=result_set.description,
+        description=result_set.description.rstrip(". "),  # the templates end the sentence
         variant=_variant(result_set),
         seeds=list(result_set.seeds),
         epochs=result_set.epochs,
@@ -375,7 +376,7 @@ def render(result_sets: list[ResultSet], out_dir: Path, *, command: str = "repor
     analyses = [analysis.analyse(result_set) for result_set in result_sets]
     replica, textbook = _replica_and_textbook(result_sets)
     effects = analysis.quirk_effects(replica, textbook) if replica is not None and textbook is not None else []
-    drawn = figures.draw_all(result_sets, analyses)
+    drawn = figures.draw_all(result_sets, analyses) + (sweep_figures.draw_all(sweep) if sweep else [])
     report = gather(result_sets, analyses, effects, drawn, command=command, sweep=sweep, date=date)
 
     outputs: dict[str, bytes | str] = {}

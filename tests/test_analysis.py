@@ -65,6 +65,8 @@ def test_nan_epochs_are_left_out_of_the_overlap():
 
 def test_divergence_is_the_jump_above_the_start_that_never_returns():
     assert analysis.divergence_epoch(np.array([10.0, 8.0, 6.0, 30.0, 31.0, 29.0])) == 4
+    assert analysis.divergence_epoch(np.array([10.0, 10.6, 11.0, 11.5, 12.0, 12.4])) == 0  # a slow drift up is no blow-up
+    assert analysis.divergence_epoch(np.array([10.0, 12.0, 16.0, 19.0, 25.0])) == 3  # 16 > 1.5 x 10
     assert analysis.divergence_epoch(np.array([10.0, 8.0, 30.0, 5.0, 4.0])) == 0  # came back
     assert analysis.divergence_epoch(np.array([10.0, 10.2, 10.1, 10.3])) == 0  # within the 5% margin
     assert analysis.divergence_epoch(np.array([10.0, 5.0, np.nan, np.nan])) == 3  # NaN counts as above

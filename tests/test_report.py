@@ -325,7 +325,7 @@ def test_build_date_only_with_source_date_epoch(result_sets, quick_render, monke
 
 
 def test_sweep_block_only_when_given(result_sets, quick_render, tmp_path):
-    html, markdown = quick_render(result_sets, tmp_path, sweep={"learning_rates": [1e-4, 1e-3]})
+    html, markdown = quick_render(result_sets, tmp_path, sweep=[])
     assert html.index('<h2 id="learning-rate-sensitivity">') < html.index('<h2 id="references">')
     assert markdown.index("## Learning-rate sensitivity") < markdown.index("## References")
     assert '<a href="#learning-rate-sensitivity">' in html

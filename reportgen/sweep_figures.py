@@ -1,0 +1,179 @@
+"""The sweep's figures, drawn from a ``sweep.SweepAnalysis``: final cost against the swept value,
+a stability map of every cell, and the robust range of each method.
+
+One panel per method and swept hyperparameter; same style, determinism and
+output formats as ``reportgen.figures`` (whose ``Figure`` these return).
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")  # never open a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.transforms import blended_transform_factory  # noqa: E402
+
+from reportgen import figures  # noqa: E402
+from reportgen.sweep import STATUSES, Series, SweepAnalysis  # noqa: E402
+
+# Paul Tol's muted teal, sand and rose: told apart with colour-blindness, and in grey by lightness.
+STATUS_COLOURS = {"converged": "#44AA99", "no progress": "#DDCC77", "diverged": "#CC6677"}
+PARAMETER_NAMES = {"lr": "learning rate", "eta": "noise scale η"}
+PANEL_COLUMNS = 3
+DIVERGED_HEIGHT = 0.96  # where a diverged seed's cross sits, as a fraction of the panel height
+
+
+def _name(series: Series) -> str:
+    return f"{series.letter}  {series.title}: {PARAMETER_NAMES[series.parameter]}"
+
+
+def _value(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _width(series: Series) -> str:
+    if series.robust_low == series.robust_high:
+        return "best value only" + (", at the grid edge" if series.best_at_edge else "")
+    return f"{'≥ ' if series.robust_open else ''}{series.robust_decades:.2f} decades"
+
+
+def _panels(count: int, height: float):
+    columns = min(PANEL_COLUMNS, count)
+    lines = math.ceil(count / columns)
+    figure, grid = plt.subplots(lines, columns, figsize=(4.2 * columns, height * lines), squeeze=False)
+    for spare in grid.flat[count:]:
+        spare.set_visible(False)
+    return figure, grid.flat[:count]
+
+
+def cost_figure(result: SweepAnalysis) -> figures.Figure:
+    figure, panels = _panels(len(result.series), 3.4)
+    for axes, series in zip(panels, result.series):
+        colour, _ = figures.LINE_STYLES.get(series.method, figures.FALLBACK_STYLE)
+        values = np.array(series.values)
+        costs = np.array([cell.final_cost for cell in series.cells])  # (values, seeds)
+        diverged = np.array([[status == "diverged" for status in cell.status] for cell in series.cells])
+        kept = ~diverged & np.isfinite(costs)
+        xs = np.repeat(values[:, None], costs.shape[1], axis=1)
+        axes.scatter(xs[kept], costs[kept], s=18, color=colour, alpha=0.6)
+        top = blended_transform_factory(axes.transData, axes.transAxes)
+        axes.scatter(xs[diverged], np.full(diverged.sum(), DIVERGED_HEIGHT), transform=top, marker="x", s=30, color=STATUS_COLOURS["diverged"])
+        medians = np.array([cell.median_cost for cell in series.cells])
+        finite = np.isfinite(medians)
+        axes.plot(values[finite], medians[finite], color=colour, linewidth=2)
+        axes.axvline(series.default.value, color="#555555", linestyle="--", linewidth=1)
+        if series.has_best:
+            axes.plot([series.best.value], [series.best.median_cost], marker="o", markersize=10, markerfacecolor="none",
+                      markeredgecolor="black", linestyle="none")
+        axes.set_xscale("log")
+        # the crosses are placed in axes height, so autoscaling would not see them: span the grid
+        axes.set_xlim(values[0] / 10 ** 0.2, values[-1] * 10 ** 0.2)
+        if kept.any() and (costs[kept] > 0).all():
+            axes.set_yscale("log")
+        axes.set_title(_name(series), fontsize=9)
+        axes.set_xlabel(PARAMETER_NAMES[series.parameter])
+        axes.set_ylabel("final cost")
+    # one legend for all panels, in grey: each panel has its own colour
+    legend = [
+        Line2D([], [], marker="o", color="#777777", alpha=0.6, linestyle="none", label="one seed"),
+        Line2D([], [], marker="x", color=STATUS_COLOURS["diverged"], linestyle="none", label="diverged seed"),
+        Line2D([], [], color="#777777", linewidth=2, label="median over seeds"),
+        Line2D([], [], color="#555555", linestyle="--", linewidth=1, label="value the experiment uses"),
+        Line2D([], [], marker="o", markersize=10, markerfacecolor="none", markeredgecolor="black", linestyle="none", label="best median"),
+    ]
+    figure.legend(handles=legend, loc="upper center", ncol=len(legend), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / figure.get_figheight()))
+    seeds = len(result.seeds)
+    return figures._render(
+        figure,
+        figures._slug(result.experiment, "sweep-cost"),
+        "sweep",
+        f"Final cost against the swept value ({result.experiment})",
+        f"Final training cost against the learning rate (and eta) on a log scale for {len(result.series)} sweeps, "
+        f"one dot per seed, a line through the median of {seeds} seeds.",
+        f"The cost after epoch {result.epochs} ({result.cost_metric}), one dot per seed ({seeds} seeds), the line "
+        "through the median; crosses at the top are seeds that diverged (they count as infinitely bad in the median). "
+        "Dashed: the value the experiment uses; circle: the best median.",
+    )
+
+
+def stability_figure(result: SweepAnalysis) -> figures.Figure:
+    # per panel: title, rotated tick labels and axis label need about 1.6 inches besides the seed rows
+    figure, panels = _panels(len(result.series), 1.6 + 0.25 * len(result.seeds))
+    colours = ListedColormap([STATUS_COLOURS[status] for status in STATUSES])
+    for axes, series in zip(panels, result.series):
+        codes = np.array([[STATUSES.index(status) for status in cell.status] for cell in series.cells]).T  # (seeds, values)
+        axes.imshow(codes, cmap=colours, vmin=-0.5, vmax=len(STATUSES) - 0.5, aspect="auto", interpolation="nearest")
+        for column, cell in enumerate(series.cells):
+            for row, epoch in enumerate(cell.diverged_epoch):
+                if epoch:
+                    axes.text(column, row, str(epoch), ha="center", va="center", fontsize=7, color="black")
+        axes.set_xticks(range(len(series.cells)), [_value(value) for value in series.values], rotation=90, fontsize=7)
+        axes.set_yticks(range(len(result.seeds)), [str(seed) for seed in result.seeds], fontsize=7)
+        axes.grid(False)
+        axes.set_title(_name(series), fontsize=9)
+        axes.set_xlabel(PARAMETER_NAMES[series.parameter])
+        axes.set_ylabel("seed")
+    figure.legend(handles=[Patch(color=STATUS_COLOURS[status], label=status) for status in STATUSES],
+                  loc="upper center", ncol=len(STATUSES), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.4 / figure.get_figheight()))
+    return figures._render(
+        figure,
+        figures._slug(result.experiment, "sweep-stability"),
+        "sweep",
+        f"Stability map ({result.experiment})",
+        f"For each of {len(result.series)} sweeps a grid of swept value by seed, each cell coloured converged, "
+        "no progress or diverged, diverged cells labelled with the epoch of divergence.",
+        f"Each cell is one run. Diverged: the run stopped, or its cost rose above its start and stayed there (the number is "
+        f"the epoch); no progress: the final cost is less than {result.progress_fraction:.0%} below the first epoch's; "
+        "converged: every other run.",
+    )
+
+
+def robustness_figure(result: SweepAnalysis) -> figures.Figure:
+    figure, axes = plt.subplots(figsize=(9.0, 0.9 + 0.45 * len(result.series)))
+    rows = list(reversed(result.series))  # first series at the top
+    for row, series in enumerate(rows):
+        colour, _ = figures.LINE_STYLES.get(series.method, figures.FALLBACK_STYLE)
+        axes.plot([series.values[0], series.values[-1]], [row, row], color="#BBBBBB", linewidth=1)
+        if math.isfinite(series.robust_decades):
+            axes.plot([series.robust_low, series.robust_high], [row, row], color=colour, linewidth=8, solid_capstyle="butt",
+                      marker="|", markersize=14, markeredgewidth=2)  # the tick keeps a one-point range visible
+            axes.plot([series.best.value], [row], marker="o", color="black", markersize=5)
+            width = _width(series)
+        else:
+            width = "every value diverged"
+        axes.plot([series.default.value], [row], marker="D", markerfacecolor="white", markeredgecolor="black", markersize=6)
+        axes.annotate(width, (1.0, row), xycoords=("axes fraction", "data"), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
+    axes.set_yticks(range(len(rows)), [_name(series) for series in rows], fontsize=8)
+    axes.set_xscale("log")
+    axes.set_xlabel("swept value (learning rate or η)")
+    axes.grid(axis="y", visible=False)
+    axes.margins(x=0.05, y=0.5 / len(rows))
+    figure.tight_layout()
+    return figures._render(
+        figure,
+        figures._slug(result.experiment, "sweep-robustness"),
+        "sweep",
+        f"Robust range of each method ({result.experiment})",
+        f"For {len(result.series)} sweeps a bar over the range of values whose median final cost is within "
+        f"{result.robust_fraction:.0%} of the best, with its width in decades.",
+        f"Bar: the contiguous range of grid values around the best whose median final cost is within "
+        f"{result.robust_fraction:.0%} of the best (or {result.robust_floor:.0%} of its first-epoch cost), its width in decades written beside it (≥ when it reaches the edge of the "
+        "grid); dot: the best value; white diamond: the value the experiment uses; grey: the grid swept.",
+    )
+
+
+def draw_all(sweeps: list[SweepAnalysis]) -> list[figures.Figure]:
+    drawn = []
+    with plt.rc_context(figures.STYLE):
+        for result in sweeps:
+            drawn += [cost_figure(result), stability_figure(result), robustness_figure(result)]
+    return drawn
