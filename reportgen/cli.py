@@ -171,7 +171,7 @@ def _render(args: argparse.Namespace, result_sets, out: Path, sweeps=None) -> Pa
         flags += [f"{flag} {value}" for flag, value in given.items() if value is not None]
     command = f"reportgen {args.command} " + " ".join(flags)
     try:
-        report.render(result_sets, out, command=command.strip(), sweep=sweeps)
+        report.render(result_sets, out, command=command.strip(), sweep=sweeps, figure_cache_dir=out / "results")
     except ReportgenError:
         raise
     except Exception as error:

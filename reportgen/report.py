@@ -35,7 +35,7 @@ import jinja2
 from markupsafe import Markup
 
 import reportgen
-from reportgen import analysis, atomic, equations, export, figures, optimizers, references, sweep_figures
+from reportgen import analysis, atomic, equations, export, figure_cache, figures, optimizers, references, sweep_figures
 from reportgen.analysis import ExperimentAnalysis, Marker, QuirkEffect
 from reportgen.errors import ConfigError
 from reportgen.references import Reference
@@ -367,8 +367,13 @@ def render_latex_table(report: Report) -> str:
     return _latex_environment().get_template("results.tex.j2").render(report=report)
 
 
-def render(result_sets: list[ResultSet], out_dir: Path, *, command: str = "reportgen build", sweep=None) -> list[Path]:
-    """Analyse, draw and write the whole report into ``out_dir``; return the files written."""
+def render(
+    result_sets: list[ResultSet], out_dir: Path, *, command: str = "reportgen build", sweep=None, figure_cache_dir: Path | None = None
+) -> list[Path]:
+    """Analyse, draw and write the whole report into ``out_dir``; return the files written.
+
+    With ``figure_cache_dir``, figures drawn for the same inputs before are reused from there.
+    """
     if not result_sets:
         raise ConfigError("report: no results to render; run `reportgen build` first")
     out_dir = Path(out_dir)
@@ -376,7 +381,11 @@ def render(result_sets: list[ResultSet], out_dir: Path, *, command: str = "repor
     analyses = [analysis.analyse(result_set) for result_set in result_sets]
     replica, textbook = _replica_and_textbook(result_sets)
     effects = analysis.quirk_effects(replica, textbook) if replica is not None and textbook is not None else []
-    drawn = figures.draw_all(result_sets, analyses) + (sweep_figures.draw_all(sweep) if sweep else [])
+
+    def draw() -> list:
+        return figures.draw_all(result_sets, analyses) + (sweep_figures.draw_all(sweep) if sweep else [])
+
+    drawn = draw() if figure_cache_dir is None else figure_cache.drawn(figure_cache_dir, result_sets, sweep, draw)
     report = gather(result_sets, analyses, effects, drawn, command=command, sweep=sweep, date=date)
 
     outputs: dict[str, bytes | str] = {}

@@ -1,0 +1,61 @@
+"""Drawn figures kept between renders, so a build from stored results skips matplotlib.
+
+Drawing every figure in three formats is most of a render's time. The cache
+key hashes everything a figure depends on: the result arrays themselves (a
+``--force`` retrain with new timings changes them), the sweep analysis, the
+source of the reportgen package and the numpy and matplotlib versions. Any
+difference redraws; a damaged cache file is redrawn too. Only the latest
+entry is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+from typing import Callable
+
+import matplotlib
+import numpy as np
+
+import reportgen
+from reportgen import atomic
+from reportgen.figures import Figure
+from reportgen.results import ResultSet
+
+PREFIX = "figures-"
+
+
+def cache_key(result_sets: list[ResultSet], sweep) -> str:
+    digest = hashlib.sha256()
+    for name, version in (("numpy", np.__version__), ("matplotlib", matplotlib.__version__)):
+        digest.update(f"{name}={version}\n".encode())
+    for path in sorted(Path(reportgen.__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    for result_set in result_sets:
+        digest.update(result_set.key.encode())
+        for name in sorted(result_set.arrays):
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(result_set.arrays[name]).tobytes())
+        digest.update(result_set.diverged_epoch.tobytes())
+        digest.update(result_set.samples.tobytes())
+    digest.update(repr(sweep).encode())
+    return digest.hexdigest()
+
+
+def drawn(directory: Path, result_sets: list[ResultSet], sweep, draw: Callable[[], list[Figure]]) -> list[Figure]:
+    """The figures for these inputs: from ``directory`` if drawn before, else drawn and stored."""
+    path = Path(directory) / f"{PREFIX}{cache_key(result_sets, sweep)[:32]}.pickle"
+    try:
+        with open(path, "rb") as stream:
+            figures = pickle.load(stream)  # our own file, written below
+        if isinstance(figures, list) and all(isinstance(figure, Figure) for figure in figures):
+            return figures
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        pass
+    figures = draw()
+    atomic.write_bytes(path, pickle.dumps(figures, protocol=pickle.HIGHEST_PROTOCOL))
+    for stale in Path(directory).glob(f"{PREFIX}*.pickle"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    return figures
