@@ -218,7 +218,7 @@ def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure
     axes.set_xlabel("epoch")
     axes.set_ylabel("total cost (log scale)")
     axes.axhline(result.target_cost, color="grey", linewidth=1, linestyle=":")
-    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
     title = f"Cost per epoch on a log scale ({result_set.experiment})"
     axes.set_title(_text(title))
     reached = [row for row in result.rows if row.epochs_to_target]

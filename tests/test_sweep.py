@@ -207,7 +207,7 @@ def test_an_executor_table_is_checked():
 
 def test_a_sweep_from_a_config_file_runs_end_to_end_on_the_command_line(tmp_path, monkeypatch, capsys):
     drawn = {}
-    monkeypatch.setattr("reportgen.report.render", lambda result_sets, out, command, sweep: drawn.update(sweeps=sweep, command=command))
+    monkeypatch.setattr("reportgen.report.render", lambda result_sets, out, command, sweep, figure_cache_dir: drawn.update(sweeps=sweep, command=command))
     path = tmp_path / "tiny.toml"
     path.write_text(
         'name = "tiny"\n[data]\nn_train = 8\nn_test = 4\n[network]\nhidden = [6, 3]\n'
