@@ -16,13 +16,13 @@ a y-range from ``cost_plot_range``; one pixel is therefore
 
 from __future__ import annotations
 
-import functools
 import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from reportgen import optimizers
 from reportgen.results import ResultSet
 
 FIGURE_DPI = 100
@@ -59,58 +59,19 @@ GAUSSIAN_METHODS = ("gaussian_noise", "noise_gaussian")
 # Bookkeeping of the 2018 epoch-based noise schedule (part of that quirk), not a tuning choice.
 SCHEDULE_SETTINGS = ("steps_per_epoch",)
 
-# Used when reportgen.optimizers is not importable (it is written separately).
-TITLES = {
-    "sgd": "SGD",
-    "momentum": "Momentum",
-    "nesterov": "Nesterov accelerated gradient",
-    "adagrad": "Adagrad",
-    "adadelta": "Adadelta",
-    "rmsprop": "RMSprop",
-    "adam": "Adam",
-    "nadam": "NAdam",
-    "gaussian_noise": "Gaussian additive noise",
-    "noise_training": "Noise Training",
-    "noise_gaussian": "Noise Training + Gaussian noise",
-    "adam_noise": "Adam Noise Training",
-}
-
-# method -> (quirks of the 2018 script, the textbook rule the other variant follows)
-QUIRKS_2018 = {
-    "sgd": (
-        ["the 2018 ELU: 3 (e^x - 1) x for x <= 0 and a 'derivative' of x for x > 0 (every method has it; SGD has no other quirk)"],
-        "ELU with alpha = 1: e^x - 1 for x <= 0, derivative 1 for x > 0",
-    ),
-    "momentum": (["momentum alpha = 0.001, so the trace is nearly plain SGD"], "v = 0.9 v + g, w -= lr v"),
-    "nesterov": (
-        ["look-ahead Nesterov: a second gradient at w - alpha v (an extra pass), alpha = 0.001"],
-        "torch's Nesterov: one gradient, w -= lr (g + 0.9 v)",
-    ),
-    "adadelta": (
-        ["rho = 0.001 instead of 0.9", "w = w - d with d already carrying the minus sign: it climbs the gradient"],
-        "rho = 0.9, w = w + d with d = -RMS[dx] / RMS[g] g",
-    ),
-    "adam": (
-        ["constant 'bias correction': m / (1 - beta1) and v / (1 - beta2) instead of 1 - beta^t"],
-        "m / (1 - beta1^t), v / (1 - beta2^t)",
-    ),
-    "nadam": (
-        ["constant 'bias correction' as in Adam, update lr (beta1 m_hat + g) / (sqrt(v_hat) + eps)"],
-        "Dozat's NAdam with the momentum-decay schedule and 1 - beta^t corrections",
-    ),
-    "gaussian_noise": (
-        ["one scalar Gaussian per step, sd 0.001 / (1 + epoch)^0.55, added to every gradient element"],
-        "a fresh Gaussian per element, variance eta / (1 + t)^0.55 at step t",
-    ),
-    "noise_training": (["lr = 1e-5 (the article; the stored script used 3e-5)"], "the same Gumbel rule: it has no textbook form"),
-    "noise_gaussian": (
-        ["lr = 1e-5", "one scalar Gaussian per step, sd 0.001 / (1 + epoch)^0.55, as in i"],
-        "a fresh Gaussian per element, variance eta / (1 + t)^0.55 at step t",
-    ),
-    "adam_noise": (
-        ["lr = 1e-5", "constant 'bias correction' as in Adam (g)"],
-        "Adam with 1 - beta^t corrections fed by the Gumbel samples",
-    ),
+# What the textbook variant does instead of each 2018 quirk (the quirks themselves
+# come from reportgen.optimizers.describe); methods not listed: "the textbook <title>".
+TEXTBOOK_RULES = {
+    'sgd': 'ELU with alpha = 1: e^x - 1 for x <= 0, derivative 1 for x > 0',
+    'momentum': 'v = 0.9 v + g, w -= lr v',
+    'nesterov': "torch's Nesterov: one gradient, w -= lr (g + 0.9 v)",
+    'adadelta': 'rho = 0.9, w = w + d with d = -RMS[dx] / RMS[g] g',
+    'adam': 'm / (1 - beta1^t), v / (1 - beta2^t)',
+    'nadam': "Dozat's NAdam with the momentum-decay schedule and 1 - beta^t corrections",
+    'gaussian_noise': 'a fresh Gaussian per element, variance eta / (1 + t)^0.55 at step t',
+    'noise_training': 'the same Gumbel rule: it has no textbook form',
+    'noise_gaussian': 'a fresh Gaussian per element, variance eta / (1 + t)^0.55 at step t',
+    'adam_noise': 'Adam with 1 - beta^t corrections fed by the Gumbel samples',
 }
 
 
@@ -222,17 +183,7 @@ def number(value: float) -> str:
 
 
 def method_title(name: str, variant: str) -> str:
-    info = _describe(name, variant)
-    return info.title if info is not None else TITLES.get(name, name)
-
-
-@functools.lru_cache(maxsize=None)
-def _describe(name: str, variant: str):
-    try:
-        from reportgen.optimizers import describe
-    except ImportError:
-        return None
-    return describe(name, variant)
+    return optimizers.describe(name, variant).title
 
 
 def seed_summary(result_set: ResultSet, metric: str = COST_METRIC) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -622,19 +573,15 @@ def _effect(replica: ResultSet, textbook: ResultSet, name: str, quirk: str) -> t
 def quirk_effects(replica: ResultSet, textbook: ResultSet) -> list[QuirkEffect]:
     """One row per quirk of each replica method that has a textbook counterpart, in a-l order.
 
-    Quirk texts come from reportgen.optimizers.describe(name, "seed-2018")
-    when it is importable, otherwise from QUIRKS_2018.
+    Quirk texts come from reportgen.optimizers.describe(name, "seed-2018").
     """
     textbook_names = {spec.name for spec in textbook.methods}
     effects = []
     for spec in replica.methods:
         if spec.name not in textbook_names:
             continue
-        info = _describe(spec.name, "seed-2018")
-        builtin_quirks, rule = QUIRKS_2018.get(spec.name, ([], ""))
-        quirks = list(info.quirks) if info is not None else builtin_quirks
-        rule = rule or f"the textbook {method_title(spec.name, 'textbook')}"
-        for quirk in quirks:
+        rule = TEXTBOOK_RULES.get(spec.name, f"the textbook {method_title(spec.name, 'textbook')}")
+        for quirk in optimizers.describe(spec.name, "seed-2018").quirks:
             replica_final, textbook_final, sentence = _effect(replica, textbook, spec.name, quirk)
             effects.append(QuirkEffect(spec.name, spec.letter, quirk, rule, replica_final, textbook_final, sentence))
     return effects
