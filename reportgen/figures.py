@@ -91,7 +91,7 @@ def _text(user_text: str) -> str:
     return user_text.replace("$", r"\$")
 
 
-def _slug(*parts: str) -> str:
+def figure_slug(*parts: str) -> str:
     """A file stem and SVG id prefix: letters, digits and dashes only."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(parts)).strip("-")
 
@@ -124,7 +124,7 @@ def _scoped_svg(svg: str, slug: str) -> str:
     return svg.replace("*{", f"#{slug} *{{")
 
 
-def _render(figure, slug: str, section: str, title: str, alt: str, caption: str) -> Figure:
+def finished_figure(figure, slug: str, section: str, title: str, alt: str, caption: str) -> Figure:
     outputs = {}
     for format in ("svg", "png", "pdf"):
         buffer = io.BytesIO()
@@ -178,7 +178,7 @@ def setup_figure(result_set: ResultSet) -> Figure:
         f"A few of the {result_set.data['n_train']} training digits ({result_set.data.get('source', 'MNIST')}); "
         "the network sees each as 784 pixel values in [0, 1]."
     )
-    return _render(figure, "setup-samples", "setup", "Training digits", alt, caption)
+    return finished_figure(figure, "setup-samples", "setup", "Training digits", alt, caption)
 
 
 def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
@@ -206,7 +206,7 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
         f"One pixel of this plot is {analysis.number(analysis.plotted_resolution(result_set))} cost units. "
         f"{_marker_sentences(result.markers)}"
     )
-    return _render(figure, _slug(result_set.experiment, "cost"), "cost", title, alt.strip(), caption.strip())
+    return finished_figure(figure, figure_slug(result_set.experiment, "cost"), "cost", title, alt.strip(), caption.strip())
 
 
 def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
@@ -230,7 +230,7 @@ def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure
     bands = " Shaded: min-max over seeds, line: median." if len(result_set.seeds) > 1 else ""
     alt = f"Line chart of the cost per epoch of every method on a logarithmic y axis ({result_set.experiment}). {_extremes(result)} {target}"
     caption = f"The same costs on a log scale, which separates the methods that converge.{bands} {target}"
-    return _render(figure, _slug(result_set.experiment, "cost-log"), "cost", title, alt.strip(), caption.strip())
+    return finished_figure(figure, figure_slug(result_set.experiment, "cost-log"), "cost", title, alt.strip(), caption.strip())
 
 
 def small_multiples_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
@@ -268,7 +268,7 @@ def small_multiples_figure(result_sets: list[ResultSet], results: list[Experimen
         finals.append(f"{row.letter} {' vs '.join(values)}")
     alt = f"{len(rows)} small panels, one per method, each with the cost per epoch of {names} on a log scale. Final costs ({' vs '.join(r.experiment for r in results)}): {'; '.join(finals)}."
     caption = f"One panel per method: {names} side by side (median over seeds, band min-max)."
-    return _render(figure, "cost-small-multiples", "cost", "Cost per method, both variants", alt, caption)
+    return finished_figure(figure, "cost-small-multiples", "cost", "Cost per method, both variants", alt, caption)
 
 
 def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
@@ -291,7 +291,7 @@ def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalys
     figure.tight_layout()
     alt = "Line charts of the held-out test accuracy per epoch for every method. " + "; ".join(summary) + "."
     caption = "Test accuracy per epoch: the fraction of held-out images with (output > 0.5) equal to the label (median over seeds)."
-    return _render(figure, "accuracy", "accuracy", "Test accuracy per epoch", alt, caption)
+    return finished_figure(figure, "accuracy", "accuracy", "Test accuracy per epoch", alt, caption)
 
 
 def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
@@ -326,7 +326,7 @@ def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnaly
         f"the fastest {fastest.letter} ({fastest.title}) at {analysis.number(fastest.seconds_per_epoch)} s per epoch."
     )
     caption = "Wall-clock cost of each method: seconds per epoch (left) and cost reached against time spent (right)."
-    return _render(figure, "wallclock", "wallclock", "Wall-clock time", alt, caption)
+    return finished_figure(figure, "wallclock", "wallclock", "Wall-clock time", alt, caption)
 
 
 def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
@@ -368,7 +368,7 @@ def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
         "Where the curves that hide each other in the main figure differ. Blue band: one line width of the main figure; "
         "dashed: the separation tolerance (1% of the pair's range). " + " ".join(stats.explanation for stats in result.overlaps[:1])
     )
-    return _render(figure, _slug(result_set.experiment, "overlap"), "overlap", f"Overlapping curves ({result_set.experiment})", alt, caption)
+    return finished_figure(figure, figure_slug(result_set.experiment, "overlap"), "overlap", f"Overlapping curves ({result_set.experiment})", alt, caption)
 
 
 def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
@@ -393,7 +393,7 @@ def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> 
     within = f"Pairs never further apart than one line width ({analysis.number(analysis.LINE_WIDTH_PIXELS)} pixels): {', '.join(hidden) if hidden else 'none'}."
     alt = f"Heat map of a {len(letters)} by {len(letters)} matrix, methods a to {letters[-1]} on both axes, coloured by the largest gap between two cost curves in pixels (log scale). {within}"
     caption = f"All pairs: the largest distance between two mean cost curves, in pixels of the main figure. {within}"
-    return _render(figure, _slug(result_set.experiment, "overlap-matrix"), "overlap", f"Overlap matrix ({result_set.experiment})", alt, caption)
+    return finished_figure(figure, figure_slug(result_set.experiment, "overlap-matrix"), "overlap", f"Overlap matrix ({result_set.experiment})", alt, caption)
 
 
 def draw_all(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis]) -> list[Figure]:

@@ -91,9 +91,9 @@ def cost_figure(result: SweepAnalysis) -> figures.Figure:
     figure.legend(handles=legend, loc="upper center", ncol=len(legend), fontsize=8, frameon=False)
     figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / figure.get_figheight()))
     seeds = len(result.seeds)
-    return figures._render(
+    return figures.finished_figure(
         figure,
-        figures._slug(result.experiment, "sweep-cost"),
+        figures.figure_slug(result.experiment, "sweep-cost"),
         "sweep",
         f"Final cost against the swept value ({result.experiment})",
         f"Final training cost against the learning rate (and eta) on a log scale for {len(result.series)} sweeps, "
@@ -124,9 +124,9 @@ def stability_figure(result: SweepAnalysis) -> figures.Figure:
     figure.legend(handles=[Patch(color=STATUS_COLOURS[status], label=status) for status in STATUSES],
                   loc="upper center", ncol=len(STATUSES), fontsize=8, frameon=False)
     figure.tight_layout(rect=(0, 0, 1, 1 - 0.4 / figure.get_figheight()))
-    return figures._render(
+    return figures.finished_figure(
         figure,
-        figures._slug(result.experiment, "sweep-stability"),
+        figures.figure_slug(result.experiment, "sweep-stability"),
         "sweep",
         f"Stability map ({result.experiment})",
         f"For each of {len(result.series)} sweeps a grid of swept value by seed, each cell coloured converged, "
@@ -158,9 +158,9 @@ def robustness_figure(result: SweepAnalysis) -> figures.Figure:
     axes.grid(axis="y", visible=False)
     axes.margins(x=0.05, y=0.5 / len(rows))
     figure.tight_layout()
-    return figures._render(
+    return figures.finished_figure(
         figure,
-        figures._slug(result.experiment, "sweep-robustness"),
+        figures.figure_slug(result.experiment, "sweep-robustness"),
         "sweep",
         f"Robust range of each method ({result.experiment})",
         f"For {len(result.series)} sweeps a bar over the range of values whose median final cost is within "

@@ -181,6 +181,13 @@ def constant_bias_correction(beta1: float, beta2: float) -> Callable[[int], tupl
     return lambda t: (1.0 - beta1, 1.0 - beta2)
 
 
+def _adaptive_denominator(v, correction: float, eps: float, out) -> None:
+    """out <- sqrt(v / correction) + eps: Adam's and NAdam's per-weight scale, in place."""
+    np.divide(v, correction, out=out)
+    np.sqrt(out, out=out)
+    np.add(out, eps, out=out)
+
+
 def scale_by_adam(beta1: float, beta2: float, eps: float, correction: Callable[[int], tuple[float, float]]) -> Transform:
     """u <- m_hat / (sqrt(v_hat) + eps), m_hat = m / c1, v_hat = v / c2, (c1, c2) = correction(t)."""
 
@@ -188,9 +195,7 @@ def scale_by_adam(beta1: float, beta2: float, eps: float, correction: Callable[[
         state = _update_moments(updates, state, beta1, beta2)
         c1, c2 = correction(state.count)
         for u, m, v, scratch in zip(updates, state.first, state.second, state.scratch):
-            np.divide(v, c2, out=scratch)
-            np.sqrt(scratch, out=scratch)
-            np.add(scratch, eps, out=scratch)
+            _adaptive_denominator(v, c2, eps, out=scratch)
             np.divide(m, c1, out=u)
             np.divide(u, scratch, out=u)
         return updates, state
@@ -223,9 +228,7 @@ def scale_by_nadam(beta1: float, beta2: float, eps: float, momentum_decay: float
         momentum_weight = mu_next / (1.0 - mu_product * mu_next)
         correction2 = 1.0 - beta2**t
         for u, m, v, scratch in zip(updates, moments.first, moments.second, moments.scratch):
-            np.divide(v, correction2, out=scratch)
-            np.sqrt(scratch, out=scratch)
-            np.add(scratch, eps, out=scratch)
+            _adaptive_denominator(v, correction2, eps, out=scratch)
             np.divide(u, scratch, out=u)
             np.multiply(u, gradient_weight, out=u)
             np.divide(m, scratch, out=scratch)
