@@ -5,13 +5,15 @@ In one run on one machine it prints
 1. the floor: this machine's memory bandwidth (``np.copyto`` of 64 MB) and
    random-number throughput, and per method the bytes a step must move and
    the random numbers it must draw, as a time no implementation can beat;
-2. steps per second of ``reportgen.reference`` and ``reportgen.engine`` for
+2. steps per second of ``reportgen.training.reference`` and ``.engine`` for
    each of the twelve methods in both variants (medians over ``--repeats``),
    their ratio per method and overall, and how close the engine is to the floor;
 3. the wall time of the whole seed-2018 preset (12 methods x 100 epochs x
    50 images, batch 1): the engine measured in a process pool over all
    cores, the way ``reportgen run`` trains, and the reference projected from
-   its measured step rate (run for real it takes minutes).
+   its measured step rate (run for real it takes minutes);
+4. the wall time of ``reportgen build`` from scratch (both default presets
+   and the report) in a fresh directory, by stage, against its 90 s budget.
 """
 
 from __future__ import annotations
@@ -19,14 +21,22 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
 
-from reportgen import config, engine, executors, optimizers, reference, runner, seeding
-from reportgen.results import MethodSpec
-from reportgen.tasks import RunSpec
+from reportgen import config, optimizers
+from reportgen.errors import ConfigError, RunError
+from reportgen.training import engine, executors, reference
+from reportgen.training.results import MethodSpec
+from reportgen.training.runner import load_split
+from reportgen.training.tasks import RunSpec
+from reportgen.training.trainer import train_one, train_with
 
 PRESET = "seed-2018"
 # Arrays of the weights' size that a fused step would read and write, beyond
@@ -100,8 +110,8 @@ def floor(spec: RunSpec, lit_fraction: float, machine: Machine) -> Floor:
     total, itemsize = sum(weights), np.dtype(spec.dtype).itemsize
     optimizer = optimizers.create(method.name, method.variant, **method.hyperparams)
     gradient = lit_fraction * weights[0] + sum(weights[1:]) if optimizer.gradient != "none" else 0
-    gumbel = total if method.name in ("noise_training", "noise_gaussian", "adam_noise") else 0
-    if method.name in ("gaussian_noise", "noise_gaussian"):
+    gumbel = total if optimizer.gradient == "none" else 0  # every gradient-free method is fed Gumbel samples
+    if "eta" in method.hyperparams:  # eta scales the added Gaussian
         normals = total if method.variant == "textbook" else 1
     else:
         normals = 0
@@ -110,13 +120,6 @@ def floor(spec: RunSpec, lit_fraction: float, machine: Machine) -> Floor:
     uniform_rate = machine.uniforms["MT19937" if method.variant == "seed-2018" else "PCG64"]
     seconds = elements * itemsize / max(machine.bandwidth, machine.cache_bandwidth) + gumbel / uniform_rate + normals / machine.normals
     return Floor(int(elements * itemsize), gumbel, normals, seconds)
-
-
-def train_with(trainer, spec: RunSpec, split):
-    """``runner.train_one`` with the trainer chosen: every run's weights and noise from its own seed."""
-    params = seeding.initial_weights(spec.seed, split.pool_size, spec.sizes)
-    noise = seeding.noise_stream(spec.seed, spec.method.variant, split.pool_size, spec.sizes)
-    return trainer.train(spec, split, params, noise, seeding.order_stream(spec.seed))
 
 
 def seconds_per_step(trainer, spec: RunSpec, split, repeats: int) -> float:
@@ -138,25 +141,31 @@ def textbook_twin(spec: RunSpec) -> RunSpec:
 
 def preset_seconds(specs, split, workers: int) -> float:
     started = time.perf_counter()
-    for spec, outcome in executors.create("process", workers).run(runner.train_one, specs, split):
+    for spec, outcome in executors.create("process", workers).run(train_one, specs, split):
         if isinstance(outcome, BaseException):
             raise outcome
     return time.perf_counter() - started
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="reportgen bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer steps and a shortened preset run (under 30 s)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed repeats per method; the median is shown (default 3, --quick 1)")
-    parser.add_argument("--workers", type=int, default=executors.default_workers(), help="processes for the preset run (default: all cores)")
-    options = parser.parse_args(argv)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="fewer steps, a shortened preset run and no build (under 30 s)")
+    parser.add_argument("--repeats", type=int, default=None, metavar="N", help="timed repeats per method; the median is shown (default 3, --quick 1)")
+    parser.add_argument("--workers", type=int, default=executors.default_workers(), metavar="N", help="processes for the preset run and the build (default: all cores)")
+    parser.add_argument("--methods", metavar="A,B", help=f"only these methods (default: all {len(optimizers.METHODS)})")
+
+
+def run(options: argparse.Namespace) -> int:
     repeats = options.repeats or (1 if options.quick else 3)
     if repeats < 1 or options.workers < 1:
-        parser.error("--repeats and --workers must be at least 1")
+        raise ConfigError("bench: --repeats and --workers must be at least 1")
+    methods = options.methods.split(",") if options.methods else list(optimizers.METHODS)
+    for name in methods:
+        if name not in optimizers.METHODS:
+            raise optimizers.unknown_choice("method", name, optimizers.METHODS)
 
     experiment = config.load_preset(PRESET)
-    split = runner.load_split(experiment)
-    preset_specs = experiment.run_specs()
+    split = load_split(experiment.config["data"])
+    preset_specs = [spec for spec in experiment.run_specs() if spec.method.name in methods]
     steps_per_epoch = -(-len(split.X_train) // preset_specs[0].batch_size)
     lit_fraction = float(np.mean(split.X_train != 0))
     reference_epochs, engine_epochs = (1, 2) if options.quick else (2, 6)
@@ -192,13 +201,40 @@ def main(argv: list[str] | None = None) -> int:
     engine_wall = measured * epochs / run_epochs
     reference_serial = sum(slow for spec, slow, _ in rows[: len(preset_specs)]) * epochs * steps_per_epoch
     how = "measured" if run_epochs == epochs else f"projected from {run_epochs} epochs"
-    print(f"full {PRESET} preset ({len(preset_specs)} methods x {epochs} epochs x {len(split.X_train)} images, batch 1):")
+    print(f"{PRESET} preset, {len(preset_specs)} of {len(optimizers.METHODS)} methods x {epochs} epochs x {len(split.X_train)} images, batch 1:")
     print(f"  engine, pool of {options.workers}: {engine_wall:7.1f} s ({how})")
     print(f"  reference, one process:  {reference_serial:7.1f} s (projected from its step rate)  -> engine {reference_serial / engine_wall:.1f}x faster")
     print(f"  reference, pool of {options.workers}: {reference_serial / options.workers:7.1f} s (same, ideal split)  -> engine {reference_serial / options.workers / engine_wall:.1f}x faster")
+    if options.quick:
+        print("\nreportgen build from scratch: not timed with --quick")
+    else:
+        build_time(options.workers)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+STAGE_LINE = re.compile(r"^(?P<stage>.+?): (?:trained|reused) .* in (?P<seconds>[0-9.]+) s")
+RENDER_LINE = re.compile(r"^report written in (?P<seconds>[0-9.]+) s")
+BUILD_BUDGET_SECONDS = 90
+
+
+def build_time(workers: int) -> float:
+    """Time ``reportgen build`` of the default presets from scratch in a fresh directory, as a newcomer runs it."""
+    with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as out:
+        started = time.perf_counter()
+        finished = subprocess.run(
+            [sys.executable, "-m", "reportgen", "build", "--out", out, "--workers", str(workers)], capture_output=True, text=True
+        )
+        seconds = time.perf_counter() - started
+    if finished.returncode != 0:
+        raise RunError(f"bench: reportgen build failed (exit {finished.returncode}): {finished.stderr.strip().splitlines()[-1:]}")
+    stages = []
+    for line in finished.stderr.splitlines():
+        if match := STAGE_LINE.match(line):
+            stages.append(f"{match['stage']} {float(match['seconds']):.1f} s")
+        elif match := RENDER_LINE.match(line):
+            stages.append(f"render {float(match['seconds']):.1f} s")
+    verdict = "within" if seconds <= BUILD_BUDGET_SECONDS else "over"
+    print(f"\nreportgen build from scratch (default presets, {workers} workers): {seconds:.1f} s ({', '.join(stages)}); "
+          f"{verdict} the {BUILD_BUDGET_SECONDS} s budget")
+    return seconds

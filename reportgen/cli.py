@@ -1,12 +1,14 @@
 """The ``reportgen`` command line.
 
 Exit codes: 0 success, 1 a run or render failed, 2 a usage or configuration
-error, 130 interrupted. Errors print as one line; ``--debug`` adds the traceback.
+error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM: ``timeout``, CI
+cancellation). Errors print as one line; ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 import traceback
@@ -14,9 +16,10 @@ import warnings
 import webbrowser
 from pathlib import Path
 
-from reportgen import config, executors, outputs
+from reportgen import config, outputs
 from reportgen.errors import ConfigError, ReportgenError, RunError
-from reportgen.store import ResultStore
+from reportgen.training import executors
+from reportgen.training.store import ResultStore
 
 DEFAULT_OUT = Path("output")
 
@@ -69,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("presets", help="list the shipped presets")
 
-    bench = commands.add_parser("bench", help="measure the reference trainer against the engine", add_help=False)
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    from reportgen import bench
+
+    bench.add_arguments(commands.add_parser("bench", help="measure the engine against the reference trainer and this machine's floor"))
     return parser
 
 
@@ -92,21 +96,31 @@ def _workers(args: argparse.Namespace) -> int:
     return args.workers or executors.default_workers()
 
 
-def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list | None]:
-    from reportgen import runner, sweep  # imported here so `presets` and usage errors stay instant
+def _executor(args: argparse.Namespace, experiments) -> executors.Executor:
+    """The command line's choice, else the experiments' [executor] table (they must agree)."""
+    tables = {(experiment.executor["kind"], experiment.executor["scheduler"]) for experiment in experiments}
+    if len(tables) > 1:
+        raise ConfigError(f"executor: the experiments ask for different executors ({', '.join(sorted(kind for kind, _ in tables))}); give --executor")
+    kind, scheduler = tables.pop()
+    return executors.create(args.executor or kind, _workers(args), args.scheduler or scheduler)
 
-    result_sets, sweeps = [], []
-    plans = _sweep_plans(args, experiments)
-    with _executor(args) as executor:
-        for experiment in experiments:
-            outcome = runner.run_experiment(experiment, store, executor, force=args.force, quiet=args.quiet)
-            print(f"{experiment.name}: {_action(outcome)} in {outcome.seconds:.1f} s -> {store.directory(experiment.name, outcome.result_set.key)}", file=sys.stderr)
-            result_sets.append(outcome.result_set)
-            if experiment.name in plans:
-                swept = sweep.run_sweep(plans[experiment.name], store, executor, force=args.force, quiet=args.quiet)
-                print(f"{experiment.name} sweep: {_action(swept)} in {swept.seconds:.1f} s", file=sys.stderr)
-                sweeps.append(swept.analysis)
-    return result_sets, sweeps or None
+
+def _sweep_plans(args: argparse.Namespace, experiments) -> dict:
+    """Experiment name -> sweep plan: the config's [sweep] table, overridden by the sweep command's flags."""
+    from reportgen.sweep import plan
+
+    plans = {}
+    for experiment in experiments:
+        wanted = dict(experiment.sweep)
+        if args.command == "sweep":
+            for flag, grid in (("--lr-grid", args.lr_grid), ("--eta-grid", args.eta_grid)):
+                if grid is not None:
+                    plan.parse_grid(flag, grid)  # so that an error names the flag, not the table key
+            flags = {"methods": args.methods and args.methods.split(","), "lr": args.lr_grid, "eta": args.eta_grid, "seeds": args.seeds}
+            wanted.update({key: value for key, value in flags.items() if value is not None})
+        if wanted or args.command == "sweep":
+            plans[experiment.name] = plan.plan(experiment, wanted)
+    return plans
 
 
 def _action(outcome) -> str:
@@ -115,54 +129,43 @@ def _action(outcome) -> str:
     return f"trained {outcome.trained} runs" + (f", reused {outcome.reused}" if outcome.reused else "")
 
 
-def _config_tables(args: argparse.Namespace) -> list[dict]:
-    """The [sweep] and [executor] tables of each --config file (presets have none)."""
-    from reportgen import sweep
+def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list]:
+    from reportgen.sweep.run import run_sweep  # imported here so `presets` and usage errors stay instant
+    from reportgen.training.runner import run_experiment
 
-    return [sweep.tables(path) for path in (args.config or [])]
-
-
-def _executor(args: argparse.Namespace) -> executors.Executor:
-    tables = [table["executor"] for table in _config_tables(args) if "executor" in table]
-    table = executors.settings(tables[0] if tables else {})
-    kind = args.executor or table["kind"]
-    return executors.create(kind, _workers(args), args.scheduler or table["scheduler"])
-
-
-def _sweep_plans(args: argparse.Namespace, experiments) -> dict:
-    """Experiment name -> sweep plan: the config's [sweep] table, overridden by the sweep command's flags."""
-    from reportgen import sweep
-
-    tables = _config_tables(args) or [{} for _ in experiments]
-    plans = {}
-    for experiment, table in zip(experiments, tables):
-        wanted = dict(table.get("sweep", {}))
-        if args.command == "sweep":
-            for flag, grid in (("--lr-grid", args.lr_grid), ("--eta-grid", args.eta_grid)):
-                if grid is not None:
-                    sweep.parse_grid(flag, grid)  # so that an error names the flag, not the table key
-            flags = {"methods": args.methods and args.methods.split(","), "lr": args.lr_grid, "eta": args.eta_grid, "seeds": args.seeds}
-            wanted.update({key: value for key, value in flags.items() if value is not None})
-        if wanted or args.command == "sweep":
-            plans[experiment.name] = sweep.plan(experiment, wanted)
-    return plans
+    result_sets, sweeps = [], []
+    plans = _sweep_plans(args, experiments)
+    with _executor(args, experiments) as executor:
+        for experiment in experiments:
+            outcome = run_experiment(experiment, store, executor, force=args.force, quiet=args.quiet)
+            print(f"{experiment.name}: {_action(outcome)} in {outcome.seconds:.1f} s -> {store.directory(experiment.name, outcome.result_set.key)}", file=sys.stderr)
+            result_sets.append(outcome.result_set)
+            if experiment.name in plans:
+                swept = run_sweep(plans[experiment.name], store, executor, force=args.force, quiet=args.quiet)
+                print(f"{experiment.name} sweep: {_action(swept)} in {swept.seconds:.1f} s", file=sys.stderr)
+                sweeps.append(swept.analysis)
+    return result_sets, sweeps
 
 
-def _stored(experiments, store: ResultStore) -> list:
-    from reportgen import runner
+def _stored(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list]:
+    """The stored results and sweeps of the experiments; a RunError names what is missing."""
+    from reportgen.sweep.run import run_sweep
+    from reportgen.training.runner import stored
 
     result_sets = []
     for experiment in experiments:
-        key = runner.experiment_key(experiment, runner.load_split(experiment))
-        found = store.load(experiment.name, key)
+        found = stored(experiment, store)
         if found is None:
             raise RunError(f"{experiment.name}: no stored results for this config and code in {store.root}; run `reportgen build` first")
         result_sets.append(found)
-    return result_sets
+    with executors.InProcessExecutor() as nothing_to_train:
+        sweeps = [run_sweep(plan, store, nothing_to_train, only_stored=True).analysis for plan in _sweep_plans(args, experiments).values()]
+    return result_sets, sweeps
 
 
-def _render(args: argparse.Namespace, result_sets, out: Path, sweeps=None) -> Path:
-    from reportgen import report
+def _render(args: argparse.Namespace, result_sets, out: Path, sweeps) -> Path:
+    from reportgen.analysis import analyse
+    from reportgen.report.render import render
 
     started = time.monotonic()
     flags = [f"--config {path}" for path in (args.config or [])] + [f"--preset {name}" for name in (args.preset or [])]
@@ -171,7 +174,7 @@ def _render(args: argparse.Namespace, result_sets, out: Path, sweeps=None) -> Pa
         flags += [f"{flag} {value}" for flag, value in given.items() if value is not None]
     command = f"reportgen {args.command} " + " ".join(flags)
     try:
-        report.render(result_sets, out, command=command.strip(), sweep=sweeps, figure_cache_dir=out / "results")
+        render(result_sets, analyse(result_sets), out, command=command.strip(), sweeps=sweeps or None, figure_cache_dir=out / "results")
     except ReportgenError:
         raise
     except Exception as error:
@@ -189,17 +192,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "bench":
         from reportgen import bench
 
-        return bench.main(args.bench_args)
+        return bench.run(args)
 
     experiments = _experiments(args)
     out = outputs.check_output_dir(args.out)
     store = ResultStore(out / "results")
     with outputs.locked(out):
         if args.command == "render":
-            from reportgen import sweep
-
-            sweeps = [sweep.stored(plan, store) for plan in _sweep_plans(args, experiments).values()]
-            _render(args, _stored(experiments, store), out, sweeps or None)
+            result_sets, sweeps = _stored(args, experiments, store)
+            _render(args, result_sets, out, sweeps)
             return 0
         result_sets, sweeps = _train(args, experiments, store)
         if args.command in ("build", "sweep"):
@@ -210,7 +211,23 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so it unwinds as Ctrl-C does: workers stopped, finished runs kept."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
@@ -226,9 +243,10 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"reportgen: error: {error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("reportgen: interrupted; finished runs are kept and the next build resumes from them", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        how = "terminated" if isinstance(interrupt, Terminated) else "interrupted"
+        print(f"reportgen: {how}; finished runs are kept and the next build resumes from them", file=sys.stderr)
+        return 143 if isinstance(interrupt, Terminated) else 130
     except Exception as error:  # a bug: still one line unless --debug
         if debug:
             traceback.print_exc()

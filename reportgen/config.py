@@ -10,24 +10,25 @@ was expected, with a "did you mean" for misspelt keys.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import json
 import math
+import stat
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
-from reportgen import network, optimizers
-from reportgen.errors import ConfigError
-from reportgen.results import MethodSpec
-from reportgen.tasks import DEFAULT_DIVERGENCE_THRESHOLD, RunSpec
+from reportgen import optimizers
+from reportgen.errors import ConfigError, did_you_mean
+from reportgen.model import network
+from reportgen.training import executors
+from reportgen.training.results import MethodSpec
+from reportgen.training.tasks import DEFAULT_DIVERGENCE_THRESHOLD, RunSpec
 
 DEFAULT_PRESETS = ("seed-2018", "textbook")
 MAX_SEED = 2**32 - 1
 MAX_NAME_BYTES = 200  # + "-<key16>" must fit a 255-byte file name
+MAX_CONFIG_BYTES = 1_000_000  # an experiment file is a few hundred bytes; a sweep grid a few thousand
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Experiment:
     config: dict
     methods: tuple[MethodSpec, ...]
     source: str  # where the config came from, for messages
+    sweep: dict  # the [sweep] table as written; reportgen.sweep.plan checks it against this experiment
+    executor: dict  # the [executor] table, checked: kind and scheduler
 
     @property
     def seeds(self) -> list[int]:
@@ -64,10 +67,9 @@ class Experiment:
             for seed in self.seeds
         ]
 
-    def config_hash(self) -> str:
-        """Hash of everything in the config that determines the numbers."""
-        canonical = json.dumps(self.config, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+    def numeric_config(self) -> dict:
+        """The part of the config that determines the numbers: what the results' cache key hashes."""
+        return {section: value for section, value in self.config.items() if section not in (*REPORT_ONLY, "name", "variant")}
 
 
 # --- field checks -----------------------------------------------------------
@@ -102,7 +104,7 @@ def _positive_float(high: float) -> Callable[[str, Any], float]:
 def _choice(*allowed: str) -> Callable[[str, Any], str]:
     def check(field: str, value: Any) -> str:
         if value not in allowed:
-            raise ConfigError(f"{field}: {value!r} is not one of {', '.join(repr(a) for a in allowed)}{_did_you_mean(value, allowed)}")
+            raise ConfigError(f"{field}: {value!r} is not one of {', '.join(repr(a) for a in allowed)}{did_you_mean(value, allowed)}")
         return value
 
     return check
@@ -118,6 +120,15 @@ def _text(field: str, value: Any) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{field}: expected a string, got {value!r}")
     return value
+
+
+def _optional(check: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
+    """A field that may be left out (None); when given, ``check`` applies."""
+
+    def optional(field: str, value: Any) -> Any:
+        return None if value is None else check(field, value)
+
+    return optional
 
 
 def _hidden(field: str, value: Any) -> list[int]:
@@ -161,27 +172,23 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], Any]]] = {
         "record_timings": (_boolean, True),
     },
     "report": {
-        # mean per-sample training cost a method must reach for "epochs to target"
-        "target_cost": (_positive_float(0.5), 0.05),
+        # the plotted cost (the 2018 logged total) a method must reach for "epochs to target";
+        # not set: a tenth of the median first-epoch cost (reportgen.analysis.tables.target_cost)
+        "target_cost": (_optional(_positive_float(1e300)), None),
     },
 }
+# Sections that only change how results are reported: outside the results' cache key.
+REPORT_ONLY = ("report",)
 TOP_LEVEL = {"name", "description", "variant", "methods", *SCHEMA}
-# Keys other modules own; they do not change the results, so stay out of the hash.
+# Tables other modules check (reportgen.sweep.plan, reportgen.training.executors); they change no number.
 PASSTHROUGH = {"sweep", "executor"}
-
-
-def _did_you_mean(word: Any, candidates) -> str:
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _reject_unknown(where: str, keys, allowed) -> None:
     for key in keys:
         if key not in allowed:
             place = f"{where}.{key}" if where else key
-            raise ConfigError(f"{place}: unknown key{_did_you_mean(key, allowed)}; expected one of {', '.join(sorted(allowed))}")
+            raise ConfigError(f"{place}: unknown key{did_you_mean(key, allowed)}; expected one of {', '.join(sorted(allowed))}")
 
 
 def _section(raw: dict, name: str) -> dict:
@@ -252,19 +259,40 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
     steps_per_epoch = -(-data["n_train"] // training["batch_size"])
     methods = _methods(raw.get("methods"), variant, steps_per_epoch)
     config.update(name=name, variant=variant, methods={m.name: {"variant": m.variant, **m.hyperparams} for m in methods})
-    return Experiment(name=name, description=description, config=config, methods=methods, source=source)
+    sweep = raw.get("sweep", {})
+    if not isinstance(sweep, dict):
+        raise ConfigError(f"sweep: expected a table [sweep], got {sweep!r}")
+    executor = executors.settings(raw.get("executor", {}))
+    return Experiment(name=name, description=description, config=config, methods=methods, source=source, sweep=sweep, executor=executor)
+
+
+def read_config_text(path: Path) -> str:
+    """The file's text, refused unless it is a regular file of sane size: a FIFO or /dev/zero would read forever."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise ConfigError(f"{path}: is a directory, not a config file")
+    if not stat.S_ISREG(status.st_mode):
+        raise ConfigError(f"{path}: not a regular file (a device, pipe or socket); give the path of a TOML file")
+    if status.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: {status.st_size:,} bytes is too large for an experiment file; at most {MAX_CONFIG_BYTES:,}")
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_CONFIG_BYTES + 1)  # the file may have grown since stat
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: too large for an experiment file; at most {MAX_CONFIG_BYTES:,} bytes")
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
 
 
 def load(path: Path) -> Experiment:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
+    text = read_config_text(path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -280,6 +308,6 @@ def preset_names() -> list[str]:
 def load_preset(name: str) -> Experiment:
     names = preset_names()
     if name not in names:
-        raise ConfigError(f"--preset: unknown preset {name!r}{_did_you_mean(name, names)}; available: {', '.join(names)}")
+        raise ConfigError(f"--preset: unknown preset {name!r}{did_you_mean(name, names)}; available: {', '.join(names)}")
     text = resources.files("reportgen.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
     return validate(tomllib.loads(text), f"preset {name}")

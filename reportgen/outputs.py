@@ -52,22 +52,41 @@ def check_output_dir(out: Path) -> Path:
     return out
 
 
+# Descriptors of the locks this process holds. A forked worker closes its copies at
+# once: flock belongs to the open file, so a worker that kept one would keep the
+# lock after its parent died, and every later build would be refused.
+_held_locks: set[int] = set()
+
+
+def _release_in_child() -> None:
+    for descriptor in _held_locks:
+        os.close(descriptor)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_release_in_child)
+
+
 @contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``out`` so two builds never interleave their files."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        handle = open(out / LOCK_NAME, "a+")
+        descriptor = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as error:
         raise ConfigError(f"--out {out}: cannot create the directory or its lock file: {error.strerror}") from None
-    with handle:
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
             if error.errno in (errno.EAGAIN, errno.EACCES):
                 raise RunError(f"--out {out}: another reportgen is writing there now; wait for it to finish or choose another --out") from None
             raise
+        _held_locks.add(descriptor)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            _held_locks.discard(descriptor)
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)

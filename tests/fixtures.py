@@ -12,11 +12,13 @@ returns the same arrays.
 from __future__ import annotations
 
 import hashlib
-import json
 
 import numpy as np
 
-from reportgen.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec, ResultSet
+from reportgen import config, optimizers
+from reportgen.analysis import analyse
+from reportgen.report.render import render
+from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
 
 METHODS = (
     "sgd",
@@ -32,41 +34,8 @@ METHODS = (
     "noise_gaussian",
     "adam_noise",
 )
-LETTERS = {name: letter for name, letter in zip(METHODS, "abcdefghijkl")}
 LAYER_SIZES = (784 * 256, 256 * 128, 128 * 1)
-GRADIENT_FREE = ("noise_training", "noise_gaussian", "adam_noise")
 FIXTURE_SEED = 20180205
-
-HYPERPARAMS = {
-    "seed-2018": {
-        "sgd": {"lr": 3e-4},
-        "momentum": {"lr": 3e-4, "momentum": 0.001},
-        "nesterov": {"lr": 3e-4, "momentum": 0.001},
-        "adagrad": {"lr": 3e-4, "eps": 1e-8},
-        "adadelta": {"rho": 0.001, "eps": 1e-6},
-        "rmsprop": {"lr": 3e-4, "alpha": 0.9, "eps": 1e-8},
-        "adam": {"lr": 3e-4, "betas": [0.9, 0.999], "eps": 1e-8},
-        "nadam": {"lr": 3e-4, "betas": [0.9, 0.999], "eps": 1e-8},
-        "gaussian_noise": {"lr": 3e-4, "eta": 0.001, "gamma": 0.55, "steps_per_epoch": 50},
-        "noise_training": {"lr": 1e-5},
-        "noise_gaussian": {"lr": 1e-5, "eta": 0.001, "gamma": 0.55, "steps_per_epoch": 50},
-        "adam_noise": {"lr": 1e-5, "betas": [0.9, 0.999], "eps": 1e-8},
-    },
-    "textbook": {
-        "sgd": {"lr": 1e-3},
-        "momentum": {"lr": 1e-3, "momentum": 0.9},
-        "nesterov": {"lr": 1e-3, "momentum": 0.9},
-        "adagrad": {"lr": 1e-2, "eps": 1e-10, "initial_accumulator_value": 0.0},
-        "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6},
-        "rmsprop": {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8},
-        "adam": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8},
-        "nadam": {"lr": 2e-3, "betas": [0.9, 0.999], "eps": 1e-8, "momentum_decay": 4e-3},
-        "gaussian_noise": {"lr": 1e-3, "eta": 0.01, "gamma": 0.55},
-        "noise_training": {"lr": 1e-5},
-        "noise_gaussian": {"lr": 1e-5, "eta": 0.01, "gamma": 0.55},
-        "adam_noise": {"lr": 1e-5, "betas": [0.9, 0.999], "eps": 1e-8},
-    },
-}
 
 # Per method: decay time as a fraction of the run, floor as a fraction of
 # n_train, relative wall-clock cost of one epoch.
@@ -152,6 +121,25 @@ def _samples(rng) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def fixture_experiment(
+    name: str, variant: str, seeds: tuple[int, ...], epochs: int, n_train: int, methods: dict | None = None
+) -> config.Experiment:
+    """The experiment a fixture stands for, validated as a real TOML file is: every default filled in.
+
+    ``methods``: name -> hyperparameters; default: all twelve with their defaults.
+    """
+    raw = {
+        "name": name,
+        "description": f"Synthetic fixture shaped like the {variant} run",
+        "variant": variant,
+        "data": {"n_train": n_train, "n_test": 20},
+        "network": {"activation": "elu_2018" if variant == "seed-2018" else "elu"},
+        "training": {"epochs": epochs, "batch_size": 1, "seeds": list(seeds)},
+        "methods": methods if methods is not None else {name: {} for name in METHODS},
+    }
+    return config.validate(raw, f"fixture {name}")
+
+
 def make_result_set(
     experiment: str = "seed-2018",
     variant: str = "seed-2018",
@@ -167,7 +155,8 @@ def make_result_set(
     ``diverged_epoch`` set and NaN afterwards) instead of saturating.
     """
     rng = np.random.default_rng([FIXTURE_SEED, epochs, n_train, *seeds, 0 if variant == "seed-2018" else 1])
-    methods = [MethodSpec(name, LETTERS[name], variant, dict(HYPERPARAMS[variant][name])) for name in METHODS]
+    validated = fixture_experiment(experiment, variant, seeds, epochs, n_train)
+    methods = list(validated.methods)
     shape = (len(METHODS), len(seeds), epochs)
     arrays = {name: np.zeros(shape) for name in EPOCH_METRICS}
     arrays.update({name: np.zeros(shape + (len(LAYER_SIZES),)) for name in LAYER_METRICS})
@@ -184,8 +173,8 @@ def make_result_set(
             accuracy = np.round(accuracy * n_test) / n_test
             seconds = 0.01 * n_train / 50 * SHAPES[name][2] * (1.0 + 0.05 * np.abs(rng.standard_normal(epochs)))
             gradient = np.sqrt(per_sample)[:, None] * np.array([2.0, 1.0, 0.5])[None, :]
-            lr = HYPERPARAMS[variant][name].get("lr", 1.0)
-            if name in GRADIENT_FREE:
+            lr = methods[method_index].hyperparams.get("lr", 1.0)  # seed-2018 Adadelta has none
+            if optimizers.describe(name, variant).gradient == "none":
                 # Gumbel(0, 1) has root-mean-square sqrt(0.5772^2 + 1.2825^2) = 1.406.
                 update = lr * 1.406 * np.sqrt(np.array(LAYER_SIZES, dtype=float))[None, :] * np.ones((epochs, 1))
                 gradient = np.zeros_like(gradient)
@@ -209,20 +198,11 @@ def make_result_set(
                 arrays[metric][method_index, seed_index] = values
 
     samples, sample_labels = _samples(rng)
-    config = {
-        "experiment": experiment,
-        "variant": variant,
-        "seeds": list(seeds),
-        "epochs": epochs,
-        "batch_size": 1,
-        "activation": "elu_2018" if variant == "seed-2018" else "elu",
-        "methods": {spec.name: spec.hyperparams for spec in methods},
-    }
-    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    key = hashlib.sha256(repr(validated.config).encode()).hexdigest()[:16]
     return ResultSet(
         experiment=experiment,
-        description=f"Synthetic fixture shaped like the {variant} run",
-        config=config,
+        description=validated.description,
+        config=validated.config,
         key=key,
         data={
             "source": "synthetic fixture",
@@ -248,3 +228,8 @@ def make_pair(epochs: int = 30, n_train: int = 50) -> tuple[ResultSet, ResultSet
     replica = make_result_set("seed-2018", "seed-2018", (678,), epochs, n_train)
     textbook = make_result_set("textbook", "textbook", (678, 679, 680), epochs, n_train)
     return replica, textbook
+
+
+def render_report(result_sets: list[ResultSet], out, **options) -> list:
+    """The report of ``result_sets`` written into ``out``, analysed first as the command line does."""
+    return render(result_sets, analyse(result_sets), out, **options)

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from reportgen import analysis
-from reportgen.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec, ResultSet
-from tests.fixtures import make_pair, make_result_set
+from reportgen.analysis import curves, events, findings, overlap, quirks, tables
+from reportgen.formatting import number
+from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
+from tests.fixtures import fixture_experiment, make_pair, make_result_set
 
 
 def tiny_result_set(costs: dict[str, list], diverged: dict[str, list] | None = None, n_train: int = 10) -> ResultSet:
@@ -21,13 +23,14 @@ def tiny_result_set(costs: dict[str, list], diverged: dict[str, list] | None = N
     stopped = np.zeros((methods, seeds), dtype=int)
     for name, epochs_stopped in (diverged or {}).items():
         stopped[names.index(name)] = epochs_stopped
+    experiment = fixture_experiment("tiny", "textbook", tuple(range(seeds)), epochs, n_train, {name: {"lr": 0.1} for name in names})
     return ResultSet(
         experiment="tiny",
         description="",
-        config={"batch_size": 1},
+        config=experiment.config,
         key="",
         data={"n_train": n_train},
-        methods=[MethodSpec(name, "abcdefghijkl"[i], "textbook", {"lr": 0.1}) for i, name in enumerate(names)],
+        methods=list(experiment.methods),
         seeds=list(range(seeds)),
         epochs=epochs,
         arrays=arrays,
@@ -39,7 +42,7 @@ def tiny_result_set(costs: dict[str, list], diverged: dict[str, list] | None = N
 
 def test_identical_curves_never_separate_and_cannot_be_told_apart():
     curve = np.array([10.0, 8.0, 6.0, 5.0, 4.5])
-    max_diff, mean_diff, gap, correlation, tolerance, separation, distinguishable = analysis.overlap(curve, curve.copy(), 0.01)
+    max_diff, mean_diff, gap, correlation, tolerance, separation, distinguishable = overlap.overlap(curve, curve.copy(), 0.01)
     assert (max_diff, mean_diff, gap, separation, distinguishable) == (0.0, 0.0, 0.0, 0, False)
     assert correlation == pytest.approx(1.0)
     assert tolerance == pytest.approx(0.01 * 5.5)
@@ -49,36 +52,36 @@ def test_shifted_curve_separates_at_the_exact_epoch():
     first = np.linspace(10.0, 0.0, 11)
     second = first.copy()
     second[6:] += 0.5  # epochs 7.. differ by 0.5; tolerance = 1% of the range 0..10
-    statistics = analysis.overlap(first, second, resolution=0.01)
+    statistics = overlap.overlap(first, second, resolution=0.01)
     assert statistics[0] == pytest.approx(0.5)
     assert statistics[4] == pytest.approx(0.1)
     assert statistics[5] == 7
     assert statistics[6] is True  # 0.5 > one line width (4.17 px x 0.01)
-    assert analysis.overlap(first, second, resolution=1.0)[6] is False  # 0.5 < 4.17 x 1.0
+    assert overlap.overlap(first, second, resolution=1.0)[6] is False  # 0.5 < 4.17 x 1.0
 
 
 def test_nan_epochs_are_left_out_of_the_overlap():
     first = np.array([4.0, 3.0, np.nan, np.nan])
     second = np.array([4.0, 3.5, 2.0, 1.0])
-    assert analysis.overlap(first, second, 0.1)[0] == pytest.approx(0.5)
+    assert overlap.overlap(first, second, 0.1)[0] == pytest.approx(0.5)
 
 
 def test_divergence_is_the_jump_above_the_start_that_never_returns():
-    assert analysis.divergence_epoch(np.array([10.0, 8.0, 6.0, 30.0, 31.0, 29.0])) == 4
-    assert analysis.divergence_epoch(np.array([10.0, 10.6, 11.0, 11.5, 12.0, 12.4])) == 0  # a slow drift up is no blow-up
-    assert analysis.divergence_epoch(np.array([10.0, 12.0, 16.0, 19.0, 25.0])) == 3  # 16 > 1.5 x 10
-    assert analysis.divergence_epoch(np.array([10.0, 8.0, 30.0, 5.0, 4.0])) == 0  # came back
-    assert analysis.divergence_epoch(np.array([10.0, 10.2, 10.1, 10.3])) == 0  # within the 5% margin
-    assert analysis.divergence_epoch(np.array([10.0, 5.0, np.nan, np.nan])) == 3  # NaN counts as above
-    assert analysis.divergence_epoch(np.array([10.0, 5.0, 4.0]), stopped_epoch=2) == 2
+    assert events.divergence_epoch(np.array([10.0, 8.0, 6.0, 30.0, 31.0, 29.0])) == 4
+    assert events.divergence_epoch(np.array([10.0, 10.6, 11.0, 11.5, 12.0, 12.4])) == 0  # a slow drift up is no blow-up
+    assert events.divergence_epoch(np.array([10.0, 12.0, 16.0, 19.0, 25.0])) == 3  # 16 > 1.5 x 10
+    assert events.divergence_epoch(np.array([10.0, 8.0, 30.0, 5.0, 4.0])) == 0  # came back
+    assert events.divergence_epoch(np.array([10.0, 10.2, 10.1, 10.3])) == 0  # within the 5% margin
+    assert events.divergence_epoch(np.array([10.0, 5.0, np.nan, np.nan])) == 3  # NaN counts as above
+    assert events.divergence_epoch(np.array([10.0, 5.0, 4.0]), stopped_epoch=2) == 2
 
 
 def test_convergence_marker_is_the_epoch_where_the_flat_stretch_starts_falling():
     curve = np.array([10.0, 10.0, 10.1, 9.9, 10.0, 10.0, 5.0, 2.0, 1.0, 1.0])
     # window 2: curve[e + 2] < 0.8 curve[e] first holds at index 4 (10.0 -> 5.0): epoch 5
-    assert analysis.convergence_epoch(curve, window=2) == 5
-    assert analysis.convergence_epoch(np.array([10.0, 6.0, 3.0, 2.0, 1.0, 1.0]), window=2) == 0  # never flat
-    assert analysis.convergence_epoch(np.full(10, 7.0), window=2) == 0  # flat, never falls
+    assert events.convergence_epoch(curve, window=2) == 5
+    assert events.convergence_epoch(np.array([10.0, 6.0, 3.0, 2.0, 1.0, 1.0]), window=2) == 0  # never flat
+    assert events.convergence_epoch(np.full(10, 7.0), window=2) == 0  # flat, never falls
 
 
 def test_markers_from_a_result_set():
@@ -89,7 +92,7 @@ def test_markers_from_a_result_set():
             "adam_noise": [[10.0, 10.0, 10.0, 10.0, 9.9, 6.0, 3.0, 2.0]],
         }
     )
-    markers = {marker.method: marker for marker in analysis.analyse(result_set).markers}
+    markers = {marker.method: marker for marker in analysis.analyse_experiment(result_set).markers}
     assert set(markers) == {"adadelta", "adam_noise"}
     assert (markers["adadelta"].kind, markers["adadelta"].epoch, markers["adadelta"].cost) == ("diverged", 3, 20.0)
     assert "epoch 3" in markers["adadelta"].caption and "8 -> 20" in markers["adadelta"].caption
@@ -98,12 +101,12 @@ def test_markers_from_a_result_set():
 
 
 def test_rank_order_puts_diverged_runs_last():
-    assert analysis.rank_order([1.0, math.nan, 0.5, 3.0], [0, 1, 0, 0]) == [2, 4, 1, 3]
-    assert analysis.rank_order([1.0, 0.1, 0.5], [0, 1, 0]) == [2, 3, 1]  # a low cost does not save a diverged run
+    assert tables.rank_order([1.0, math.nan, 0.5, 3.0], [0, 1, 0, 0]) == [2, 4, 1, 3]
+    assert tables.rank_order([1.0, 0.1, 0.5], [0, 1, 0]) == [2, 3, 1]  # a low cost does not save a diverged run
 
 
 def test_diverged_run_in_the_fixture_ranks_last_with_its_epoch():
-    result = analysis.analyse(make_result_set(adadelta_nan=True))
+    result = analysis.analyse_experiment(make_result_set(adadelta_nan=True))
     adadelta = next(row for row in result.rows if row.method == "adadelta")
     assert (adadelta.rank, adadelta.diverged_runs, adadelta.diverged_epoch) == (12, 1, 12)
     assert math.isnan(adadelta.final_cost)
@@ -118,15 +121,15 @@ def test_paired_comparison_counts_seeds():
             "adam": [[5.0, 0.5], [5.0, 2.5], [5.0, 2.0]],
         }
     )
-    (comparison,) = analysis.paired_comparisons(result_set)
+    (comparison,) = tables.paired_comparisons(result_set)
     assert (comparison.first, comparison.second, comparison.seeds, comparison.first_better) == ("adam", "sgd", 3, 2)
     assert comparison.median_difference == pytest.approx(-0.5)
-    assert analysis.paired_comparisons(tiny_result_set({"sgd": [[1.0, 0.5]], "adam": [[1.0, 0.2]]})) == []
+    assert tables.paired_comparisons(tiny_result_set({"sgd": [[1.0, 0.5]], "adam": [[1.0, 0.2]]})) == []
 
 
 def test_rows_aggregate_over_seeds():
     result_set = tiny_result_set({"sgd": [[10.0, 4.0, 1.0], [10.0, 3.0, 2.0], [10.0, 5.0, 4.0]]})
-    result = analysis.analyse(result_set)
+    result = analysis.analyse_experiment(result_set)
     (row,) = result.rows
     assert (row.final_cost, row.final_cost_spread) == (2.0, 3.0)
     assert (row.best_cost, row.best_epoch) == (2.0, 3)  # median curve 10, 4, 2
@@ -137,18 +140,18 @@ def test_rows_aggregate_over_seeds():
 
 def test_fixture_overlaps_and_explanation_come_from_the_run():
     replica, _ = make_pair()
-    result = analysis.analyse(replica)
+    result = analysis.analyse_experiment(replica)
     hidden, apart = result.overlaps
     assert (hidden.first, hidden.second) == ("noise_training", "noise_gaussian")
     assert not hidden.distinguishable and hidden.separation_epoch == 0
     assert apart.distinguishable and apart.separation_epoch > 0
-    low, high = analysis.cost_plot_range(replica)
-    assert hidden.resolution == pytest.approx((high - low) / analysis.MAIN_PLOT_HEIGHT_PIXELS)
+    low, high = curves.cost_plot_range(replica)
+    assert hidden.resolution == pytest.approx((high - low) / curves.MAIN_PLOT_HEIGHT_PIXELS)
     steps = 30 * 50
-    drift = 1e-5 * analysis.EULER_GAMMA * steps
-    assert f"{steps:,} steps" in hidden.explanation and analysis.number(drift) in hidden.explanation
-    shorter = analysis.analyse(make_result_set(n_train=40)).overlaps[0].explanation
-    assert analysis.number(1e-5 * analysis.EULER_GAMMA * 30 * 40) in shorter
+    drift = 1e-5 * overlap.EULER_GAMMA * steps
+    assert f"{steps:,} steps" in hidden.explanation and number(drift) in hidden.explanation
+    shorter = analysis.analyse_experiment(make_result_set(n_train=40)).overlaps[0].explanation
+    assert number(1e-5 * overlap.EULER_GAMMA * 30 * 40) in shorter
     assert result.overlap_matrix.shape == (12, 12)
     assert np.allclose(np.diag(result.overlap_matrix), 0.0)
     assert np.allclose(result.overlap_matrix, result.overlap_matrix.T)
@@ -156,7 +159,7 @@ def test_fixture_overlaps_and_explanation_come_from_the_run():
 
 def test_gaussian_noise_size_follows_the_2018_epoch_schedule():
     replica = make_result_set(epochs=3, n_train=2)
-    first, last, total = analysis.gaussian_noise_sizes(replica, "noise_gaussian")
+    first, last, total = overlap.gaussian_noise_sizes(replica, "noise_gaussian")
     sds = [0.001 / (1 + epoch) ** 0.55 for epoch in (0, 0, 1, 1, 2, 2)]
     assert (first, last) == (pytest.approx(sds[0]), pytest.approx(sds[-1]))
     assert total == pytest.approx(math.sqrt(sum(sd**2 for sd in sds)))
@@ -164,7 +167,7 @@ def test_gaussian_noise_size_follows_the_2018_epoch_schedule():
 
 def test_quirk_effects_state_the_measured_difference_and_the_confounders():
     replica, textbook = make_pair()
-    effects = analysis.quirk_effects(replica, textbook)
+    effects = quirks.quirk_effects(replica, textbook)
     adadelta = [effect for effect in effects if effect.method == "adadelta"]
     assert adadelta and all("diverges at epoch 12" in effect.effect for effect in adadelta)
     momentum = next(effect for effect in effects if effect.method == "momentum")
@@ -174,7 +177,7 @@ def test_quirk_effects_state_the_measured_difference_and_the_confounders():
 
 def test_findings_follow_the_data():
     replica, textbook = make_pair()
-    sentences = analysis.findings([replica], [analysis.analyse(replica)], [])
+    sentences = findings.findings([replica], [analysis.analyse_experiment(replica)], [])
     text = " ".join(sentences)
     assert "lowest final costs are g (" in text
     assert "blows up at epoch 12" in text
@@ -184,11 +187,11 @@ def test_findings_follow_the_data():
     costs = changed.arrays["train_cost_logged"]
     costs[3, 0, -1] = 0.001
     costs[4, 0, 11:17] = costs[4, 0, 10]
-    changed_text = " ".join(analysis.findings([changed], [analysis.analyse(changed)], []))
+    changed_text = " ".join(findings.findings([changed], [analysis.analyse_experiment(changed)], []))
     assert "lowest final costs are d (" in changed_text
     assert "blows up at epoch 18" in changed_text and "epoch 12" not in changed_text
 
-    effects = analysis.quirk_effects(replica, textbook)
-    comparison = analysis.findings([replica, textbook], [analysis.analyse(replica), analysis.analyse(textbook)], effects)[-1]
+    effects = quirks.quirk_effects(replica, textbook)
+    comparison = findings.findings([replica, textbook], [analysis.analyse_experiment(replica), analysis.analyse_experiment(textbook)], effects)[-1]
     higher = {effect.method for effect in effects if effect.replica_final_cost > effect.textbook_final_cost}
     assert f"for {len(higher)} of {len({effect.method for effect in effects})} methods" in comparison

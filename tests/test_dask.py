@@ -9,9 +9,12 @@ import cloudpickle
 import pytest
 from distributed import LocalCluster
 
-from reportgen import config, executors, sweep
+from reportgen import config
+from reportgen.sweep import plan as sweep_plan
+from reportgen.sweep.run import run_sweep
+from reportgen.training import executors
 from reportgen.errors import ConfigError
-from reportgen.store import ResultStore
+from reportgen.training.store import ResultStore
 
 # the workers cannot import this test module by name: send its functions by value
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -32,7 +35,7 @@ def tiny_plan():
         "training": {"epochs": 3, "seeds": [678], "record_timings": False},
         "methods": {"sgd": {"lr": 0.05}, "adam": {"lr": 0.01}, "noise_gaussian": {"lr": 1e-4}},
     }
-    return sweep.plan(config.validate(raw, "tiny.toml"), {"lr": "1e-3:1:4", "eta": [0.01, 1.0], "seeds": 2})
+    return sweep_plan.plan(config.validate(raw, "tiny.toml"), {"lr": "1e-3:1:4", "eta": [0.01, 1.0], "seeds": 2})
 
 
 def stored_files(root: Path) -> dict[str, bytes]:
@@ -41,10 +44,10 @@ def stored_files(root: Path) -> dict[str, bytes]:
 
 def test_a_sweep_on_dask_is_byte_identical_to_the_process_pool(cluster, tmp_path):
     plan = tiny_plan()
-    pooled = sweep.run_sweep(plan, ResultStore(tmp_path / "pool"), executors.ProcessPoolExecutor(2), quiet=True)
+    pooled = run_sweep(plan, ResultStore(tmp_path / "pool"), executors.ProcessPoolExecutor(2), quiet=True)
     with executors.DaskExecutor(cluster.scheduler_address) as executor:
         assert executor.workers == 2
-        on_dask = sweep.run_sweep(plan, ResultStore(tmp_path / "dask"), executor, quiet=True)
+        on_dask = run_sweep(plan, ResultStore(tmp_path / "dask"), executor, quiet=True)
     assert on_dask.trained == pooled.trained == len(plan.specs())
     assert on_dask.analysis == pooled.analysis
     files = stored_files(tmp_path / "dask")

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import idx_files
-from reportgen import dataset, seeding
+from reportgen import data
+from reportgen.training import seeding
 from reportgen.errors import ConfigError, DataError
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -22,14 +23,14 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 LABELS = np.array([1, 0, 7, 1, 0, 2, 0, 1, 9], dtype=np.uint8)
 
 
-def pool_from(images: np.ndarray, labels: np.ndarray) -> dataset.Pool:
-    return dataset.Pool(images=images.reshape(len(labels), 784), labels=labels, source="idx", description="test pool", path="")
+def pool_from(images: np.ndarray, labels: np.ndarray) -> data.Pool:
+    return data.Pool(images=images.reshape(len(labels), 784), labels=labels, source="idx", description="test pool", path="")
 
 
 # ---------------------------------------------------------------- embedded sample
 
 def test_embedded_pool_is_500_real_zeros_then_500_ones():
-    pool = dataset.load_pool()
+    pool = data.load_pool()
     assert pool.images.shape == (1000, 784) and pool.images.dtype == np.uint8
     assert pool.labels.dtype == np.uint8
     assert (pool.labels[:500] == 0).all() and (pool.labels[500:] == 1).all()
@@ -43,9 +44,9 @@ def test_embedded_pool_is_500_real_zeros_then_500_ones():
 
 
 def test_embedded_pool_is_cached_and_read_only():
-    assert dataset.load_pool() is dataset.load_pool()
+    assert data.load_pool() is data.load_pool()
     with pytest.raises(ValueError):
-        dataset.load_pool().images[0, 0] = 1
+        data.load_pool().images[0, 0] = 1
 
 
 def members(npz: bytes) -> list[tuple]:
@@ -62,7 +63,7 @@ def test_embedded_file_is_what_the_tool_writes():
     tool = importlib.util.module_from_spec(specification)
     specification.loader.exec_module(tool)
     committed = (REPOSITORY / "reportgen" / "data" / "mnist01.npz").read_bytes()
-    pool = dataset.load_pool()
+    pool = data.load_pool()
     written = tool.npz_bytes({"images": pool.images, "labels": pool.labels})
     assert written == tool.npz_bytes({"images": pool.images.copy(), "labels": pool.labels.copy()})
     assert members(written) == members(committed)
@@ -73,8 +74,8 @@ def test_embedded_file_is_what_the_tool_writes():
 # ---------------------------------------------------------------- selection
 
 def test_selection_follows_the_2018_recipe():
-    pool = dataset.load_pool()
-    split = dataset.select(pool, n_train=50, n_test=20, selection_seed=678)
+    pool = data.load_pool()
+    split = data.select(pool, n_train=50, n_test=20, selection_seed=678)
     order = np.random.RandomState(678).permutation(1000)
     assert split.X_test.shape == (20, 784) and split.X_train.shape == (50, 784)
     assert split.y_test.shape == (20, 1) and split.y_train.shape == (50, 1)
@@ -90,11 +91,11 @@ def test_selection_follows_the_2018_recipe():
 
 
 def test_selection_description_is_plain_json():
-    split = dataset.load(n_train=30, n_test=10, selection_seed=5)
+    split = data.load(n_train=30, n_test=10, selection_seed=5)
     assert json.loads(json.dumps(split.description)) == split.description
     assert split.description == {
         "source": "embedded",
-        "description": dataset.load_pool().description,
+        "description": data.load_pool().description,
         "path": "",
         "split": "",
         "n_train": 30,
@@ -107,7 +108,7 @@ def test_selection_description_is_plain_json():
 
 
 def test_same_seed_same_selection_other_seed_other_selection():
-    first, again, other = dataset.load(), dataset.load(), dataset.load(selection_seed=679)
+    first, again, other = data.load(), data.load(), data.load(selection_seed=679)
     np.testing.assert_array_equal(first.X_train, again.X_train)
     assert first.fingerprint == again.fingerprint
     assert not np.array_equal(first.X_train, other.X_train)
@@ -115,28 +116,28 @@ def test_same_seed_same_selection_other_seed_other_selection():
 
 
 def test_fingerprint_identifies_the_selected_bytes():
-    pool = dataset.load_pool()
-    split = dataset.select(pool, 50, 20, 678)
+    pool = data.load_pool()
+    split = data.select(pool, 50, 20, 678)
     assert len(split.fingerprint) == 64 and int(split.fingerprint, 16) >= 0
     # Same selection from an independent copy of the data: same fingerprint.
     copy = pool_from(pool.images.copy(), pool.labels.copy())
-    assert dataset.select(copy, 50, 20, 678).fingerprint == split.fingerprint
+    assert data.select(copy, 50, 20, 678).fingerprint == split.fingerprint
     # One pixel of one selected training image changed: a different fingerprint.
     changed = pool.images.copy()
     changed[np.random.RandomState(678).permutation(1000)[20], 400] ^= 1
-    assert dataset.select(pool_from(changed, pool.labels), 50, 20, 678).fingerprint != split.fingerprint
+    assert data.select(pool_from(changed, pool.labels), 50, 20, 678).fingerprint != split.fingerprint
     # Moving the train/test boundary changes it although the 70 images are the same.
-    assert dataset.select(pool, 51, 19, 678).fingerprint != split.fingerprint
+    assert data.select(pool, 51, 19, 678).fingerprint != split.fingerprint
 
 
 def test_the_whole_pool_can_be_selected_but_not_more():
-    pool = dataset.load_pool()
-    split = dataset.select(pool, n_train=990, n_test=10)
+    pool = data.load_pool()
+    split = data.select(pool, n_train=990, n_test=10)
     selected = np.concatenate([split.X_test, split.X_train]) * 255.0
     assert len(np.unique(selected, axis=0)) == 1000  # every pool image exactly once
     assert split.y_train.sum() + split.y_test.sum() == 500
     with pytest.raises(ConfigError, match=r"data\.n_train \+ data\.n_test.*1001.*1000 images"):
-        dataset.select(pool, n_train=991, n_test=10)
+        data.select(pool, n_train=991, n_test=10)
 
 
 @pytest.mark.parametrize(("field", "arguments"), [
@@ -148,7 +149,7 @@ def test_the_whole_pool_can_be_selected_but_not_more():
 ])
 def test_bad_sizes_and_seeds_name_the_field(field, arguments):
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
-        dataset.select(dataset.load_pool(), **arguments)
+        data.select(data.load_pool(), **arguments)
 
 
 def test_initial_weights_continue_the_selection_stream():
@@ -169,7 +170,7 @@ def test_initial_weights_continue_the_selection_stream():
 def test_idx_pool_keeps_zeros_then_ones_in_file_order(tmp_path, split, compress):
     images_file, _ = idx_files.write_split(tmp_path, split, LABELS, compress=compress)
     assert images_file.name.startswith(idx_files.PREFIX[split]) and images_file.name.endswith(".gz") == compress
-    pool = dataset.load_pool("idx", str(tmp_path), split)
+    pool = data.load_pool("idx", str(tmp_path), split)
     expected = idx_files.digit_images(LABELS)[[1, 4, 6, 0, 3, 7]].reshape(6, 784)
     np.testing.assert_array_equal(pool.images, expected)
     np.testing.assert_array_equal(pool.labels, [0, 0, 0, 1, 1, 1])
@@ -180,13 +181,13 @@ def test_idx_pool_keeps_zeros_then_ones_in_file_order(tmp_path, split, compress)
 def test_idx_split_chooses_the_files(tmp_path):
     idx_files.write_split(tmp_path, "test", LABELS)
     idx_files.write_split(tmp_path, "train", np.array([0, 1, 1], dtype=np.uint8))
-    assert len(dataset.load_pool("idx", str(tmp_path), "test").labels) == 6
-    assert len(dataset.load_pool("idx", str(tmp_path), "train").labels) == 3
+    assert len(data.load_pool("idx", str(tmp_path), "test").labels) == 6
+    assert len(data.load_pool("idx", str(tmp_path), "train").labels) == 3
 
 
 def test_idx_load_selects_from_the_files(tmp_path):
     idx_files.write_split(tmp_path, "test", LABELS)
-    split = dataset.load("idx", str(tmp_path), n_train=4, n_test=2, selection_seed=1)
+    split = data.load("idx", str(tmp_path), n_train=4, n_test=2, selection_seed=1)
     order = np.random.RandomState(1).permutation(6)
     pool_images = idx_files.digit_images(LABELS)[[1, 4, 6, 0, 3, 7]].reshape(6, 784)
     np.testing.assert_array_equal(split.X_train, pool_images[order[2:6]] / 255.0)
@@ -265,7 +266,7 @@ def test_broken_idx_files_raise_data_error_naming_file_and_problem(tmp_path, cor
     if path.name.endswith(".gz") and path.with_suffix("").exists():
         path.with_suffix("").unlink()  # leave only the gzipped copy, so it is the one read
     with pytest.raises(DataError) as raised:
-        dataset.load_pool("idx", str(tmp_path), "test")
+        data.load_pool("idx", str(tmp_path), "test")
     message = str(raised.value)
     assert str(path) in message and problem in message
     assert "\n" not in message
@@ -276,7 +277,7 @@ def test_truncated_message_gives_the_sizes(tmp_path):
     path, _ = corrupt_images_truncated(tmp_path)
     (tmp_path / "t10k-images-idx3-ubyte").unlink()
     with pytest.raises(DataError) as raised:
-        dataset.load_pool("idx", str(tmp_path))
+        data.load_pool("idx", str(tmp_path))
     expected = 16 + 9 * 784
     assert str(raised.value) == (
         f"{path}: truncated: header says 9 images of 28x28 ({expected} bytes) but the file has {expected - 100} bytes"
@@ -286,13 +287,13 @@ def test_truncated_message_gives_the_sizes(tmp_path):
 def test_missing_directory_is_named(tmp_path):
     missing = tmp_path / "nowhere"
     with pytest.raises(DataError, match=f"{missing}: no such directory"):
-        dataset.load_pool("idx", str(missing))
+        data.load_pool("idx", str(missing))
 
 
 def test_idx_file_where_a_directory_is_expected(tmp_path):
     (path,) = idx_files.write_split(tmp_path, "test", LABELS)[:1]
     with pytest.raises(DataError, match="no such directory"):
-        dataset.load_pool("idx", str(path))
+        data.load_pool("idx", str(path))
 
 
 # ---------------------------------------------------------------- Keras npz
@@ -309,7 +310,7 @@ def keras_arrays():
 def test_keras_npz(tmp_path, split, expected):
     arrays = keras_arrays()
     path = idx_files.write_keras_npz(tmp_path / "mnist.npz", **arrays)
-    pool = dataset.load_pool("npz", str(path), split)
+    pool = data.load_pool("npz", str(path), split)
     np.testing.assert_array_equal(pool.images, arrays[f"x_{split}"][expected].reshape(-1, 784))
     assert pool.labels.tolist() == sorted(pool.labels.tolist()) and pool.zeros == pool.ones == len(expected) // 2
     assert (pool.source, pool.path, pool.split) == ("npz", str(path), split)
@@ -329,7 +330,7 @@ def test_broken_keras_npz_raises_data_error(tmp_path, change, problem):
     change(arrays)
     path = idx_files.write_keras_npz(tmp_path / "mnist.npz", **arrays)
     with pytest.raises(DataError) as raised:
-        dataset.load_pool("npz", str(path))
+        data.load_pool("npz", str(path))
     assert str(path) in str(raised.value) and problem in str(raised.value)
 
 
@@ -375,13 +376,13 @@ def truncated_zip(path):
 def test_unreadable_npz_raises_data_error(tmp_path, write):
     path = tmp_path / "mnist.npz"
     write(path)
-    with pytest.raises(DataError, match=f"{path}: (not (an|a readable) npz file|x_test is not a NumPy array)"):
-        dataset.load_pool("npz", str(path))
+    with pytest.raises(DataError, match=f"{path}: (not (an|a readable) npz file|x_test is not a NumPy array|y_test holds Python objects)"):
+        data.load_pool("npz", str(path))
 
 
 def test_missing_npz_file_is_named(tmp_path):
     with pytest.raises(DataError, match=f"{tmp_path / 'mnist.npz'}: no such file"):
-        dataset.load_pool("npz", str(tmp_path / "mnist.npz"))
+        data.load_pool("npz", str(tmp_path / "mnist.npz"))
 
 
 # ---------------------------------------------------------------- arguments
@@ -396,16 +397,16 @@ def test_missing_npz_file_is_named(tmp_path):
 ])
 def test_bad_arguments_name_the_field(arguments, field):
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")) as raised:
-        dataset.load_pool(**arguments)
+        data.load_pool(**arguments)
     assert not isinstance(raised.value, DataError)
 
 
 def test_fingerprint_is_sha256_of_the_documented_bytes():
     # Pins the fingerprint's definition: a header with the sizes, then train pixels, train labels,
     # test pixels, test labels, all uint8. Results caches key on it, so changing it must be deliberate.
-    pool = dataset.load_pool()
+    pool = data.load_pool()
     order = np.random.RandomState(678).permutation(1000)
     digest = hashlib.sha256(b"mnist01 train 50 test 20\n")
     for indices in (order[20:70], order[:20]):
         digest.update(pool.images[indices].tobytes() + pool.labels[indices].tobytes())
-    assert dataset.load().fingerprint == digest.hexdigest()
+    assert data.load().fingerprint == digest.hexdigest()

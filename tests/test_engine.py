@@ -7,9 +7,11 @@ import warnings
 import numpy as np
 import pytest
 
-from reportgen import dataset, engine, network, optimizers, reference
-from reportgen.results import MethodSpec
-from reportgen.tasks import RunSpec
+from reportgen import data, optimizers
+from reportgen.model import network
+from reportgen.training import engine, reference
+from reportgen.training.results import MethodSpec
+from reportgen.training.tasks import RunSpec
 
 SIZES = (784, 64, 32, 1)  # the full first layer; smaller hidden layers keep the test fast
 EPOCHS = 3
@@ -18,7 +20,7 @@ N_TRAIN = 10
 
 def make_split():
     """Ten real MNIST digits (the embedded sample): their lit pixels are what the engine exploits."""
-    return dataset.load(n_train=N_TRAIN, n_test=5)
+    return data.load(n_train=N_TRAIN, n_test=5)
 
 
 SPLIT = make_split()

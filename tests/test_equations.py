@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import equations, references
+from reportgen.report import equations, references
 
 DERIVATIONS = Path(__file__).resolve().parent.parent / "templates" / "derivations"
 # Anything but a character reference: latex2mathml's ``aligned`` bug writes a bare "&".

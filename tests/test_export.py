@@ -8,8 +8,8 @@ import math
 import numpy as np
 from fixtures import make_pair, make_result_set
 
-from reportgen import export
-from reportgen.results import EPOCH_METRICS
+from reportgen.report import export
+from reportgen.training.results import EPOCH_METRICS
 
 
 def test_one_row_per_method_seed_and_epoch():

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from bad_inputs import harness
-from reportgen import config, store
+from reportgen import config
+from reportgen.training import store
 
 # Slow enough to interrupt: 12 runs of about 0.1 s each, saved one by one.
 SLOW_METHODS = "[methods.sgd]\nlr = 0.05\n\n[methods.momentum]\n\n[methods.adam]\n\n[methods.nadam]\n"

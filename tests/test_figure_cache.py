@@ -2,8 +2,8 @@
 
 from fixtures import make_result_set
 
-from reportgen import figure_cache
-from reportgen.figures import Figure
+from reportgen.report import figure_cache
+from reportgen.report.drawing import Figure
 
 
 def counting_draw(calls):

@@ -7,13 +7,15 @@ from collections import Counter
 
 import pytest
 
-from reportgen import analysis, figures
+from reportgen import analysis
+from reportgen.analysis import curves
+from reportgen.report import figures
 from tests.fixtures import make_pair
 
 
 def draw():
     result_sets = list(make_pair(epochs=20))
-    analyses = [analysis.analyse(result_set) for result_set in result_sets]
+    analyses = [analysis.analyse_experiment(result_set) for result_set in result_sets]
     started = time.perf_counter()
     drawn = figures.draw_all(result_sets, analyses)
     print(f"draw_all: {len(drawn)} figures in {time.perf_counter() - started:.1f} s")
@@ -69,7 +71,7 @@ def test_main_figure_png_has_the_geometry_the_resolution_assumes(drawn):
     width = int.from_bytes(main.png[16:20], "big")
     height = int.from_bytes(main.png[20:24], "big")
     assert (width, height) == (figures.MAIN_SIZE[0] * figures.DPI, figures.MAIN_SIZE[1] * figures.DPI)
-    assert figures.MAIN_AXES[3] * height == pytest.approx(analysis.MAIN_PLOT_HEIGHT_PIXELS)
+    assert figures.MAIN_AXES[3] * height == pytest.approx(curves.MAIN_PLOT_HEIGHT_PIXELS)
 
 
 def test_figures_stay_within_the_page_budget(drawn):

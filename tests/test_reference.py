@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from reportgen import reference
-from reportgen.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
-from reportgen.tasks import RunSpec
+from reportgen.training import reference
+from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
+from reportgen.training.tasks import RunSpec
 
 SIZES = (784, 8, 4, 1)
 

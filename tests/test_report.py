@@ -6,10 +6,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from fixtures import make_pair
+from fixtures import make_pair, render_report
 from markupsafe import escape
 
-from reportgen import equations, figures, optimizers, report
+from reportgen import optimizers
+from reportgen.report import context, equations, figures, templates
 from reportgen.errors import ConfigError
 
 EPOCHS = 12
@@ -51,7 +52,7 @@ def rendered(result_sets, tmp_path_factory):
     drawn, draw_all = [], figures.draw_all
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(figures, "draw_all", lambda *arguments: drawn.extend(draw_all(*arguments)) or drawn)
-        paths = report.render(result_sets, out, command="reportgen build --out report")
+        paths = render_report(result_sets, out, command="reportgen build --out report")
     return out, paths, drawn
 
 
@@ -71,7 +72,7 @@ def quick_render(monkeypatch, drawn):
     monkeypatch.setattr(figures, "draw_all", lambda result_sets, analyses: drawn)
 
     def render(result_sets, out, **options):
-        report.render(result_sets, out, **options)
+        render_report(result_sets, out, **options)
         return (out / "index.html").read_text(encoding="utf-8"), (out / "report.md").read_text(encoding="utf-8")
 
     return render
@@ -170,7 +171,7 @@ def test_every_method_appears_in_both(built):
             assert f'id="update-{name}-{variant}"' in html
         heading = f"### {info.letter}. {equations.escape_markdown(info.title)}"
         assert markdown.count(heading) == 2, heading  # derivation and update equations
-    for name in report.IN_DEPTH:
+    for name in context.IN_DEPTH:
         assert re.search(rf'id="derivation-{name}">.*?<span class="badge">in depth</span></h3>', html)
 
 
@@ -185,9 +186,9 @@ def test_update_rules_show_the_source_that_runs(built):
 
 def test_one_mathml_element_per_equation(built):
     html, markdown = _html(built), _markdown(built)
-    texts = [report.NETWORK_TEXT, report.BACKPROP_TEXT, *optimizers.METHODS]
+    texts = [context.NETWORK_TEXT, context.BACKPROP_TEXT, *optimizers.METHODS]
     derivation_maths = sum(
-        len(equations.math_segments((report.templates_dir() / "derivations" / f"{slug}.md").read_text(encoding="utf-8"))) for slug in texts
+        len(equations.math_segments((templates.templates_dir() / "derivations" / f"{slug}.md").read_text(encoding="utf-8"))) for slug in texts
     )
     rules = len(optimizers.METHODS) * len(optimizers.VARIANTS)
     assert _parse(html).math == derivation_maths + rules
@@ -235,11 +236,11 @@ def test_marker_captions_listed_under_the_main_cost_figure(built, result_sets):
 
     html = _html(built)
     for result_set in result_sets:
-        markers = analysis.analyse(result_set).markers
+        markers = analysis.analyse_experiment(result_set).markers
         block = re.search(rf'id="figure-{result_set.experiment}-cost">(.*?)</figure>', html, re.S)[1]
         for marker in markers:
             assert f'<li class="marker-{marker.kind}">' in block and escape_html(marker.caption) in block
-    assert any(analysis.analyse(result_set).markers for result_set in result_sets)
+    assert any(analysis.analyse_experiment(result_set).markers for result_set in result_sets)
 
 
 def test_markdown_links_resolve(built):
@@ -258,7 +259,7 @@ def test_size_budget(built):
 
 
 def test_two_renders_are_byte_identical(built, result_sets, tmp_path):
-    report.render(result_sets, tmp_path, command="reportgen build --out report")
+    render_report(result_sets, tmp_path, command="reportgen build --out report")
     first = {path.relative_to(built[0]): path.read_bytes() for path in built[0].rglob("*") if path.is_file()}
     second = {path.relative_to(tmp_path): path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
     assert first.keys() == second.keys()
@@ -325,7 +326,7 @@ def test_build_date_only_with_source_date_epoch(result_sets, quick_render, monke
 
 
 def test_sweep_block_only_when_given(result_sets, quick_render, tmp_path):
-    html, markdown = quick_render(result_sets, tmp_path, sweep=[])
+    html, markdown = quick_render(result_sets, tmp_path, sweeps=[])
     assert html.index('<h2 id="learning-rate-sensitivity">') < html.index('<h2 id="references">')
     assert markdown.index("## Learning-rate sensitivity") < markdown.index("## References")
     assert '<a href="#learning-rate-sensitivity">' in html
@@ -339,10 +340,10 @@ def test_one_experiment_renders_without_the_comparison(result_sets, quick_render
 
 def test_no_results_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="no results"):
-        report.render([], tmp_path)
+        render_report([], tmp_path)
 
 
 def test_templates_found_from_the_source_tree():
-    directory = report.templates_dir()
+    directory = templates.templates_dir()
     assert (directory / "index.html.j2").is_file() and (directory / "derivations" / "backprop.md").is_file()
     assert directory.resolve() == (Path(__file__).resolve().parent.parent / "templates").resolve()

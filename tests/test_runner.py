@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from reportgen import config, executors, runner
+from reportgen import config
+from reportgen.training import engine, executors, runner
 from reportgen.errors import RunError
-from reportgen.results import EPOCH_METRICS, LAYER_METRICS
-from reportgen.store import ResultStore
+from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS
+from reportgen.training.store import ResultStore
 
 
 def tiny(methods=None, **training):
@@ -86,17 +87,17 @@ def test_a_diverging_run_is_recorded_and_the_others_go_on(tmp_path):
 
 def test_a_failing_run_fails_the_set_but_keeps_the_others(tmp_path, monkeypatch):
     experiment = tiny()
-    real_train = runner.engine.train
+    real_train = engine.train
 
     def flaky(spec, *args, **kwargs):
         if spec.method.name == "nesterov" and spec.seed == 5:
             raise FloatingPointError("simulated crash")
         return real_train(spec, *args, **kwargs)
 
-    monkeypatch.setattr(runner.engine, "train", flaky)
+    monkeypatch.setattr(engine, "train", flaky)
     store = ResultStore(tmp_path)
-    with pytest.raises(RunError, match="1 run\\(s\\) failed, 5 kept.*nesterov/textbook/seed 5.*simulated crash"):
+    with pytest.raises(RunError, match="1 of 6 run\\(s\\) failed; the others are stored.*nesterov/textbook/seed 5.*simulated crash"):
         runner.run_experiment(experiment, store, executors.InProcessExecutor(), quiet=True)
-    monkeypatch.setattr(runner.engine, "train", real_train)
+    monkeypatch.setattr(engine, "train", real_train)
     resumed = runner.run_experiment(experiment, store, executors.InProcessExecutor(), quiet=True)
     assert (resumed.trained, resumed.reused) == (1, 5)

@@ -5,11 +5,19 @@ import math
 import numpy as np
 import pytest
 
-from fixtures import make_pair
+from fixtures import make_pair, render_report
 
-from reportgen import cli, config, executors, figures, report, runner, sweep, sweep_figures
+from reportgen import cli, config
+from reportgen.formatting import number
+from reportgen.report import figures, sweep_figures
+from reportgen.sweep import analysis as sweep_analysis
+from reportgen.sweep import plan as sweep_plan
+from reportgen.sweep import run as sweep_run
+from reportgen.training import executors
+from reportgen.training.runner import load_split
+from reportgen.training.trainer import train_one
 from reportgen.errors import ConfigError
-from reportgen.store import ResultStore
+from reportgen.training.store import ResultStore
 
 
 def tiny(**training):
@@ -25,8 +33,8 @@ def tiny(**training):
 
 
 def test_a_grid_is_log_spaced_with_both_ends_and_readable_values():
-    assert sweep.parse_grid("sweep.lr", "1e-4:1e-1:5") == (1e-4, 0.000562341, 0.00316228, 0.0177828, 0.1)
-    assert sweep.parse_grid("sweep.lr", [0.1, 0.001]) == (0.001, 0.1)
+    assert sweep_plan.parse_grid("sweep.lr", "1e-4:1e-1:5") == (1e-4, 0.000562341, 0.00316228, 0.0177828, 0.1)
+    assert sweep_plan.parse_grid("sweep.lr", [0.1, 0.001]) == (0.001, 0.1)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +53,7 @@ def test_a_grid_is_log_spaced_with_both_ends_and_readable_values():
 )
 def test_a_bad_grid_names_its_field(grid, complaint):
     with pytest.raises(ConfigError, match=r"^sweep\.lr: .*" + complaint.replace("(", r"\(")):
-        sweep.parse_grid("sweep.lr", grid)
+        sweep_plan.parse_grid("sweep.lr", grid)
 
 
 @pytest.mark.parametrize(
@@ -61,19 +69,19 @@ def test_a_bad_grid_names_its_field(grid, complaint):
 )
 def test_a_bad_sweep_table_names_its_field(table, complaint):
     with pytest.raises(ConfigError, match=complaint):
-        sweep.plan(tiny(), table)
+        sweep_plan.plan(tiny(), table)
 
 
 def test_a_method_without_a_learning_rate_is_left_out_or_refused():
     raw = {"name": "old", "variant": "seed-2018", "training": {"epochs": 2}, "methods": {"sgd": {}, "adadelta": {}}}
     experiment = config.validate(raw, "old.toml")
-    assert [axis.method.name for axis in sweep.plan(experiment, {"lr": "1e-3:1:3"}).axes] == ["sgd"]
+    assert [axis.method.name for axis in sweep_plan.plan(experiment, {"lr": "1e-3:1:3"}).axes] == ["sgd"]
     with pytest.raises(ConfigError, match=r"sweep\.methods: adadelta \(seed-2018\) has no learning rate"):
-        sweep.plan(experiment, {"lr": "1e-3:1:3", "methods": ["adadelta"]})
+        sweep_plan.plan(experiment, {"lr": "1e-3:1:3", "methods": ["adadelta"]})
 
 
 def test_the_plan_crosses_grids_with_seeds_and_adds_each_default_once():
-    plan = sweep.plan(tiny(), {"lr": "1e-3:1e-1:3", "eta": [0.01, 1.0], "seeds": 3, "grids": {"noise_training": {"lr": [1e-5, 1e-3]}}})
+    plan = sweep_plan.plan(tiny(), {"lr": "1e-3:1e-1:3", "eta": [0.01, 1.0], "seeds": 3, "grids": {"noise_training": {"lr": [1e-5, 1e-3]}}})
     assert plan.seeds == (678, 5, 0)  # the experiment's seeds, then the smallest unused
     assert [(axis.method.name, axis.parameter, axis.values) for axis in plan.axes] == [
         ("sgd", "lr", (0.001, 0.01, 0.1)),
@@ -86,42 +94,42 @@ def test_the_plan_crosses_grids_with_seeds_and_adds_each_default_once():
     # (eta 0.01 is the default); noise_training 2 + default: 14 cells, 3 seeds each
     specs = plan.specs()
     assert len(specs) == 14 * 3
-    assert len({(sweep.cell_name(spec.method), spec.seed) for spec in specs}) == len(specs)
+    assert len({(sweep_plan.cell_name(spec.method), spec.seed) for spec in specs}) == len(specs)
     changed = [spec.method.hyperparams for spec in specs if spec.method.name == "gaussian_noise" and spec.seed == 0]
     assert {"lr": 0.01, "eta": 1.0, "gamma": 0.55} in changed
 
 
 def test_a_cell_is_an_ordinary_run_stored_once_and_a_sweep_resumes(tmp_path):
     store = ResultStore(tmp_path)
-    plan = sweep.plan(tiny(), {"lr": "1e-3:1e-1:3", "methods": ["sgd", "adam"], "seeds": 2})
-    first = sweep.run_sweep(plan, store, executors.InProcessExecutor(), quiet=True)
+    plan = sweep_plan.plan(tiny(), {"lr": "1e-3:1e-1:3", "methods": ["sgd", "adam"], "seeds": 2})
+    first = sweep_run.run_sweep(plan, store, executors.InProcessExecutor(), quiet=True)
     assert (first.trained, first.reused) == (7 * 2, 0)
 
     # one cell's run equals the same run trained by the batch runner
     spec = next(spec for spec in plan.specs() if spec.method.name == "adam" and spec.method.hyperparams["lr"] == 0.1 and spec.seed == 5)
-    split = runner.load_split(plan.experiment)
-    root = sweep.directory(store, plan.experiment, split)
-    stored = store.load_run(root / "cells" / sweep.cell_name(spec.method), spec)
-    direct = runner.train_one(spec, split)
+    split = load_split(plan.experiment.config["data"])
+    root = store.directory("tiny-sweep", sweep_run.sweep_key(plan, split.fingerprint))
+    stored = store.load_run(root / "cells" / sweep_plan.cell_name(spec.method), spec)
+    direct = train_one(spec, split)
     assert stored.arrays["train_cost_logged"].tobytes() == direct.arrays["train_cost_logged"].tobytes()
 
     files = sorted((root / "cells").glob("*/runs/*.npz"))
     assert len(files) == 14
     files[0].unlink()
     files[1].write_bytes(b"half a file")  # as if killed while writing
-    resumed = sweep.run_sweep(plan, store, executors.InProcessExecutor(), quiet=True)
+    resumed = sweep_run.run_sweep(plan, store, executors.InProcessExecutor(), quiet=True)
     assert (resumed.trained, resumed.reused) == (2, 12)
     assert resumed.analysis == first.analysis
 
     # a wider grid reuses every cell it shares with the first
-    wider = sweep.plan(tiny(), {"lr": "1e-3:1e1:5", "methods": ["sgd", "adam"], "seeds": 2})
-    assert sweep.run_sweep(wider, store, executors.InProcessExecutor(), quiet=True).trained == 2 * 2 * 2
+    wider = sweep_plan.plan(tiny(), {"lr": "1e-3:1e1:5", "methods": ["sgd", "adam"], "seeds": 2})
+    assert sweep_run.run_sweep(wider, store, executors.InProcessExecutor(), quiet=True).trained == 2 * 2 * 2
 
 
 def test_the_process_pool_gives_the_same_sweep_as_one_process(tmp_path):
-    plan = sweep.plan(tiny(), {"lr": "1e-3:1e-1:3", "methods": ["sgd", "noise_training"], "seeds": 2})
-    alone = sweep.run_sweep(plan, ResultStore(tmp_path / "a"), executors.InProcessExecutor(), quiet=True)
-    pooled = sweep.run_sweep(plan, ResultStore(tmp_path / "b"), executors.ProcessPoolExecutor(2), quiet=True)
+    plan = sweep_plan.plan(tiny(), {"lr": "1e-3:1e-1:3", "methods": ["sgd", "noise_training"], "seeds": 2})
+    alone = sweep_run.run_sweep(plan, ResultStore(tmp_path / "a"), executors.InProcessExecutor(), quiet=True)
+    pooled = sweep_run.run_sweep(plan, ResultStore(tmp_path / "b"), executors.ProcessPoolExecutor(2), quiet=True)
     assert alone.analysis == pooled.analysis
     for first, second in zip(sorted((tmp_path / "a").rglob("*.npz")), sorted((tmp_path / "b").rglob("*.npz"))):
         assert first.relative_to(tmp_path / "a") == second.relative_to(tmp_path / "b")
@@ -129,14 +137,14 @@ def test_the_process_pool_gives_the_same_sweep_as_one_process(tmp_path):
 
 
 def cell(value, costs, starts=None, stopped=None):
-    from reportgen.results import RunMetrics
+    from reportgen.training.results import RunMetrics
 
     outcomes = []
     for index, cost in enumerate(costs):
         start = 1.0 if starts is None else starts[index]
         curve = np.array([start, (start + cost) / 2, cost])
         outcomes.append(RunMetrics(arrays={"train_cost_logged": curve}, diverged_epoch=(stopped or [0] * len(costs))[index]))
-    return sweep._cell(value, outcomes)
+    return sweep_analysis._cell(value, outcomes)
 
 
 def test_cells_are_classified_diverged_no_progress_or_converged():
@@ -149,20 +157,20 @@ def test_cells_are_classified_diverged_no_progress_or_converged():
 def test_robust_range_is_the_contiguous_run_within_ten_percent_of_the_best():
     medians = [1.0, 0.3, 0.105, 0.1, 0.108, 0.5, 0.109]
     cells = [cell(10.0 ** (index - 6), [cost]) for index, cost in enumerate(medians)]
-    assert sweep._robust_range(cells, 3) == (2, 4)  # 0.109 at the end is not joined across 0.5
+    assert sweep_analysis._robust_range(cells, 3) == (2, 4)  # 0.109 at the end is not joined across 0.5
 
 
 def test_near_zero_costs_count_as_equal_within_one_percent_of_the_start():
     medians = [0.5, 0.009, 1e-6, 1e-9, 1e-11, 0.02]  # from a start of 1.0: the floor is 0.01
     cells = [cell(10.0 ** (index - 6), [cost]) for index, cost in enumerate(medians)]
-    assert sweep._robust_range(cells, 4) == (1, 4)
+    assert sweep_analysis._robust_range(cells, 4) == (1, 4)
 
 
 @pytest.fixture(scope="module")
 def real_sweep(tmp_path_factory):
     # a low divergence threshold stops the runs whose weights blow up, as a long run would
-    plan = sweep.plan(tiny(epochs=6, divergence_threshold=50.0), {"lr": "1e-3:1e1:5", "methods": ["sgd", "adam"], "seeds": 2})
-    return sweep.run_sweep(plan, ResultStore(tmp_path_factory.mktemp("store")), executors.InProcessExecutor(), quiet=True).analysis
+    plan = sweep_plan.plan(tiny(epochs=6, divergence_threshold=50.0), {"lr": "1e-3:1e1:5", "methods": ["sgd", "adam"], "seeds": 2})
+    return sweep_run.run_sweep(plan, ResultStore(tmp_path_factory.mktemp("store")), executors.InProcessExecutor(), quiet=True).analysis
 
 
 def test_analysis_of_a_real_sweep_states_best_robust_range_and_tuned_vs_default(real_sweep):
@@ -207,7 +215,7 @@ def test_an_executor_table_is_checked():
 
 def test_a_sweep_from_a_config_file_runs_end_to_end_on_the_command_line(tmp_path, monkeypatch, capsys):
     drawn = {}
-    monkeypatch.setattr("reportgen.report.render", lambda result_sets, out, command, sweep, figure_cache_dir: drawn.update(sweeps=sweep, command=command))
+    monkeypatch.setattr("reportgen.report.render.render", lambda result_sets, analysis, out, command, sweeps, figure_cache_dir: drawn.update(sweeps=sweeps, command=command))
     path = tmp_path / "tiny.toml"
     path.write_text(
         'name = "tiny"\n[data]\nn_train = 8\nn_test = 4\n[network]\nhidden = [6, 3]\n'
@@ -231,12 +239,12 @@ def test_a_sweep_from_a_config_file_runs_end_to_end_on_the_command_line(tmp_path
 
 def test_the_report_shows_the_sweep_in_html_and_markdown(real_sweep, tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "draw_all", lambda result_sets, analyses: [])  # the main figures are not under test here
-    report.render(list(make_pair(epochs=6)), tmp_path, sweep=[real_sweep])
+    render_report(list(make_pair(epochs=6)), tmp_path, sweeps=[real_sweep])
     html, markdown = (tmp_path / "index.html").read_text(), (tmp_path / "report.md").read_text()
     section = html[html.index('<h2 id="learning-rate-sensitivity">') : html.index('<h2 id="references">')]
     sgd, adam = real_sweep.series
     assert '<h3 id="sweep-tiny">Sweep of tiny</h3>' in section
-    assert f"<td>{adam.title}</td>" in section and f"{report.number(adam.best.value, 3)} ({report.number(adam.best.median_cost)})" in section
+    assert f"<td>{adam.title}</td>" in section and f"{number(adam.best.value, 3)} ({number(adam.best.median_cost)})" in section
     assert f"{sgd.tuned_wins} of 2 seeds" in section
     for kind in ("cost", "stability", "robustness"):
         assert f'id="figure-tiny-sweep-{kind}"' in section
@@ -246,5 +254,5 @@ def test_the_report_shows_the_sweep_in_html_and_markdown(real_sweep, tmp_path, m
     rows = [line for line in markdown.splitlines() if line.startswith(("| a | Stochastic", "| g | Adam"))]
     assert len(rows) == 2 and all(line.count(" | ") == 7 for line in rows)  # eight cells, none split
     # without a sweep the section is not there at all
-    report.render(list(make_pair(epochs=6)), tmp_path / "plain")
+    render_report(list(make_pair(epochs=6)), tmp_path / "plain")
     assert "learning-rate-sensitivity" not in (tmp_path / "plain" / "index.html").read_text()

@@ -56,9 +56,11 @@ def describe(name: str, variant: str = "textbook") -> MethodInfo:
         letter=LETTERS[name],
         title=TITLES[name],
         variant=variant,
+        gradient=entry.builder(**defaults(name, variant)).gradient,
         equation=entry.equation,
         references=list(entry.references),
         quirks=list(entry.quirks),
+        textbook_rule=entry.textbook_rule,
         source=implementation_source(entry.builder),
     )
 

@@ -45,9 +45,11 @@ class MethodInfo:
     letter: str
     title: str
     variant: str
+    gradient: str  # "current", "lookahead" or "none" (gradient-free): what the update is fed
     equation: str  # LaTeX, lines separated by \\
     references: list[str]
     quirks: list[str]  # seed-2018: one line per difference from the textbook method
+    textbook_rule: str  # seed-2018 with quirks: what the textbook variant does instead, in one line
     source: str  # the code that runs this method's update, read from the module
 
 
@@ -57,6 +59,7 @@ class Entry:
     equation: str
     references: tuple[str, ...]
     quirks: tuple[str, ...]
+    textbook_rule: str
 
 
 class Catalog:
@@ -66,15 +69,17 @@ class Catalog:
         self.variant = variant
         self.entries: dict[str, Entry] = {}
 
-    def method(self, name: str, *, equation: tuple[str, ...], references: tuple[str, ...], quirks: tuple[str, ...] = ()):
+    def method(self, name: str, *, equation: tuple[str, ...], references: tuple[str, ...], quirks: tuple[str, ...] = (), textbook_rule: str = ""):
         if name not in TITLES or name in self.entries:
             raise ValueError(f"{name!r} is not a method or is registered twice")
+        if bool(quirks) != bool(textbook_rule):
+            raise ValueError(f"{name}: a method with quirks names the textbook rule it departs from, and only such a method")
         unknown = set(references) - set(REFERENCE_KEYS)
         if unknown:
             raise ValueError(f"unknown reference keys {sorted(unknown)}")
 
         def register(builder):
-            self.entries[name] = Entry(builder, r" \\ ".join(equation), tuple(references), tuple(quirks))
+            self.entries[name] = Entry(builder, r" \\ ".join(equation), tuple(references), tuple(quirks), textbook_rule)
             return builder
 
         return register

@@ -36,6 +36,7 @@ def sgd(lr=LR):
     equation=(r"v \leftarrow \mu v + \mathrm{lr}\, g", r"w \leftarrow w - v"),
     references=("qian1999", "sutton1986", "ruder2016"),
     quirks=("momentum coefficient 0.001 instead of the usual 0.9, so it is nearly plain SGD",),
+    textbook_rule="v = 0.9 v + g, w -= lr v",
 )
 def momentum(lr=LR, momentum=0.001):
     return textbook.momentum(lr, momentum)
@@ -53,6 +54,7 @@ def momentum(lr=LR, momentum=0.001):
         "the gradient is taken at the look-ahead point w - mu v: a second full forward and backward pass per step",
         "momentum coefficient 0.001 instead of 0.9, so the look-ahead barely moves",
     ),
+    textbook_rule="torch's Nesterov: one gradient, w -= lr (g + 0.9 v)",
 )
 def nesterov(lr=LR, momentum=0.001):
     """Method b's parts; only where the gradient is taken differs. Part 1 of b's chain is the trace."""
@@ -64,6 +66,7 @@ def nesterov(lr=LR, momentum=0.001):
     equation=(r"G \leftarrow G + g^{2}", r"w \leftarrow w - \mathrm{lr}\, \frac{g}{\sqrt{G + \epsilon}}"),
     references=("duchi2011",),
     quirks=("epsilon 1e-8 inside the square root (torch: 1e-10 added after it)",),
+    textbook_rule="eps 1e-10 added after the square root: w -= lr g / (sqrt(G) + eps)",
 )
 def adagrad(lr=LR, eps=1e-8):
     return Rule(chain(scale_by_root_of_squares(1.0, 1.0, eps, eps_inside_sqrt=True), scale(lr)))
@@ -83,6 +86,7 @@ def adagrad(lr=LR, eps=1e-8):
         "rho 0.001 instead of about 0.9: both averages forget everything but the last step",
         "no learning rate",
     ),
+    textbook_rule="rho = 0.9, w = w + d with d = -RMS[dx] / RMS[g] g",
 )
 def adadelta(rho=0.001, eps=1e-6):
     """scale(-1.0) is the sign bug: Zeiler's step negated, then subtracted."""
@@ -94,6 +98,7 @@ def adadelta(rho=0.001, eps=1e-6):
     equation=(r"v \leftarrow \alpha v + (1 - \alpha) g^{2}", r"w \leftarrow w - \mathrm{lr}\, \frac{g}{\sqrt{v + \epsilon}}"),
     references=("hinton2012",),
     quirks=("epsilon 1e-8 inside the square root", "alpha 0.9 (Hinton's lecture value; torch's default is 0.99)"),
+    textbook_rule="alpha 0.99, eps 1e-8 added after the square root",
 )
 def rmsprop(lr=LR, alpha=0.9, eps=1e-8):
     return Rule(chain(scale_by_root_of_squares(alpha, 1.0 - alpha, eps, eps_inside_sqrt=True), scale(lr)))
@@ -108,6 +113,7 @@ def rmsprop(lr=LR, alpha=0.9, eps=1e-8):
     ),
     references=("kingma2014",),
     quirks=("bias correction by the constants 1 - beta1 and 1 - beta2 instead of 1 - beta^t: every step is 10x (m) and about 31.6x (sqrt v) rescaled",),
+    textbook_rule="m / (1 - beta1^t), v / (1 - beta2^t)",
 )
 def adam(lr=LR, betas=(0.9, 0.999), eps=1e-8):
     beta1, beta2 = betas
@@ -126,6 +132,7 @@ def adam(lr=LR, betas=(0.9, 0.999), eps=1e-8):
         "constant bias correction 1 - beta1, 1 - beta2 as in its Adam",
         "no momentum schedule: beta1 m_hat + g in place of Dozat's mu_{t+1} m_hat + (1 - mu_t) g_hat",
     ),
+    textbook_rule="Dozat's NAdam with the momentum-decay schedule and 1 - beta^t corrections",
 )
 def nadam(lr=LR, betas=(0.9, 0.999), eps=1e-8):
     beta1, beta2 = betas
@@ -144,6 +151,7 @@ def nadam(lr=LR, betas=(0.9, 0.999), eps=1e-8):
         "eta = 0.001 is the standard deviation, not the variance (the paper: eta in {0.01, 0.3, 1})",
         "decays per epoch (t // S, S = steps_per_epoch), not per step",
     ),
+    textbook_rule="a fresh Gaussian per element, variance eta / (1 + t)^0.55 at step t",
 )
 def gaussian_noise(lr=LR, eta=0.001, gamma=0.55, steps_per_epoch=50):
     return Rule(chain(add_epoch_gaussian_noise_2018(eta, gamma, steps_per_epoch), scale(lr)))
@@ -166,6 +174,7 @@ def noise_training(lr=NOISE_LR):
     ),
     references=("seo2018noise", "neelakantan2015"),
     quirks=("the added Gaussian is method i's 2018 scalar (sd 0.001 per epoch), not a per-element draw",),
+    textbook_rule="a fresh Gaussian per element, variance eta / (1 + t)^0.55 at step t",
 )
 def noise_gaussian(lr=NOISE_LR, eta=0.001, gamma=0.55, steps_per_epoch=50):
     return fed_by_gumbel(gaussian_noise(lr, eta, gamma, steps_per_epoch))
@@ -180,6 +189,7 @@ def noise_gaussian(lr=NOISE_LR, eta=0.001, gamma=0.55, steps_per_epoch=50):
     ),
     references=("seo2018noise", "kingma2014"),
     quirks=("the 2018 Adam's constant bias correction 1 - beta1, 1 - beta2",),
+    textbook_rule="Adam with 1 - beta^t corrections fed by the Gumbel samples",
 )
 def adam_noise(lr=NOISE_LR, betas=(0.9, 0.999), eps=1e-8):
     return fed_by_gumbel(adam(lr, betas, eps))

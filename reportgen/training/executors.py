@@ -19,20 +19,33 @@ import concurrent.futures
 import multiprocessing
 import os
 import signal
+import threading
+import time
 import uuid
 from typing import Any, Callable, Iterator, Sequence
 
 from reportgen.errors import ConfigError
 
 _shared: Any = None
+PARENT_POLL_SECONDS = 0.2
 
 
-def _install_shared(shared: Any) -> None:
+def _install_shared(shared: Any, parent: int) -> None:
     global _shared
     _shared = shared
-    # Ctrl-C reaches the whole process group; the parent alone handles it (cancels what is queued).
+    # Ctrl-C reaches the whole process group; the parent alone handles it (stops the workers).
     # A worker interrupted while waiting for a task would print a multiprocessing traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the command line's SIGTERM handler; the parent ends workers with SIGTERM.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="reportgen-parent-watch").start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once its parent is gone (kill -9, the OOM killer): an orphan would train for no one."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def _call(function: Callable[[Any, Any], Any], task: Any) -> Any:
@@ -84,15 +97,22 @@ class ProcessPoolExecutor(Executor):
         # fork starts workers fastest and they inherit the imported modules
         context = multiprocessing.get_context("fork")
         pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(self.workers, len(tasks)), mp_context=context, initializer=_install_shared, initargs=(shared,)
+            max_workers=min(self.workers, len(tasks)), mp_context=context, initializer=_install_shared, initargs=(shared, os.getpid())
         )
+        finished = False
         try:
             futures = {pool.submit(_call, function, task): task for task in tasks}
             for future in concurrent.futures.as_completed(futures):
                 error = future.exception()
                 yield futures[future], (error if error is not None else future.result())
+            finished = True
         finally:
-            # on Ctrl-C or an error in the caller, drop queued runs instead of waiting for them
+            if not finished:
+                # Ctrl-C, SIGTERM or an error in the caller: the runs in progress would be thrown
+                # away, so stop their workers now rather than wait for them. concurrent.futures
+                # offers no public way to do this before Python 3.14 (terminate_workers).
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.terminate()
             pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -12,7 +12,7 @@ Two ELU variants, named by the ``activation`` argument:
   and 3 e^x otherwise (neither is the derivative of the forward function).
 
 This module is the readable version: plain NumPy, fresh arrays, used by the
-reference trainer and by outside checks.  ``reportgen.engine`` holds the fast
+reference trainer and by outside checks.  ``reportgen.training.engine`` holds the fast
 path that must agree with it.
 """
 

@@ -1,8 +1,8 @@
-"""The sweep's figures, drawn from a ``sweep.SweepAnalysis``: final cost against the swept value,
+"""The sweep's figures, drawn from a ``reportgen.sweep.analysis.SweepAnalysis``: final cost against the swept value,
 a stability map of every cell, and the robust range of each method.
 
 One panel per method and swept hyperparameter; same style, determinism and
-output formats as ``reportgen.figures`` (whose ``Figure`` these return).
+output formats as ``reportgen.report.drawing`` (whose ``Figure`` these return).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
-from reportgen import figures  # noqa: E402
-from reportgen.sweep import STATUSES, Series, SweepAnalysis  # noqa: E402
+from reportgen.report.drawing import STYLE, Figure, figure_slug, finished_figure, line_style  # noqa: E402
+from reportgen.sweep.analysis import STATUSES, Series, SweepAnalysis  # noqa: E402
 
 # Paul Tol's muted teal, sand and rose: told apart with colour-blindness, and in grey by lightness.
 STATUS_COLOURS = {"converged": "#44AA99", "no progress": "#DDCC77", "diverged": "#CC6677"}
@@ -53,10 +53,10 @@ def _panels(count: int, height: float):
     return figure, grid.flat[:count]
 
 
-def cost_figure(result: SweepAnalysis) -> figures.Figure:
+def cost_figure(result: SweepAnalysis) -> Figure:
     figure, panels = _panels(len(result.series), 3.4)
     for axes, series in zip(panels, result.series):
-        colour, _ = figures.LINE_STYLES.get(series.method, figures.FALLBACK_STYLE)
+        colour, _ = line_style(series.method)
         values = np.array(series.values)
         costs = np.array([cell.final_cost for cell in series.cells])  # (values, seeds)
         diverged = np.array([[status == "diverged" for status in cell.status] for cell in series.cells])
@@ -91,9 +91,9 @@ def cost_figure(result: SweepAnalysis) -> figures.Figure:
     figure.legend(handles=legend, loc="upper center", ncol=len(legend), fontsize=8, frameon=False)
     figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / figure.get_figheight()))
     seeds = len(result.seeds)
-    return figures.finished_figure(
+    return finished_figure(
         figure,
-        figures.figure_slug(result.experiment, "sweep-cost"),
+        figure_slug(result.experiment, "sweep-cost"),
         "sweep",
         f"Final cost against the swept value ({result.experiment})",
         f"Final training cost against the learning rate (and eta) on a log scale for {len(result.series)} sweeps, "
@@ -104,7 +104,7 @@ def cost_figure(result: SweepAnalysis) -> figures.Figure:
     )
 
 
-def stability_figure(result: SweepAnalysis) -> figures.Figure:
+def stability_figure(result: SweepAnalysis) -> Figure:
     # per panel: title, rotated tick labels and axis label need about 1.6 inches besides the seed rows
     figure, panels = _panels(len(result.series), 1.6 + 0.25 * len(result.seeds))
     colours = ListedColormap([STATUS_COLOURS[status] for status in STATUSES])
@@ -124,9 +124,9 @@ def stability_figure(result: SweepAnalysis) -> figures.Figure:
     figure.legend(handles=[Patch(color=STATUS_COLOURS[status], label=status) for status in STATUSES],
                   loc="upper center", ncol=len(STATUSES), fontsize=8, frameon=False)
     figure.tight_layout(rect=(0, 0, 1, 1 - 0.4 / figure.get_figheight()))
-    return figures.finished_figure(
+    return finished_figure(
         figure,
-        figures.figure_slug(result.experiment, "sweep-stability"),
+        figure_slug(result.experiment, "sweep-stability"),
         "sweep",
         f"Stability map ({result.experiment})",
         f"For each of {len(result.series)} sweeps a grid of swept value by seed, each cell coloured converged, "
@@ -137,11 +137,11 @@ def stability_figure(result: SweepAnalysis) -> figures.Figure:
     )
 
 
-def robustness_figure(result: SweepAnalysis) -> figures.Figure:
+def robustness_figure(result: SweepAnalysis) -> Figure:
     figure, axes = plt.subplots(figsize=(9.0, 0.9 + 0.45 * len(result.series)))
     rows = list(reversed(result.series))  # first series at the top
     for row, series in enumerate(rows):
-        colour, _ = figures.LINE_STYLES.get(series.method, figures.FALLBACK_STYLE)
+        colour, _ = line_style(series.method)
         axes.plot([series.values[0], series.values[-1]], [row, row], color="#BBBBBB", linewidth=1)
         if math.isfinite(series.robust_decades):
             axes.plot([series.robust_low, series.robust_high], [row, row], color=colour, linewidth=8, solid_capstyle="butt",
@@ -158,9 +158,9 @@ def robustness_figure(result: SweepAnalysis) -> figures.Figure:
     axes.grid(axis="y", visible=False)
     axes.margins(x=0.05, y=0.5 / len(rows))
     figure.tight_layout()
-    return figures.finished_figure(
+    return finished_figure(
         figure,
-        figures.figure_slug(result.experiment, "sweep-robustness"),
+        figure_slug(result.experiment, "sweep-robustness"),
         "sweep",
         f"Robust range of each method ({result.experiment})",
         f"For {len(result.series)} sweeps a bar over the range of values whose median final cost is within "
@@ -171,9 +171,9 @@ def robustness_figure(result: SweepAnalysis) -> figures.Figure:
     )
 
 
-def draw_all(sweeps: list[SweepAnalysis]) -> list[figures.Figure]:
+def draw_all(sweeps: list[SweepAnalysis]) -> list[Figure]:
     drawn = []
-    with plt.rc_context(figures.STYLE):
+    with plt.rc_context(STYLE):
         for result in sweeps:
             drawn += [cost_figure(result), stability_figure(result), robustness_figure(result)]
     return drawn

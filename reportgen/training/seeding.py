@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from reportgen import network
+from reportgen.model import network
 
 
 def _weights_stream(seed: int, pool_size: int) -> np.random.RandomState:

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from reportgen.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
+from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
 
 FORMAT = "reportgen-metrics"
 FORMAT_VERSION = 1

@@ -1,4 +1,4 @@
-"""The training engine the runner uses: ``reportgen.reference`` without the waste.
+"""The training engine the runner uses: ``reportgen.training.reference`` without the waste.
 
 Same run, same numbers (float64: equal to the reference within rounding, see
 tests/test_engine.py), far less work per step:
@@ -29,10 +29,11 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from reportgen import network, optimizers
-from reportgen.reference import Recorder, cast_data, epoch_order
-from reportgen.results import RunMetrics
-from reportgen.tasks import RunSpec
+from reportgen import optimizers
+from reportgen.model import network
+from reportgen.training.record import Recorder, cast_data, epoch_order
+from reportgen.training.results import RunMetrics
+from reportgen.training.tasks import RunSpec
 
 
 def lit_network(w, X):

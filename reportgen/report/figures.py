@@ -1,18 +1,11 @@
-"""Every figure of the report, drawn from ResultSets and their analyses: SVG, PNG and PDF bytes.
+"""Every figure of an experiment's report, drawn from its ResultSet and analysis.
 
-Output is deterministic: a fixed SVG hash salt, no dates or version strings
-in the metadata, glyphs as paths (DejaVu Sans ships with matplotlib), so the
-same results give the same bytes on every machine. Element ids in each SVG
-are prefixed with the figure's slug, so all figures can be inlined into one
-page. The main cost figure uses the geometry analysis.py computes the plotted
-resolution from (axes height in pixels, y-range, line width).
+The main cost figure uses the geometry ``reportgen.analysis.curves`` computes
+the plotted resolution from (axes height in pixels, y-range, line width).
+Style and output bytes come from ``reportgen.report.drawing``.
 """
 
 from __future__ import annotations
-
-import io
-import re
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -23,80 +16,23 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
-from reportgen import analysis  # noqa: E402
 from reportgen.analysis import ExperimentAnalysis  # noqa: E402
-from reportgen.results import ResultSet  # noqa: E402
+from reportgen.analysis import curves  # noqa: E402
+from reportgen.analysis.events import Marker  # noqa: E402
+from reportgen.analysis.tables import MethodRow  # noqa: E402
+from reportgen.formatting import number  # noqa: E402
+from reportgen.report.drawing import DPI, STYLE, Figure, figure_slug, finished_figure, line_style, literal  # noqa: E402
+from reportgen.training.results import ResultSet  # noqa: E402
 
-DPI = analysis.FIGURE_DPI
-STYLE = {
-    "svg.hashsalt": "reportgen",
-    "svg.fonttype": "path",
-    "font.family": "DejaVu Sans",
-    "font.size": 10,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "figure.dpi": DPI,
-    "savefig.dpi": DPI,
-    "path.simplify": True,
-}
-METADATA = {
-    "svg": {"Date": None, "Creator": None, "Format": None, "Type": None},
-    "png": {"Software": None},
-    "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
-}
 
-# Colour-blind-safe colours (Paul Tol's muted scheme plus Okabe-Ito black,
-# orange and blue) with line styles, chosen so the curves that coincide
-# (a, b, c, i and j, k) differ in style as well as colour.
-LINE_STYLES = {
-    "sgd": ("#332288", "-"),
-    "momentum": ("#88CCEE", "--"),
-    "nesterov": ("#44AA99", ":"),
-    "adagrad": ("#117733", "-"),
-    "adadelta": ("#CC6677", "-"),
-    "rmsprop": ("#999933", "-"),
-    "adam": ("#882255", "-"),
-    "nadam": ("#AA4499", "--"),
-    "gaussian_noise": ("#DDCC77", "-."),
-    "noise_training": ("#000000", "-"),
-    "noise_gaussian": ("#E69F00", "--"),
-    "adam_noise": ("#0072B2", "-."),
-}
-FALLBACK_STYLE = ("#777777", "-")
 VARIANT_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 MARKER_STYLE = {"diverged": ("*", "#D00000", "red star"), "converging": ("*", "#8B4513", "brown star")}
 MAIN_TITLE = "Total Cost per Training"
 MAIN_SIZE = (10.0, 5.6)  # inches; the axes box below makes it MAIN_PLOT_HEIGHT_PIXELS tall
-MAIN_AXES = (0.07, 0.1, 0.52, analysis.MAIN_PLOT_HEIGHT_PIXELS / (MAIN_SIZE[1] * DPI))
+MAIN_AXES = (0.07, 0.1, 0.52, curves.MAIN_PLOT_HEIGHT_PIXELS / (MAIN_SIZE[1] * DPI))
 
 
-@dataclass(frozen=True)
-class Figure:
-    slug: str
-    section: str  # "setup" | "cost" | "accuracy" | "wallclock" | "overlap" | "sweep"
-    title: str
-    alt: str
-    caption: str
-    svg: str  # ids prefixed with the slug, no XML declaration or doctype
-    png: bytes
-    pdf: bytes
-
-
-def _style(name: str) -> tuple[str, str]:
-    return LINE_STYLES.get(name, FALLBACK_STYLE)
-
-
-def _text(user_text: str) -> str:
-    """User text (experiment names) shown literally: a $ would otherwise start matplotlib mathtext."""
-    return user_text.replace("$", r"\$")
-
-
-def figure_slug(*parts: str) -> str:
-    """A file stem and SVG id prefix: letters, digits and dashes only."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(parts)).strip("-")
-
-
-def _label(row: analysis.MethodRow) -> str:
+def _label(row: MethodRow) -> str:
     return f"{row.letter}  {row.title}"
 
 
@@ -104,55 +40,24 @@ def _epochs(result_set: ResultSet) -> np.ndarray:
     return np.arange(1, result_set.epochs + 1)
 
 
-def _coordinates(match: re.Match) -> str:
-    # Two decimals of a point (1/7200 inch) are finer than any screen; the rest is bytes.
-    return re.sub(r"-?\d+\.\d+", lambda number: f"{float(number.group(0)):.2f}".rstrip("0").rstrip("."), match.group(0))
-
-
-def _scoped_svg(svg: str, slug: str) -> str:
-    """A lean SVG for inlining: no XML prolog; only referenced ids kept, prefixed with the slug;
-    path coordinates to 0.01 pt; the stylesheet scoped to this figure."""
-    svg = svg[svg.index("<svg") :]
-    referenced = set(re.findall(r'href="#([^"]+)"', svg)) | set(re.findall(r"url\(#([^)]+)\)", svg))
-    svg = re.sub(r'\sid="([^"]+)"', lambda match: f' id="{slug}-{match.group(1)}"' if match.group(1) in referenced else "", svg)
-    svg = re.sub(r'\sd="[^"]*"', lambda match: re.sub(r"\s*\n\s*", " ", _coordinates(match)), svg)
-    svg = re.sub(r'\s(?:x|y|width|height)="-?\d+\.\d+"', _coordinates, svg)
-    svg = re.sub(r'href="#([^"]+)"', lambda match: f'href="#{slug}-{match.group(1)}"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", lambda match: f"url(#{slug}-{match.group(1)})", svg)
-    svg = re.sub(r"\n\s+", "\n", svg)
-    svg = svg.replace("<svg ", f'<svg id="{slug}" ', 1)
-    return svg.replace("*{", f"#{slug} *{{")
-
-
-def finished_figure(figure, slug: str, section: str, title: str, alt: str, caption: str) -> Figure:
-    outputs = {}
-    for format in ("svg", "png", "pdf"):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=format, metadata=METADATA[format])
-        outputs[format] = buffer.getvalue()
-    plt.close(figure)
-    svg = _scoped_svg(outputs["svg"].decode("utf-8"), slug)
-    return Figure(slug, section, title, alt, caption, svg, outputs["png"], outputs["pdf"])
-
-
 def _draw_curves(axes, result_set: ResultSet, rows, linewidth: float, bands: bool) -> None:
-    median, low, high = analysis.seed_summary(result_set)
+    median, low, high = curves.seed_summary(result_set)
     epochs = _epochs(result_set)
     for position, row in enumerate(rows):
-        colour, style = _style(row.method)
+        colour, style = line_style(row.method)
         axes.plot(epochs, median[position], color=colour, linestyle=style, linewidth=linewidth, label=_label(row))
         if bands and len(result_set.seeds) > 1:
             axes.fill_between(epochs, low[position], high[position], color=colour, alpha=0.15, linewidth=0)
 
 
-def _draw_markers(axes, markers: list[analysis.Marker]) -> None:
+def _draw_markers(axes, markers: list[Marker]) -> None:
     for marker in markers:
         shape, colour, _ = MARKER_STYLE[marker.kind]
         axes.plot([marker.epoch], [marker.cost], marker=shape, markersize=18, color=colour, markeredgecolor="black", zorder=5)
         axes.annotate(marker.letter, (marker.epoch, marker.cost), xytext=(8, 8), textcoords="offset points", fontweight="bold")
 
 
-def _marker_sentences(markers: list[analysis.Marker]) -> str:
+def _marker_sentences(markers: list[Marker]) -> str:
     return " ".join(f"{MARKER_STYLE[marker.kind][2].capitalize()}: {marker.caption}." for marker in markers)
 
 
@@ -160,8 +65,8 @@ def _extremes(result: ExperimentAnalysis) -> str:
     ranked = sorted(result.rows, key=lambda row: row.rank)
     first, last = ranked[0], ranked[-1]
     return (
-        f"Lowest final cost {first.letter} ({first.title}) {analysis.number(first.final_cost)}; "
-        f"highest {last.letter} ({last.title}) {analysis.number(last.final_cost)}."
+        f"Lowest final cost {first.letter} ({first.title}) {number(first.final_cost)}; "
+        f"highest {last.letter} ({last.title}) {number(last.final_cost)}."
     )
 
 
@@ -185,14 +90,14 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
     """The 2018 figure: every method's cost per epoch, linewidth 3, markers computed by the analysis."""
     figure = plt.figure(figsize=MAIN_SIZE)
     axes = figure.add_axes(MAIN_AXES)
-    _draw_curves(axes, result_set, result.rows, analysis.MAIN_LINE_WIDTH_POINTS, bands=True)
+    _draw_curves(axes, result_set, result.rows, curves.MAIN_LINE_WIDTH_POINTS, bands=True)
     _draw_markers(axes, result.markers)
-    axes.set_ylim(*analysis.cost_plot_range(result_set))
+    axes.set_ylim(*curves.cost_plot_range(result_set))
     axes.set_xlim(1, result_set.epochs)
     axes.set_xlabel("epoch")
     axes.set_ylabel(f"total cost over {result_set.data['n_train']} training images")
     title = MAIN_TITLE if result_set.experiment == "seed-2018" else f"{MAIN_TITLE} ({result_set.experiment})"
-    axes.set_title(_text(title))
+    axes.set_title(literal(title))
     axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
     seeds = len(result_set.seeds)
     spread = "median over seeds with min-max bands" if seeds > 1 else f"seed {result_set.seeds[0]}"
@@ -203,7 +108,7 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
     )
     caption = (
         f"{title}: the sum of the per-sample costs over one epoch, as the 2018 script logged it ({spread}). "
-        f"One pixel of this plot is {analysis.number(analysis.plotted_resolution(result_set))} cost units. "
+        f"One pixel of this plot is {number(curves.plotted_resolution(result_set))} cost units. "
         f"{_marker_sentences(result.markers)}"
     )
     return finished_figure(figure, figure_slug(result_set.experiment, "cost"), "cost", title, alt.strip(), caption.strip())
@@ -220,11 +125,11 @@ def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure
     axes.axhline(result.target_cost, color="grey", linewidth=1, linestyle=":")
     axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
     title = f"Cost per epoch on a log scale ({result_set.experiment})"
-    axes.set_title(_text(title))
+    axes.set_title(literal(title))
     reached = [row for row in result.rows if row.epochs_to_target]
     fastest = min(reached, key=lambda row: row.epochs_to_target) if reached else None
     target = (
-        f"{len(reached)} of {len(result.rows)} methods reach the target {analysis.number(result.target_cost)} (dotted line); "
+        f"{len(reached)} of {len(result.rows)} methods reach the target {number(result.target_cost)} (dotted line); "
         + (f"{fastest.letter} ({fastest.title}) first, at epoch {fastest.epochs_to_target}." if fastest else "")
     )
     bands = " Shaded: min-max over seeds, line: median." if len(result_set.seeds) > 1 else ""
@@ -243,9 +148,9 @@ def small_multiples_figure(result_sets: list[ResultSet], results: list[Experimen
             if row.method not in [spec.name for spec in result_set.methods]:
                 continue
             index = result_set.method_index(row.method)
-            median, low, high = (values[index] for values in analysis.seed_summary(result_set))
+            median, low, high = (values[index] for values in curves.seed_summary(result_set))
             epochs = _epochs(result_set)
-            axes.plot(epochs, median, color=colour, linewidth=1.5, label=_text(result_set.experiment))
+            axes.plot(epochs, median, color=colour, linewidth=1.5, label=literal(result_set.experiment))
             if len(result_set.seeds) > 1:
                 axes.fill_between(epochs, low, high, color=colour, alpha=0.2, linewidth=0)
         axes.set_title(_label(row), fontsize=9)
@@ -264,7 +169,7 @@ def small_multiples_figure(result_sets: list[ResultSet], results: list[Experimen
         values = []
         for result in results:
             match = [other for other in result.rows if other.method == row.method]
-            values.append(analysis.number(match[0].final_cost) if match else "-")
+            values.append(number(match[0].final_cost) if match else "-")
         finals.append(f"{row.letter} {' vs '.join(values)}")
     alt = f"{len(rows)} small panels, one per method, each with the cost per epoch of {names} on a log scale. Final costs ({' vs '.join(r.experiment for r in results)}): {'; '.join(finals)}."
     caption = f"One panel per method: {names} side by side (median over seeds, band min-max)."
@@ -275,11 +180,11 @@ def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalys
     figure, grid = plt.subplots(1, len(result_sets), figsize=(5.0 * len(result_sets) + 2.5, 4.5), sharey=True, squeeze=False)
     summary = []
     for axes, result_set, result in zip(grid[0], result_sets, results):
-        median, _, _ = analysis.seed_summary(result_set, "test_accuracy")
+        median, _, _ = curves.seed_summary(result_set, "test_accuracy")
         for position, row in enumerate(result.rows):
-            colour, style = _style(row.method)
+            colour, style = line_style(row.method)
             axes.plot(_epochs(result_set), median[position], color=colour, linestyle=style, linewidth=1.5, label=_label(row))
-        axes.set_title(_text(result_set.experiment))
+        axes.set_title(literal(result_set.experiment))
         axes.set_xlabel("epoch")
         best = max(result.rows, key=lambda row: row.test_accuracy)
         worst = min(result.rows, key=lambda row: row.test_accuracy)
@@ -301,29 +206,29 @@ def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnaly
     positions = np.arange(len(rows))
     for offset, (colour, result) in enumerate(zip(VARIANT_COLOURS, results)):
         seconds = [row.seconds_per_epoch for row in result.rows]
-        bars.bar(positions + offset * width, seconds, width, color=colour, label=_text(result.experiment))
+        bars.bar(positions + offset * width, seconds, width, color=colour, label=literal(result.experiment))
     bars.set_xticks(positions + width * (len(results) - 1) / 2, [row.letter for row in rows])
     bars.set_ylabel("seconds per epoch (mean)")
     bars.set_title("Time per epoch")
     bars.legend(frameon=False)
     result_set, result = result_sets[0], results[0]
-    median, _, _ = analysis.seed_summary(result_set)
-    clock, _, _ = analysis.seed_summary(result_set, "epoch_seconds")
+    median, _, _ = curves.seed_summary(result_set)
+    clock, _, _ = curves.seed_summary(result_set, "epoch_seconds")
     for position, row in enumerate(result.rows):
-        colour, style = _style(row.method)
+        colour, style = line_style(row.method)
         cumulative.plot(np.nancumsum(clock[position]), median[position], color=colour, linestyle=style, linewidth=1.5, label=row.letter)
     cumulative.set_yscale("log")
     cumulative.set_xlabel("cumulative seconds")
     cumulative.set_ylabel("total cost (log scale)")
-    cumulative.set_title(_text(f"Cost against time ({result_set.experiment})"))
+    cumulative.set_title(literal(f"Cost against time ({result_set.experiment})"))
     cumulative.legend(ncol=2, fontsize=7, frameon=False, loc="upper right")
     figure.tight_layout()
     slowest = max(rows, key=lambda row: row.seconds_per_epoch)
     fastest = min(rows, key=lambda row: row.seconds_per_epoch)
     alt = (
         f"Bar chart of mean seconds per epoch per method and a line chart of cost against cumulative seconds. "
-        f"In {results[0].experiment} the slowest is {slowest.letter} ({slowest.title}) at {analysis.number(slowest.seconds_per_epoch)} s, "
-        f"the fastest {fastest.letter} ({fastest.title}) at {analysis.number(fastest.seconds_per_epoch)} s per epoch."
+        f"In {results[0].experiment} the slowest is {slowest.letter} ({slowest.title}) at {number(slowest.seconds_per_epoch)} s, "
+        f"the fastest {fastest.letter} ({fastest.title}) at {number(fastest.seconds_per_epoch)} s per epoch."
     )
     caption = "Wall-clock cost of each method: seconds per epoch (left) and cost reached against time spent (right)."
     return finished_figure(figure, "wallclock", "wallclock", "Wall-clock time", alt, caption)
@@ -331,16 +236,16 @@ def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnaly
 
 def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
     """Difference of each overlapping pair, with the tolerance and the main figure's line width, and a zoom on the first pair."""
-    curves = analysis.mean_curves(result_set)
+    means = curves.mean_curves(result_set)
     epochs = _epochs(result_set)
     names = [spec.name for spec in result_set.methods]
     letters = {row.method: row.letter for row in result.rows}
     figure, grid = plt.subplots(1, len(result.overlaps) + 1, figsize=(4.0 * (len(result.overlaps) + 1), 3.8), squeeze=False)
     sentences = []
     for axes, stats in zip(grid[0], result.overlaps):
-        difference = curves[names.index(stats.first)] - curves[names.index(stats.second)]
+        difference = means[names.index(stats.first)] - means[names.index(stats.second)]
         axes.plot(epochs, difference, color="black", linewidth=1.5)
-        line = analysis.LINE_WIDTH_PIXELS * stats.resolution
+        line = curves.LINE_WIDTH_PIXELS * stats.resolution
         axes.axhspan(-line, line, color="#88CCEE", alpha=0.4, linewidth=0, label="main figure line width")
         axes.axhline(stats.tolerance, color="#CC6677", linestyle="--", linewidth=1, label="tolerance")
         axes.axhline(-stats.tolerance, color="#CC6677", linestyle="--", linewidth=1)
@@ -350,15 +255,15 @@ def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
         axes.legend(fontsize=7, frameon=False)
         separation = f"first beyond tolerance at epoch {stats.separation_epoch}" if stats.separation_epoch else "never beyond tolerance"
         sentences.append(
-            f"{pair}: at most {analysis.number(stats.max_abs_diff)} apart ({analysis.number(stats.max_abs_diff / stats.resolution)} pixels), {separation}"
+            f"{pair}: at most {number(stats.max_abs_diff)} apart ({number(stats.max_abs_diff / stats.resolution)} pixels), {separation}"
         )
     grid[0][0].set_ylabel("cost difference")
     zoom = grid[0][-1]
     if result.overlaps:
         stats = result.overlaps[0]
         for name in (stats.first, stats.second):
-            colour, style = _style(name)
-            zoom.plot(epochs, curves[names.index(name)], color=colour, linestyle=style, linewidth=2, label=letters[name])
+            colour, style = line_style(name)
+            zoom.plot(epochs, means[names.index(name)], color=colour, linestyle=style, linewidth=2, label=letters[name])
         zoom.set_title(f"zoom: {letters[stats.first]} and {letters[stats.second]}")
         zoom.set_xlabel("epoch")
         zoom.legend(frameon=False)
@@ -382,15 +287,15 @@ def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> 
     axes.grid(False)
     colourbar = figure.colorbar(image, ax=axes)
     colourbar.set_label("largest gap in pixels of the main figure")
-    axes.set_title(_text(f"How far apart the curves get ({result_set.experiment})"))
+    axes.set_title(literal(f"How far apart the curves get ({result_set.experiment})"))
     figure.tight_layout()
     hidden = [
         f"{letters[i]}-{letters[j]}"
         for i in range(len(letters))
         for j in range(i + 1, len(letters))
-        if matrix[i, j] <= analysis.LINE_WIDTH_PIXELS
+        if matrix[i, j] <= curves.LINE_WIDTH_PIXELS
     ]
-    within = f"Pairs never further apart than one line width ({analysis.number(analysis.LINE_WIDTH_PIXELS)} pixels): {', '.join(hidden) if hidden else 'none'}."
+    within = f"Pairs never further apart than one line width ({number(curves.LINE_WIDTH_PIXELS)} pixels): {', '.join(hidden) if hidden else 'none'}."
     alt = f"Heat map of a {len(letters)} by {len(letters)} matrix, methods a to {letters[-1]} on both axes, coloured by the largest gap between two cost curves in pixels (log scale). {within}"
     caption = f"All pairs: the largest distance between two mean cost curves, in pixels of the main figure. {within}"
     return finished_figure(figure, figure_slug(result_set.experiment, "overlap-matrix"), "overlap", f"Overlap matrix ({result_set.experiment})", alt, caption)

@@ -20,13 +20,13 @@ import numpy as np
 
 import reportgen
 from reportgen import atomic
-from reportgen.figures import Figure
-from reportgen.results import ResultSet
+from reportgen.report.drawing import Figure
+from reportgen.training.results import ResultSet
 
 PREFIX = "figures-"
 
 
-def cache_key(result_sets: list[ResultSet], sweep) -> str:
+def figures_key(result_sets: list[ResultSet], sweeps) -> str:
     digest = hashlib.sha256()
     for name, version in (("numpy", np.__version__), ("matplotlib", matplotlib.__version__)):
         digest.update(f"{name}={version}\n".encode())
@@ -39,13 +39,13 @@ def cache_key(result_sets: list[ResultSet], sweep) -> str:
             digest.update(np.ascontiguousarray(result_set.arrays[name]).tobytes())
         digest.update(result_set.diverged_epoch.tobytes())
         digest.update(result_set.samples.tobytes())
-    digest.update(repr(sweep).encode())
+    digest.update(repr(sweeps).encode())
     return digest.hexdigest()
 
 
-def drawn(directory: Path, result_sets: list[ResultSet], sweep, draw: Callable[[], list[Figure]]) -> list[Figure]:
+def drawn(directory: Path, result_sets: list[ResultSet], sweeps, draw: Callable[[], list[Figure]]) -> list[Figure]:
     """The figures for these inputs: from ``directory`` if drawn before, else drawn and stored."""
-    path = Path(directory) / f"{PREFIX}{cache_key(result_sets, sweep)[:32]}.pickle"
+    path = Path(directory) / f"{PREFIX}{figures_key(result_sets, sweeps)[:32]}.pickle"
     try:
         with open(path, "rb") as stream:
             figures = pickle.load(stream)  # our own file, written below

@@ -7,9 +7,9 @@ Layout under the store root (``<out>/results`` by default)::
         metrics.npz                            the stacked arrays of the whole set
         meta.json                              written last: its presence marks the set complete
 
-The key hashes the normalised config, the data fingerprint and the source of
-the modules that compute the numbers, so a template change re-renders from
-the store while a change to an update rule retrains. Every file is written to
+The key (``reportgen.training.fingerprint``) hashes what determines the
+numbers, so a template change re-renders from the store while a change to an
+update rule retrains. Every file is written to
 a temporary name and renamed, so an interrupted build never leaves a
 half-written file, and a set without ``meta.json`` is never read as complete;
 its ``runs/`` let the next build resume.
@@ -17,46 +17,18 @@ its ``runs/`` let the next build resume.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from dataclasses import asdict
-from importlib import import_module
 from pathlib import Path
 
 import numpy as np
 
 from reportgen import atomic
-from reportgen.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec, ResultSet, RunMetrics
-from reportgen.tasks import RunSpec
+from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec, ResultSet, RunMetrics
+from reportgen.training.tasks import RunSpec
 
-FORMAT_VERSION = 1
-# Modules whose source determines the numbers; editing any of them retrains.
-COMPUTE_MODULES = (
-    "reportgen.dataset",
-    "reportgen.network",
-    "reportgen.seeding",
-    "reportgen.tasks",
-    "reportgen.engine",
-    "reportgen.optimizers",
-)
-
-
-def code_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for name in COMPUTE_MODULES:
-        module = import_module(name)
-        origin = Path(module.__file__)
-        files = sorted(origin.parent.glob("*.py")) if origin.name == "__init__.py" else [origin]
-        for path in files:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def cache_key(config_hash: str, data_fingerprint: str) -> str:
-    parts = f"format={FORMAT_VERSION}\nconfig={config_hash}\ndata={data_fingerprint}\ncode={code_fingerprint()}"
-    return hashlib.sha256(parts.encode()).hexdigest()
+FORMAT_VERSION = 1  # of the files below; the cache key has its own (reportgen.training.fingerprint)
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -124,7 +96,9 @@ class ResultStore:
             "versions": result_set.versions,
             "timings": result_set.timings,
         }
-        atomic.write_text(directory / "meta.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        # Key order is kept as built, not sorted: a set read back lists its config and
+        # data in the same order as a fresh one, so both render byte-identical reports.
+        atomic.write_text(directory / "meta.json", json.dumps(meta, indent=2) + "\n")
         return directory
 
     def load(self, experiment: str, key: str) -> ResultSet | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportgen.results import MethodSpec
+from reportgen.training.results import MethodSpec
 
 # A run stops as diverged at the first epoch whose cost or weights are not
 # finite, or whose largest absolute weight exceeds this. The cost itself is
@@ -19,7 +19,7 @@ class RunSpec:
     seed: int
     epochs: int
     batch_size: int = 1
-    activation: str = "elu"  # "elu" or "elu_2018", see reportgen.network
+    activation: str = "elu"  # "elu" or "elu_2018", see reportgen.model.network
     sizes: tuple[int, ...] = (784, 256, 128, 1)
     dtype: str = "float64"  # "float32" is opt-in and recorded in the report
     shuffle: bool = False  # reshuffle the training order every epoch

@@ -1,0 +1,76 @@
+"""Numbers and sentences the report states, computed from ResultSets: plain frozen dataclasses, no plotting, no HTML.
+
+``curves`` (seed summaries, the plotted geometry) -> ``events`` (red and
+brown stars), ``overlap`` (curves that hide each other), ``tables`` (rows,
+ranks, paired comparisons), ``quirks`` (replica against textbook) ->
+``findings`` (the sentences). ``analyse`` runs them all; the caller hands its
+result to the report, which only arranges it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reportgen.analysis import events, findings, overlap, quirks, tables
+from reportgen.analysis.curves import plotted_resolution
+from reportgen.analysis.events import Marker
+from reportgen.analysis.overlap import OverlapStats
+from reportgen.analysis.quirks import QuirkEffect
+from reportgen.analysis.tables import MethodRow, PairedComparison
+from reportgen.training.results import ResultSet
+
+REPLICA_VARIANT, TEXTBOOK_VARIANT = "seed-2018", "textbook"
+
+
+@dataclass(frozen=True)
+class ExperimentAnalysis:
+    """overlap_matrix[i, j]: max |mean curve i - mean curve j| in pixels of the main figure."""
+
+    experiment: str
+    rows: list[MethodRow]
+    markers: list[Marker]
+    overlaps: list[OverlapStats]
+    overlap_matrix: np.ndarray
+    paired: list[PairedComparison]
+    target_cost: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the report states about a set of experiments, in their order."""
+
+    experiments: list[ExperimentAnalysis]
+    quirk_effects: list[QuirkEffect]  # empty unless both a seed-2018 and a textbook experiment are given
+    findings: list[str]
+
+
+def analyse_experiment(result_set: ResultSet) -> ExperimentAnalysis:
+    resolution = plotted_resolution(result_set)
+    target = tables.target_cost(result_set)
+    return ExperimentAnalysis(
+        experiment=result_set.experiment,
+        rows=tables.rows(result_set, target),
+        markers=events.markers(result_set),
+        overlaps=overlap.overlaps(result_set, resolution),
+        overlap_matrix=overlap.overlap_matrix(result_set, resolution),
+        paired=tables.paired_comparisons(result_set),
+        target_cost=target,
+    )
+
+
+def variant_of(result_set: ResultSet) -> str:
+    """The variant all of an experiment's methods use, or the list of them when they mix."""
+    variants = sorted({spec.variant for spec in result_set.methods})
+    return ", ".join(variants)
+
+
+def analyse(result_sets: list[ResultSet]) -> Analysis:
+    experiments = [analyse_experiment(result_set) for result_set in result_sets]
+    by_variant: dict[str, ResultSet] = {}
+    for result_set in result_sets:
+        by_variant.setdefault(variant_of(result_set), result_set)
+    replica, textbook = by_variant.get(REPLICA_VARIANT), by_variant.get(TEXTBOOK_VARIANT)
+    effects = quirks.quirk_effects(replica, textbook) if replica is not None and textbook is not None else []
+    return Analysis(experiments, effects, findings.findings(result_sets, experiments, effects))

@@ -1,0 +1,121 @@
+"""The pool of 0/1 images a source holds, and the 2018 selection of training and test images from it."""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+
+from reportgen.errors import ConfigError, DataError
+
+SIDE = 28
+PIXELS = SIDE * SIDE
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity, not element-wise
+class Pool:
+    """The 0/1 images of one source, zeros then ones; arrays are read-only."""
+
+    images: np.ndarray  # (N, 784) uint8
+    labels: np.ndarray  # (N,) uint8, 0s then 1s
+    source: str  # "embedded" | "idx" | "npz"
+    description: str  # e.g. "MNIST t10k (IDX files in /x), 980 zeros + 1135 ones"
+    path: str  # "" for embedded
+    split: str = ""  # "test" | "train"; "" for the embedded sample, which has no split
+
+    @property
+    def zeros(self) -> int:
+        return int(np.count_nonzero(self.labels == 0))
+
+    @property
+    def ones(self) -> int:
+        return len(self.labels) - self.zeros
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity, not element-wise
+class Split:
+    X_train: np.ndarray  # (n_train, 784) float64 in [0, 1]
+    y_train: np.ndarray  # (n_train, 1) float64
+    X_test: np.ndarray  # (n_test, 784) float64 in [0, 1]
+    y_test: np.ndarray  # (n_test, 1) float64
+    pool_size: int
+    fingerprint: str  # sha256 of the selected uint8 pixels and labels
+    description: dict  # JSON-able: where the data came from and how it was selected
+    train_images: np.ndarray  # (n_train, 784) uint8, for showing a few in the report
+
+
+def select(pool: Pool, n_train: int = 50, n_test: int = 20, selection_seed: int = 678) -> Split:
+    n_train = _positive_count("data.n_train", n_train)
+    n_test = _positive_count("data.n_test", n_test)
+    pool_size = len(pool.labels)
+    if n_train + n_test > pool_size:
+        raise ConfigError(
+            f"data.n_train + data.n_test: {n_train} + {n_test} = {n_train + n_test} "
+            f"exceeds the {pool_size} images of the pool ({pool.description})"
+        )
+    try:
+        order = np.random.RandomState(selection_seed).permutation(pool_size)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"data.selection_seed: {selection_seed!r} is not a seed NumPy accepts ({error})") from None
+    test, train = order[:n_test], order[n_test:n_test + n_train]
+
+    def scaled(indices):
+        return pool.images[indices] / 255.0, pool.labels[indices].astype(np.float64).reshape(-1, 1)
+
+    X_train, y_train = scaled(train)
+    X_test, y_test = scaled(test)
+    return Split(
+        X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
+        pool_size=pool_size,
+        fingerprint=_fingerprint(pool, train, test),
+        description={
+            "source": pool.source,
+            "description": pool.description,
+            "path": pool.path,
+            "split": pool.split,
+            "n_train": n_train,
+            "n_test": n_test,
+            "pool_zeros": pool.zeros,
+            "pool_ones": pool.ones,
+            "selection_seed": int(selection_seed),
+        },
+        train_images=pool.images[train],
+    )
+
+
+def _positive_count(field: str, value) -> int:
+    try:
+        count = operator.index(value)  # accepts NumPy integers, refuses 2.5 and "20"
+    except TypeError:
+        raise ConfigError(f"{field}: {value!r} is not a whole number") from None
+    if isinstance(value, bool) or count < 1:
+        raise ConfigError(f"{field}: {value!r} must be a whole number >= 1")
+    return count
+
+
+def _fingerprint(pool: Pool, train: np.ndarray, test: np.ndarray) -> str:
+    digest = hashlib.sha256(f"mnist01 train {len(train)} test {len(test)}\n".encode("ascii"))
+    for indices in (train, test):
+        digest.update(np.ascontiguousarray(pool.images[indices]).tobytes())
+        digest.update(np.ascontiguousarray(pool.labels[indices]).tobytes())
+    return digest.hexdigest()
+
+
+def make_pool(images: np.ndarray, labels: np.ndarray, *, source: str, path: str, split: str,
+               origin: str, labels_file: str) -> Pool:
+    """Keep the zeros then the ones; ``origin`` names the data in the description."""
+    zeros, ones = labels == 0, labels == 1
+    missing = [digit for digit, mask in (("0", zeros), ("1", ones)) if not mask.any()]
+    if missing:
+        found = ", ".join(str(value) for value in np.unique(labels)) or "none"
+        raise DataError(f"{labels_file}: no digits labelled {' or '.join(missing)} (labels found: {found})")
+    pool_images = np.concatenate([images[zeros], images[ones]]).reshape(-1, PIXELS)
+    pool_labels = np.concatenate([np.zeros(zeros.sum(), np.uint8), np.ones(ones.sum(), np.uint8)])
+    pool_images.flags.writeable = False
+    pool_labels.flags.writeable = False
+    return Pool(
+        images=pool_images, labels=pool_labels, source=source, path=path, split=split,
+        description=f"{origin}, {zeros.sum()} zeros + {ones.sum()} ones",
+    )

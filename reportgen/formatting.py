@@ -1,0 +1,41 @@
+"""How every number and list the report states is written: one formatter for sentences and templates alike.
+
+A number a reader sees in a sentence and the same number in a table must
+read the same, so both go through ``number``.
+"""
+
+from __future__ import annotations
+
+import math
+
+SIGNIFICANT_DIGITS = 4
+MISSING = "n/a"
+
+
+def number(value, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """``digits`` significant digits; "n/a" when the value is missing or not finite."""
+    if value is None or not math.isfinite(float(value)):
+        return MISSING
+    return f"{float(value):.{digits}g}"
+
+
+def percent(value) -> str:
+    return MISSING if value is None or not math.isfinite(float(value)) else f"{100 * float(value):.1f}%"
+
+
+def listing(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def setting(value) -> str:
+    """A hyperparameter or data value as a person would write it: 0.0003, (0.9, 0.999), true."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {setting(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(setting(item) for item in value) + ")"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -1,0 +1,238 @@
+"""The report as plain data: everything the templates show, gathered from the results, their analysis and the figures.
+
+Like coverage.py's HTML report, data is gathered into plain dataclasses
+first; the templates in ``templates/`` only arrange and format them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import reportgen
+from reportgen import optimizers
+from reportgen.analysis import Analysis, ExperimentAnalysis, variant_of
+from reportgen.analysis.events import Marker
+from reportgen.analysis.quirks import QuirkEffect
+from reportgen.errors import ConfigError
+from reportgen.report import equations, references
+from reportgen.report.drawing import Figure
+from reportgen.report.references import Reference
+from reportgen.report.templates import templates_dir
+from reportgen.sweep.analysis import SweepAnalysis
+from reportgen.training.results import ResultSet
+
+# Derivation texts, in report order; files templates/derivations/<slug>.md.
+NETWORK_TEXT = "network"
+
+
+BACKPROP_TEXT = "backprop"
+
+
+IN_DEPTH = ("nesterov", "rmsprop", "nadam", "gaussian_noise", "adam_noise")  # the five the 2018 article showed
+
+
+FIGURE_SECTIONS = ("setup", "cost", "accuracy", "wallclock", "overlap", "sweep")
+
+TEXTBOOK_VARIANT = "textbook"
+DATA_FILES = ("data/metrics.csv", "data/metrics.json")
+
+
+LATEX_TABLE = "paper/results.tex"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    slug: str
+    html: str  # rendered Markdown with MathML: trusted
+    markdown: str  # for report.md, LaTeX kept for GitHub
+    references: list[Reference]
+
+
+@dataclass(frozen=True)
+class UpdateRule:
+    """One method in one variant: its update equation beside the code that runs it."""
+
+    variant: str
+    equation: equations.Equation
+    source: str
+    quirks: list[str]
+    references: list[Reference]
+
+
+@dataclass(frozen=True)
+class MethodSection:
+    name: str
+    letter: str
+    title: str
+    in_depth: bool
+    derivation: Derivation
+    rules: list[UpdateRule]  # one per variant
+
+
+@dataclass(frozen=True)
+class FigureView:
+    figure: Figure
+    markers: list[Marker]  # the annotations drawn on this figure, listed under it
+
+    @property
+    def image(self) -> str:
+        return f"figures/{self.figure.slug}.png"
+
+
+@dataclass(frozen=True)
+class Setting:
+    letter: str
+    name: str
+    title: str
+    variant: str
+    hyperparams: list[tuple[str, object]]
+
+
+@dataclass(frozen=True)
+class ExperimentSection:
+    name: str
+    description: str
+    variant: str
+    seeds: list[int]
+    epochs: int
+    data: list[tuple[str, object]]  # result_set.data as (field, value), fingerprint last
+    key: str
+    fingerprint: str
+    versions: list[tuple[str, str]]
+    source: str
+    n_train: object
+    n_test: object
+    settings: list[Setting]
+    analysis: ExperimentAnalysis
+    titles: dict[str, str]  # method name -> title
+    letters: dict[str, str]  # method name -> a-l
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    command: str
+    date: str  # "" unless SOURCE_DATE_EPOCH is set
+    generator: str
+    findings: list[str]
+    experiments: list[ExperimentSection]
+    network: Derivation
+    backprop: Derivation
+    methods: list[MethodSection]
+    titles: dict[str, str]  # method name -> title, for tables that name methods
+    figures: dict[str, list[FigureView]]  # by section, in draw order
+    quirk_effects: list[QuirkEffect]
+    references: list[Reference]
+    data_files: tuple[str, ...]
+    latex_table: str
+    sweep: list[SweepAnalysis] | None  # one per swept experiment; None: no sweep section
+
+
+def _derivation(slug: str) -> Derivation:
+    text = (templates_dir() / "derivations" / f"{slug}.md").read_text(encoding="utf-8")
+    linked = references.link_citations(text)
+    return Derivation(
+        slug=slug,
+        html=equations.markdown_to_html(linked),
+        markdown=equations.markdown_for_github(linked).strip(),
+        references=references.lookup(references.cited_keys(text)),
+    )
+
+
+def _method(name: str) -> MethodSection:
+    rules = []
+    for variant in optimizers.VARIANTS:
+        info = optimizers.describe(name, variant)
+        rules.append(
+            UpdateRule(
+                variant=variant,
+                equation=equations.equation(info.equation),
+                source=info.source,
+                quirks=list(info.quirks),
+                references=references.lookup(info.references),
+            )
+        )
+    info = optimizers.describe(name, TEXTBOOK_VARIANT)
+    return MethodSection(name, info.letter, info.title, name in IN_DEPTH, _derivation(name), rules)
+
+
+def _experiment(result_set: ResultSet, result: ExperimentAnalysis) -> ExperimentSection:
+    titles = {row.method: row.title for row in result.rows}
+    data = dict(result_set.data)
+    fingerprint = str(data.pop("fingerprint", ""))
+    return ExperimentSection(
+        name=result_set.experiment,
+        description=result_set.description.rstrip(". "),  # the templates end the sentence
+        variant=variant_of(result_set),
+        seeds=list(result_set.seeds),
+        epochs=result_set.epochs,
+        data=[(field, value) for field, value in data.items()],
+        key=result_set.key,
+        fingerprint=fingerprint,
+        versions=sorted((str(name), str(version)) for name, version in result_set.versions.items()),
+        source=str(data.get("source", "unknown")),
+        n_train=data.get("n_train", "?"),
+        n_test=data.get("n_test", "?"),
+        settings=[
+            Setting(spec.letter, spec.name, titles.get(spec.name, spec.name), spec.variant, list(spec.hyperparams.items()))
+            for spec in result_set.methods
+        ],
+        analysis=result,
+        titles=titles,
+        letters={spec.name: spec.letter for spec in result_set.methods},
+    )
+
+
+def _figure_views(drawn: list[Figure], analyses: list[ExperimentAnalysis]) -> dict[str, list[FigureView]]:
+    unknown = sorted({figure.section for figure in drawn} - set(FIGURE_SECTIONS))
+    if unknown:
+        raise ValueError(f"figures in unknown report section(s) {', '.join(unknown)}; known: {', '.join(FIGURE_SECTIONS)}")
+    # An experiment's markers go under the first cost figure drawn for it
+    # (figures.draw_all draws each experiment's main plot before its others).
+    markers_for: dict[str, list[Marker]] = {}
+    for result in analyses:
+        prefix = f"{result.experiment}-"
+        main = next((figure for figure in drawn if figure.section == "cost" and figure.slug.startswith(prefix)), None)
+        if main is not None:
+            markers_for[main.slug] = list(result.markers)
+    return {
+        section: [FigureView(figure, markers_for.get(figure.slug, [])) for figure in drawn if figure.section == section]
+        for section in FIGURE_SECTIONS
+    }
+
+
+def build_date(environ=os.environ) -> str:
+    """The UTC date from ``SOURCE_DATE_EPOCH``, or "" when it is not set (no wall-clock time)."""
+    value = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromtimestamp(int(value), tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise ConfigError(f"SOURCE_DATE_EPOCH={value!r}: expected whole seconds since 1970-01-01 UTC") from None
+    return moment.strftime("%Y-%m-%d")
+
+
+def gather(result_sets: list[ResultSet], analysis: Analysis, drawn: list[Figure], *, command: str, sweeps: list[SweepAnalysis] | None, date: str) -> Report:
+    """Everything the templates show, as plain data."""
+    methods = [_method(name) for name in optimizers.METHODS]
+    return Report(
+        title="Twelve gradient-descent optimizers on a small NumPy network",
+        command=command,
+        date=date,
+        generator=f"reportgen {reportgen.__version__}",
+        findings=analysis.findings,
+        experiments=[_experiment(result_set, result) for result_set, result in zip(result_sets, analysis.experiments)],
+        network=_derivation(NETWORK_TEXT),
+        backprop=_derivation(BACKPROP_TEXT),
+        methods=methods,
+        titles={method.name: method.title for method in methods},
+        figures=_figure_views(drawn, analysis.experiments),
+        quirk_effects=analysis.quirk_effects,
+        references=list(references.REFERENCES.values()),  # every work is cited somewhere in the report
+        data_files=DATA_FILES,
+        latex_table=LATEX_TABLE,
+        sweep=sweeps,
+    )

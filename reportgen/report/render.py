@@ -1,0 +1,90 @@
+"""Render the report: draw the figures, gather the plain data, fill the templates, write the files.
+
+The data path ends here: ResultSets and their ``Analysis`` (computed by the
+caller) -> figures -> a :class:`context.Report` -> ``templates/`` -> files::
+
+    index.html            one self-contained page: inline CSS, SVG, MathML; no script
+    report.md             the same content for GitHub, images from figures/
+    figures/<slug>.svg|png|pdf
+    data/metrics.csv|json the raw metrics (reportgen.report.export)
+    paper/<slug>.pdf, paper/results.tex   for a paper: figures and a booktabs table
+
+Every file is written atomically and is byte-identical for the same results
+and package versions: no wall-clock time, except the date given by
+``SOURCE_DATE_EPOCH`` when that is set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from markupsafe import Markup
+
+from reportgen import atomic
+from reportgen.analysis import Analysis
+from reportgen.errors import ConfigError
+from reportgen.report import export, figure_cache, figures, sweep_figures
+from reportgen.report.context import DATA_FILES, LATEX_TABLE, Report, build_date, gather
+from reportgen.report.templates import environment, latex_environment, markdown_environment, templates_dir
+from reportgen.sweep.analysis import SweepAnalysis
+from reportgen.training.results import ResultSet
+
+
+def render_html(report: Report) -> str:
+    css = (templates_dir() / "style.css").read_text(encoding="utf-8")
+    return environment(True).get_template("index.html.j2").render(report=report, css=Markup(css))
+
+
+def render_markdown(report: Report) -> str:
+    return markdown_environment().get_template("report.md.j2").render(report=report)
+
+
+def render_latex_table(report: Report) -> str:
+    return latex_environment().get_template("results.tex.j2").render(report=report)
+
+
+def render(
+    result_sets: list[ResultSet],
+    analysis: Analysis,
+    out_dir: Path,
+    *,
+    command: str = "reportgen build",
+    sweeps: list[SweepAnalysis] | None = None,
+    figure_cache_dir: Path | None = None,
+) -> list[Path]:
+    """Draw and write the whole report into ``out_dir``; return the files written.
+
+    With ``figure_cache_dir``, figures drawn for the same inputs before are reused from there.
+    """
+    if not result_sets:
+        raise ConfigError("report: no results to render; run `reportgen build` first")
+    out_dir = Path(out_dir)
+    date = build_date()
+
+    def draw() -> list:
+        return figures.draw_all(result_sets, analysis.experiments) + (sweep_figures.draw_all(sweeps) if sweeps else [])
+
+    drawn = draw() if figure_cache_dir is None else figure_cache.drawn(figure_cache_dir, result_sets, sweeps, draw)
+    report = gather(result_sets, analysis, drawn, command=command, sweeps=sweeps, date=date)
+
+    outputs: dict[str, bytes | str] = {}
+    for figure in drawn:
+        outputs[f"figures/{figure.slug}.svg"] = figure.svg
+        outputs[f"figures/{figure.slug}.png"] = figure.png
+        outputs[f"figures/{figure.slug}.pdf"] = figure.pdf
+        outputs[f"paper/{figure.slug}.pdf"] = figure.pdf
+    outputs[DATA_FILES[0]] = export.to_csv(result_sets)
+    outputs[DATA_FILES[1]] = export.to_json(result_sets)
+    outputs[LATEX_TABLE] = render_latex_table(report)
+    outputs["report.md"] = render_markdown(report)
+    outputs["index.html"] = render_html(report)
+
+    written = []
+    for relative, content in outputs.items():
+        path = out_dir / relative
+        if isinstance(content, bytes):
+            atomic.write_bytes(path, content)
+        else:
+            atomic.write_text(path, content)
+        written.append(path)
+    return written

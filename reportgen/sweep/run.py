@@ -1,0 +1,58 @@
+"""Learning-rate sweeps, training: every cell an ordinary run in the store, trained by the one training loop.
+
+Cells are stored under a folder named by the hash of their hyperparameters::
+
+    <experiment>-sweep-<key16>/cells/<method>-<hash12>/runs/<method>--<variant>--<seed>.npz
+
+so a cell is trained once whatever sweep asks for it, and an interrupted sweep resumes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.errors import RunError
+from reportgen.sweep.analysis import SweepAnalysis, analyse_sweep
+from reportgen.sweep.plan import Plan, cell_name
+from reportgen.training.fingerprint import results_key
+from reportgen.training.runner import load_split, train_missing
+from reportgen.training.store import ResultStore
+
+
+def sweep_key(planned: Plan, data_fingerprint: str) -> str:
+    """What every cell shares: data, network and training (not the methods, not the seeds)."""
+    config = planned.experiment.config
+    shared = {"data": config["data"], "network": config["network"], "training": {k: v for k, v in config["training"].items() if k != "seeds"}}
+    return results_key(shared, data_fingerprint)
+
+
+@dataclass
+class SweepRun:
+    """What ``run_sweep`` did, for the command line to print."""
+
+    analysis: SweepAnalysis
+    trained: int
+    reused: int
+    seconds: float
+
+
+def run_sweep(planned: Plan, store: ResultStore, executor, *, force: bool = False, quiet: bool = False, only_stored: bool = False) -> SweepRun:
+    """Train the cells the store lacks (none with ``only_stored``: then a missing cell is a RunError) and analyse the sweep."""
+    started = time.monotonic()
+    split = load_split(planned.experiment.config["data"])
+    root = store.directory(f"{planned.experiment.name}-sweep", sweep_key(planned, split.fingerprint))
+    specs = planned.specs()
+
+    def directory_of(spec) -> Path:
+        return root / "cells" / cell_name(spec.method)
+
+    if only_stored:
+        missing = sum(store.load_run(directory_of(spec), spec) is None for spec in specs)
+        if missing:
+            raise RunError(f"{planned.experiment.name} sweep: {missing} of {len(specs)} cell runs are not stored in {store.root}; run `reportgen sweep` first")
+    label = f"{planned.experiment.name} sweep"
+    trained = train_missing(specs, directory_of, split, store, executor, label=label, force=force, quiet=quiet)
+    runs = {(cell_name(spec.method), spec.seed): run for spec, run in zip(specs, trained.runs)}
+    return SweepRun(analyse_sweep(planned, runs), trained=trained.trained, reused=trained.reused, seconds=time.monotonic() - started)

@@ -1,0 +1,26 @@
+"""One run from start to finish: its seed gives the weights and the noise, a trainer does the steps.
+
+``train_one`` is the task every executor runs. Each run carries everything it
+needs, so results are bit-identical whatever the executor and worker count.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from reportgen.data import Split
+from reportgen.training import engine, seeding
+from reportgen.training.results import RunMetrics
+from reportgen.training.tasks import RunSpec
+
+
+def train_with(trainer: ModuleType, spec: RunSpec, split: Split) -> RunMetrics:
+    """Train ``spec`` with ``trainer`` (``engine`` or ``reference``): weights, noise and order from the spec's seed only."""
+    params = seeding.initial_weights(spec.seed, split.pool_size, spec.sizes)
+    noise = seeding.noise_stream(spec.seed, spec.method.variant, split.pool_size, spec.sizes)
+    return trainer.train(spec, split, params, noise, seeding.order_stream(spec.seed))
+
+
+def train_one(spec: RunSpec, split: Split) -> RunMetrics:
+    """One independent task, trained by the engine."""
+    return train_with(engine, spec, split)
