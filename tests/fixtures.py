@@ -122,7 +122,7 @@ def _samples(rng) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fixture_experiment(
-    name: str, variant: str, seeds: tuple[int, ...], epochs: int, n_train: int, methods: dict | None = None
+    name: str, variant: str, seeds: tuple[int, ...], epochs: int, n_train: int, methods: dict | None = None, batch_size: int = 1
 ) -> config.Experiment:
     """The experiment a fixture stands for, validated as a real TOML file is: every default filled in.
 
@@ -134,7 +134,7 @@ def fixture_experiment(
         "variant": variant,
         "data": {"n_train": n_train, "n_test": 20},
         "network": {"activation": "elu_2018" if variant == "seed-2018" else "elu"},
-        "training": {"epochs": epochs, "batch_size": 1, "seeds": list(seeds)},
+        "training": {"epochs": epochs, "batch_size": batch_size, "seeds": list(seeds)},
         "methods": methods if methods is not None else {name: {} for name in METHODS},
     }
     return config.validate(raw, f"fixture {name}")
@@ -147,6 +147,7 @@ def make_result_set(
     epochs: int = 30,
     n_train: int = 50,
     *,
+    batch_size: int = 1,
     adadelta_nan: bool = False,
 ) -> ResultSet:
     """A synthetic ResultSet for all twelve methods.
@@ -155,7 +156,7 @@ def make_result_set(
     ``diverged_epoch`` set and NaN afterwards) instead of saturating.
     """
     rng = np.random.default_rng([FIXTURE_SEED, epochs, n_train, *seeds, 0 if variant == "seed-2018" else 1])
-    validated = fixture_experiment(experiment, variant, seeds, epochs, n_train)
+    validated = fixture_experiment(experiment, variant, seeds, epochs, n_train, batch_size=batch_size)
     methods = list(validated.methods)
     shape = (len(METHODS), len(seeds), epochs)
     arrays = {name: np.zeros(shape) for name in EPOCH_METRICS}

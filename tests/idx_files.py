@@ -9,6 +9,8 @@ so a test can build exactly the corruption it wants.
 from __future__ import annotations
 
 import gzip
+import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -65,3 +67,31 @@ def write_keras_npz(path: Path, **arrays) -> Path:
     path = Path(path)
     np.savez_compressed(path, **arrays)
     return path
+
+
+def write_gzip_bomb(path: Path, header: bytes, inflated_bytes: int) -> Path:
+    """A gzip file of ``header`` then ``inflated_bytes`` zero bytes: a few hundred KB that inflate to far more
+    than the header declares, written in chunks so the test never holds it in memory."""
+    chunk = bytes(2**22)
+    with gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) as stream:
+        stream.write(header)
+        for _ in range(inflated_bytes // len(chunk)):
+            stream.write(chunk)
+    return Path(path)
+
+
+def write_npz_bomb(path: Path, shape: tuple[int, ...], inflated_bytes: int) -> Path:
+    """A Keras-style npz whose ``x_test.npy`` header declares uint8 ``shape`` but whose data, deflated,
+    is ``inflated_bytes`` zero bytes: the header and the data disagree. ``y_test`` is 12 small labels."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": shape})
+    chunk = bytes(2**22)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("x_test.npy", "w", force_zip64=True) as member:
+            member.write(header.getvalue())
+            for _ in range(inflated_bytes // len(chunk)):
+                member.write(chunk)
+        labels = io.BytesIO()
+        np.save(labels, np.zeros(12, dtype=np.uint8))
+        archive.writestr("y_test.npy", labels.getvalue())
+    return Path(path)

@@ -9,7 +9,7 @@ from reportgen import analysis
 from reportgen.analysis import curves, events, findings, overlap, quirks, tables
 from reportgen.formatting import number
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
-from tests.fixtures import fixture_experiment, make_pair, make_result_set
+from fixtures import fixture_experiment, make_pair, make_result_set
 
 
 def tiny_result_set(costs: dict[str, list], diverged: dict[str, list] | None = None, n_train: int = 10) -> ResultSet:
@@ -155,6 +155,29 @@ def test_fixture_overlaps_and_explanation_come_from_the_run():
     assert result.overlap_matrix.shape == (12, 12)
     assert np.allclose(np.diag(result.overlap_matrix), 0.0)
     assert np.allclose(result.overlap_matrix, result.overlap_matrix.T)
+
+
+def test_the_step_count_is_read_from_the_training_table():
+    # the textbook preset's shape: 50 images in batches of 10 for 100 epochs is 500 steps, not 5,000
+    textbook = make_result_set("textbook", "textbook", (678, 1, 2), epochs=100, n_train=50, batch_size=10)
+    assert curves.training_steps(textbook) == (5, 500)
+    explanation = analysis.analyse_experiment(textbook).overlaps[0].explanation
+    assert "Over 500 steps (100 epochs x 5 per epoch)" in explanation
+    assert number(1e-5 * overlap.EULER_GAMMA * 500) in explanation
+
+
+def test_the_quirk_text_names_the_activation_both_runs_differ_in():
+    replica, textbook = make_pair()
+    assert (replica.config["network"]["activation"], textbook.config["network"]["activation"]) == ("elu_2018", "elu")
+    for effect in quirks.quirk_effects(replica, textbook):
+        assert "the activation (elu_2018 vs elu)" in effect.effect, effect.quirk
+
+
+def test_a_configured_target_cost_is_the_one_used():
+    result_set = make_result_set(epochs=5)
+    assert analysis.analyse_experiment(result_set).target_cost == pytest.approx(0.1 * np.median(curves.mean_curves(result_set)[:, 0]))
+    result_set.config["report"]["target_cost"] = 7.5
+    assert analysis.analyse_experiment(result_set).target_cost == 7.5
 
 
 def test_gaussian_noise_size_follows_the_2018_epoch_schedule():

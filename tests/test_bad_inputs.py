@@ -18,6 +18,7 @@ whose files must be byte-identical afterwards.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,33 @@ def _train_arrays_only(path: Path) -> None:
     idx_files.write_keras_npz(path, x_train=images, y_train=np.array(LABELS, dtype=np.uint8))
 
 
+# Inflated size of the decompression bombs: more than the memory bound the tests set on
+# reportgen, so a reader that inflated the whole file could not pass.
+BOMB_BYTES = 512 * 2**20
+MEMORY_BOUND_BYTES = 400 * 2**20
+
+
+def _gzip_bomb(directory: Path) -> None:
+    """A 0.5 MB .gz images file whose header says 10,000 images (7.8 MB) but which inflates to 512 MB."""
+    images, _ = idx_files.write_split(directory, "test", LABELS)
+    images.unlink()  # the bomb stands in its place
+    idx_files.write_gzip_bomb(directory / "t10k-images-idx3-ubyte.gz", idx_files.image_bytes(np.zeros((0, 28, 28)), count=10_000), BOMB_BYTES)
+
+
+def _huge_count(directory: Path) -> None:
+    """A small images file whose header declares four billion images."""
+    idx_files.write_split(directory, "test", LABELS)
+    idx_files.write(directory / "t10k-images-idx3-ubyte", idx_files.image_bytes(idx_files.digit_images(LABELS), count=4_000_000_000))
+
+
+def _npz_bomb(path: Path) -> None:
+    idx_files.write_npz_bomb(path, (10_000, 28, 28), BOMB_BYTES)
+
+
+def _npz_huge_shape(path: Path) -> None:
+    idx_files.write_npz_bomb(path, (10**9, 28, 28), 0)
+
+
 # data/<name> built beside each copied config
 DATA_RECIPES = {
     "truncated-images": _truncated_images,
@@ -113,7 +141,20 @@ DATA_RECIPES = {
     "path-is-a-file": _a_file,
     "not-a-zip.npz": _a_file,
     "no-test-arrays.npz": _train_arrays_only,
+    "gzip-bomb": _gzip_bomb,
+    "huge-count": _huge_count,
+    "bomb.npz": _npz_bomb,
+    "huge-shape.npz": _npz_huge_shape,
 }
+
+
+def build_data(case: Path, directory: Path) -> None:
+    """The data/<name> entries ``case`` names, built under ``directory``."""
+    (directory / "data").mkdir()
+    text = case.read_text(encoding="utf-8", errors="replace")
+    for name, recipe in DATA_RECIPES.items():
+        if f'"data/{name}"' in text:
+            recipe(directory / "data" / name)
 
 
 def expectation(case: Path) -> tuple[int, list[str]]:
@@ -127,9 +168,9 @@ def expectation(case: Path) -> tuple[int, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def previous_report(tmp_path_factory) -> Path:
+def previous_report(diverging_report) -> Path:
     """A real report: what a bad build must leave alone."""
-    out, _ = harness.shared_report(tmp_path_factory)
+    out, _ = diverging_report
     assert (out / "index.html").is_file()
     return out
 
@@ -139,9 +180,7 @@ def test_bad_config(case, tmp_path, previous_report, capsys):
     expected_code, words = expectation(case)
     config = tmp_path / case.name
     shutil.copyfile(case, config)
-    (tmp_path / "data").mkdir()
-    for name, recipe in DATA_RECIPES.items():
-        recipe(tmp_path / "data" / name)
+    build_data(case, tmp_path)
     before = harness.tree_digest(previous_report)
 
     code, out, err = harness.run(["build", "--config", config, "--out", previous_report, "--workers", "1"], capsys)
@@ -271,3 +310,36 @@ def test_a_real_process_prints_one_line_and_no_traceback(case, tmp_path):
     harness.assert_one_error_line(finished.stderr, *words)
     assert finished.stdout == ""
     assert not (tmp_path / "out" / "index.html").exists()
+
+
+MEMORY_CASES = ["idx-gzip-bomb", "idx-huge-count", "npz-bomb", "npz-huge-shape"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", MEMORY_CASES)
+def test_bad_data_is_refused_in_bounded_memory(case, tmp_path):
+    source = CORPUS / f"{case}.toml"
+    _, words = expectation(source)
+    shutil.copyfile(source, tmp_path / "case.toml")
+    build_data(source, tmp_path)
+
+    code, stderr, peak = harness.measured_run("build", "--config", tmp_path / "case.toml", "--out", tmp_path / "out", "--workers", "1", cwd=tmp_path)
+
+    assert code == 2, stderr
+    harness.assert_one_error_line(stderr, *words)
+    assert peak < MEMORY_BOUND_BYTES, f"peak {peak / 2**20:.0f} MB"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo"])
+def test_a_config_that_is_not_a_regular_file_is_refused_at_once(kind, tmp_path):
+    path = Path("/dev/zero")
+    if kind == "fifo":
+        path = tmp_path / "experiment.toml"
+        os.mkfifo(path)  # nothing ever writes to it: reading would wait forever
+
+    code, stderr, peak = harness.measured_run("build", "--config", path, "--out", tmp_path / "out", cwd=tmp_path, timeout=30)
+
+    assert code == 2, stderr
+    harness.assert_one_error_line(stderr, str(path), "not a regular file")
+    assert peak < MEMORY_BOUND_BYTES, f"peak {peak / 2**20:.0f} MB"

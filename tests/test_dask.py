@@ -17,6 +17,8 @@ from reportgen.errors import ConfigError
 from reportgen.training.store import ResultStore
 
 # the workers cannot import this test module by name: send its functions by value
+pytestmark = pytest.mark.slow  # a real LocalCluster
+
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 

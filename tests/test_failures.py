@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 
 from bad_inputs import harness
+
+pytestmark = pytest.mark.slow  # real processes and signals
 from reportgen import config
 from reportgen.training import store
 
@@ -27,14 +29,8 @@ SLOW_METHODS = "[methods.sgd]\nlr = 0.05\n\n[methods.momentum]\n\n[methods.adam]
 RUN_FILE = re.compile(r"[a-z_]+--[a-z0-9-]+--\d+\.npz")
 
 
-@pytest.fixture(scope="module")
-def previous(tmp_path_factory) -> tuple[Path, str]:
-    """A real report in which one method diverges (see harness.DIVERGING_METHODS), and the stderr of its build."""
-    return harness.shared_report(tmp_path_factory)
-
-
-def test_a_diverging_method_is_recorded_and_reported_without_warnings(previous):
-    out, stderr = previous
+def test_a_diverging_method_is_recorded_and_reported_without_warnings(diverging_report):
+    out, stderr = diverging_report
     assert "warning" not in stderr.lower() and "Traceback" not in stderr
     assert not re.search(r"overflow|invalid value|divide by zero", stderr), stderr
     (meta,) = out.glob("results/diverging-*/meta.json")
@@ -107,8 +103,8 @@ def _check_resumes(out: Path, config_file: Path, finished: list[Path], capsys) -
     assert set(out.rglob("*.tmp")) <= leftovers  # the resumed build's own writes leave none
 
 
-def test_ctrl_c_keeps_the_previous_report_and_the_next_build_resumes(previous, tmp_path, capsys):
-    out, config_file, results, code, stderr = _interrupt(previous[0], tmp_path, signal.SIGINT, workers=2)
+def test_ctrl_c_keeps_the_previous_report_and_the_next_build_resumes(diverging_report, tmp_path, capsys):
+    out, config_file, results, code, stderr = _interrupt(diverging_report[0], tmp_path, signal.SIGINT, workers=2)
     assert code == 130
     harness.assert_one_error_line(stderr, "interrupted", "next build resumes")  # workers print nothing either
     assert list(out.rglob("*.tmp")) == []  # an interrupted write removes its temporary file
@@ -116,8 +112,8 @@ def test_ctrl_c_keeps_the_previous_report_and_the_next_build_resumes(previous, t
     _check_resumes(out, config_file, finished, capsys)
 
 
-def test_a_killed_build_keeps_the_previous_report_and_the_next_build_resumes(previous, tmp_path, capsys):
-    out, config_file, results, code, _ = _interrupt(previous[0], tmp_path, signal.SIGKILL, workers=1)
+def test_a_killed_build_keeps_the_previous_report_and_the_next_build_resumes(diverging_report, tmp_path, capsys):
+    out, config_file, results, code, _ = _interrupt(diverging_report[0], tmp_path, signal.SIGKILL, workers=1)
     assert code == -signal.SIGKILL
     # a kill can leave a temporary file; it is hidden and never read as a run
     assert all(path.name.startswith(".") for path in out.rglob("*.tmp"))
@@ -142,6 +138,70 @@ def test_ctrl_c_while_a_worker_waits_for_work_prints_one_line(tmp_path):
             process.wait()
     assert process.returncode == 130
     harness.assert_one_error_line(stderr, "interrupted")
+
+
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended while we looked
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+    except (OSError, IndexError):
+        return False
+
+
+def _signal_the_build_alone(tmp_path: Path, signal_number: int):
+    """Start a slow build on 2 workers and, once a run is saved, send ``signal_number`` to the build's
+    own process only, as ``timeout``, a CI runner or the OOM killer do (not to its process group)."""
+    out = tmp_path / "out"
+    config_file = harness.write_config(tmp_path / "slow.toml", name="slow", n_train=20, epochs=40, seeds="[678, 1, 2]", methods=SLOW_METHODS)
+    process = harness.start_process("build", "--config", config_file, "--out", out, "--workers", 2, cwd=tmp_path)
+    try:
+        _wait_for_runs(process, out)
+        workers = _children(process.pid)
+        assert len(workers) == 2, workers
+        os.kill(process.pid, signal_number)
+        _, stderr = process.communicate(timeout=60)
+        deadline = time.monotonic() + 10
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        orphans = [pid for pid in workers if _alive(pid)]
+    finally:
+        for pid in _children(process.pid) + workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert orphans == [], "workers outlived their build"
+    (results,) = out.glob("results/slow-*")
+    return out, config_file, results, process.returncode, stderr
+
+
+def test_kill_9_of_the_build_alone_stops_its_workers_and_leaves_no_lock(tmp_path, capsys):
+    out, config_file, results, code, _ = _signal_the_build_alone(tmp_path, signal.SIGKILL)
+    assert code == -signal.SIGKILL
+    finished = _check_half_finished_set(results)
+    _check_resumes(out, config_file, finished, capsys)  # would say "another reportgen is writing there now"
+
+
+def test_sigterm_ends_a_build_as_ctrl_c_does(tmp_path, capsys):
+    out, config_file, results, code, stderr = _signal_the_build_alone(tmp_path, signal.SIGTERM)
+    assert code == 143
+    harness.assert_one_error_line(stderr, "terminated", "finished runs are kept", "next build resumes")
+    assert list(out.rglob("*.tmp")) == []
+    finished = _check_half_finished_set(results)
+    _check_resumes(out, config_file, finished, capsys)
 
 
 def test_run_files_are_named_as_the_store_names_them():

@@ -10,7 +10,7 @@ import pytest
 from reportgen import analysis
 from reportgen.analysis import curves
 from reportgen.report import figures
-from tests.fixtures import make_pair
+from fixtures import make_pair
 
 
 def draw():
@@ -27,6 +27,7 @@ def drawn():
     return draw()
 
 
+@pytest.mark.slow  # draws every figure a second time
 def test_same_results_give_the_same_bytes(drawn):
     again = draw()
     assert [figure.slug for figure in again] == [figure.slug for figure in drawn]

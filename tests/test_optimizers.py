@@ -12,7 +12,7 @@ from latex2mathml.converter import convert
 from reportgen import optimizers
 from reportgen.errors import ConfigError
 from reportgen.optimizers.registry import REFERENCE_KEYS
-from reportgen.optimizers.transforms import fill_gumbel, fill_normal, uniform_source
+from reportgen.optimizers.noise import fill_gumbel, fill_normal, uniform_source
 
 SHAPES = ((5, 4), (4, 3), (3, 1))
 STEPS = 5
@@ -48,7 +48,7 @@ def plain_2018(name, rng, lr=None, steps=STEPS, steps_per_epoch=2, eta=0.001):
     lr = optimizers.defaults(name, "seed-2018").get("lr") if lr is None else lr
     w = initial_params()
     zeros = lambda: [np.zeros(shape) for shape in SHAPES]  # noqa: E731
-    a, b, c = zeros(), zeros(), zeros()
+    a, b = zeros(), zeros()
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     for t in range(steps):
         if name == "nesterov":

@@ -258,6 +258,7 @@ def test_size_budget(built):
     assert (built[0] / "index.html").stat().st_size <= 3 * 1024 * 1024
 
 
+@pytest.mark.slow  # a second full render
 def test_two_renders_are_byte_identical(built, result_sets, tmp_path):
     render_report(result_sets, tmp_path, command="reportgen build --out report")
     first = {path.relative_to(built[0]): path.read_bytes() for path in built[0].rglob("*") if path.is_file()}

@@ -22,6 +22,8 @@ from bad_inputs import harness
 NAME = "<script>alert(\"name\")&`tick`$x$'q'"  # no "/": a name is a folder name
 DESCRIPTION = "</script><img src=x onerror=alert(1)> \"quoted\" `code` $E=mc^2$ [link](javascript:alert(2)) *star* _under_ # hash"
 DATA_FOLDER = "<b>\"q'`tick`$x$ & %"
+pytestmark = pytest.mark.slow  # builds in a real process
+
 CONFIG_FILE = "<i>cfg`$.toml"
 REMOTE = re.compile(r"^\s*(https?:|//|javascript:)", re.I)
 

@@ -6,7 +6,7 @@
     # "lookahead" -> grads at opt.lookahead(params, state), "none" -> grads=None
     params, state = opt.update(params, grads, state)   # params and grads changed in place
 
-Layout: ``transforms`` holds the small shared parts, ``textbook`` and
+Layout: ``transforms`` and ``noise`` hold the small shared parts, ``textbook`` and
 ``seed2018`` chain them into methods (equation, docstring and code side by
 side), ``base`` the plumbing, ``registry`` the names and checks.
 """
@@ -17,7 +17,7 @@ import dis
 import inspect
 import textwrap
 
-from reportgen.optimizers import seed2018, textbook, transforms
+from reportgen.optimizers import noise, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.registry import LETTERS, METHODS, TITLES, VARIANTS, MethodInfo, resolve, unknown_choice
 
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
-_SOURCE_MODULES = {module.__name__ for module in (transforms, textbook, seed2018)}
+_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, seed2018)}
 
 
 def _entry(name: str, variant: str):

@@ -9,8 +9,8 @@ from reportgen.optimizers import textbook
 from reportgen.optimizers.base import Rule, chain
 from reportgen.optimizers.registry import Catalog
 from reportgen.optimizers.textbook import fed_by_gumbel
+from reportgen.optimizers.noise import add_epoch_gaussian_noise_2018
 from reportgen.optimizers.transforms import (
-    add_epoch_gaussian_noise_2018,
     constant_bias_correction,
     scale,
     scale_by_adadelta,

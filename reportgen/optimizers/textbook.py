@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from reportgen.optimizers.base import Rule, chain
 from reportgen.optimizers.registry import Catalog
+from reportgen.optimizers.noise import add_gaussian_noise, gumbel_noise
 from reportgen.optimizers.transforms import (
-    add_gaussian_noise,
-    gumbel_noise,
     scale,
     scale_by_adadelta,
     scale_by_adam,

@@ -5,10 +5,15 @@ Lives beside the bad-input corpus; the tests import it as ``bad_inputs.harness``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 from reportgen import cli
@@ -70,9 +75,11 @@ def shared_report(tmp_path_factory) -> tuple[Path, str]:
         root.mkdir()
         config_file = write_config(root / "diverging.toml", name="diverging", epochs=3, seeds="[678, 1]", methods=DIVERGING_METHODS)
         config_file.write_text(config_file.read_text().replace("record_timings = false", "record_timings = false\ndivergence_threshold = 1000.0"))
-        finished = run_process("build", "--config", config_file, "--out", root / "out", "--workers", "2", cwd=root)
-        assert finished.returncode == 0, finished.stderr
-        (root / "stderr.txt").write_text(finished.stderr)
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            code = cli.main(["build", "--config", str(config_file), "--out", str(root / "out"), "--workers", "2"])
+        assert code == 0, stderr.getvalue()
+        (root / "stderr.txt").write_text(stderr.getvalue())
     return root / "out", (root / "stderr.txt").read_text()
 
 
@@ -116,6 +123,8 @@ def tree_digest(directory: Path, skip=lambda relative: False) -> dict[str, str]:
                 continue
             if path.is_symlink():
                 digest[relative] = f"link to {os.readlink(path)}"
+            elif not (path.is_dir() or path.is_file()):
+                digest[relative] = "special"  # a FIFO or socket: reading it would block
             elif path.is_dir():
                 digest[relative] = "dir"
             else:
@@ -133,3 +142,22 @@ def assert_one_error_line(stderr: str, *words: str) -> str:
     for word in words:
         assert word in line, f"{word!r} not in {line!r}"
     return line
+
+
+def measured_run(*args, cwd: Path, timeout: float = 60) -> tuple[int, str, int]:
+    """``python -m reportgen ARGS``: its exit code (negative: killed by that signal), stderr, and peak memory in bytes.
+
+    The peak is the process's own maximum resident set (``wait4``), so it is measured
+    whatever else the machine runs. A run still going after ``timeout`` is killed.
+    """
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command(*args), cwd=cwd, env=environment(), stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        killer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
+        killer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            killer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keeps Popen from waiting again
+        stderr.seek(0)
+        return process.returncode, stderr.read().decode("utf-8", errors="replace"), usage.ru_maxrss * 1024

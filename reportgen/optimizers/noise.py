@@ -1,0 +1,134 @@
+"""The noise parts: Gumbel samples in place of a gradient (noise training) and added Gaussian noise.
+
+Every number comes from the rng handed to ``init``, drawn in the order the
+parts run and, within a part, in the order of the parameter list; the fills
+are exact, cheaper equivalents of ``rng.gumbel`` and ``rng.normal``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from reportgen.optimizers.base import Transform
+
+
+def uniform_source(rng) -> np.random.Generator:
+    """A Generator that fills arrays in place with the same doubles ``rng.random`` /
+    ``rng.random_sample`` would return, advancing ``rng``'s own stream.
+
+    The legacy RandomState cannot fill an ``out=`` array; a Generator over the
+    same bit generator draws the identical numbers (both call next_double).
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.Generator(rng._bit_generator)
+
+
+def fill_gumbel(uniform: np.random.Generator, out: np.ndarray) -> np.ndarray:
+    """Standard Gumbel samples in place, as numpy's C code draws them:
+    U = 1 - next_double; G = -log(-log(U)).
+
+    numpy rejects U == 1 (next_double == 0, probability 2^-53 per draw) and
+    draws again; here that draw gives G = +inf. np.log may differ from the C
+    library's log in the last bit, so G can differ from ``rng.gumbel`` by
+    about 1e-16 in absolute terms.
+    """
+    uniform.random(out=out)
+    np.subtract(1.0, out, out=out)
+    np.log(out, out=out)
+    np.negative(out, out=out)
+    np.log(out, out=out)
+    np.negative(out, out=out)
+    return out
+
+
+class NoiseState(NamedTuple):
+    count: int  # steps already taken
+    rng: object
+    uniform: np.random.Generator | None
+    noise: list[np.ndarray]  # float64 draws
+    cast: list[np.ndarray]  # the draws in the parameters' dtype (same arrays when float64)
+
+
+def _noise_init(params, rng, uniform=False):
+    noise = [np.zeros(p.shape) for p in params]
+    cast = [buffer if p.dtype == buffer.dtype else np.zeros_like(p) for p, buffer in zip(params, noise)]
+    return NoiseState(0, rng, uniform_source(rng) if uniform else None, noise, cast)
+
+
+def _cast(state):
+    for noise, cast in zip(state.noise, state.cast):
+        if cast is not noise:
+            np.copyto(cast, noise, casting="same_kind")
+    return state.cast
+
+
+def gumbel_noise() -> Transform:
+    """Noise training (Seo 2018): the updates ARE a fresh standard Gumbel sample per element.
+
+    It takes the place of the gradient, so it must come first (updates=None).
+    """
+
+    def init(params, rng):
+        return _noise_init(params, rng, uniform=True)
+
+    def update(updates, state, params):
+        for noise in state.noise:
+            fill_gumbel(state.uniform, noise)
+        return _cast(state), state._replace(count=state.count + 1)
+
+    return Transform(init, update)
+
+
+def fill_normal(rng, out: np.ndarray) -> np.ndarray:
+    """Standard normal samples in place; the same numbers as ``rng.standard_normal(out.shape)``."""
+    if isinstance(rng, np.random.Generator):
+        return rng.standard_normal(out=out)
+    out[...] = rng.standard_normal(out.shape)
+    return out
+
+
+def add_gaussian_noise(eta: float, gamma: float) -> Transform:
+    """Neelakantan et al. 2015: u <- u + n, n ~ N(0, eta / (1 + t)^gamma) per element,
+    t = steps already taken (optax add_noise's convention).
+
+    sd * standard_normal() is what ``rng.normal(0, sd)`` computes (loc + scale z).
+    """
+
+    def init(params, rng):
+        return _noise_init(params, rng)
+
+    def update(updates, state, params):
+        sd = np.sqrt(eta / (1.0 + state.count) ** gamma)
+        for noise in state.noise:
+            fill_normal(state.rng, noise)
+            np.multiply(noise, sd, out=noise)
+        for u, noise in zip(updates, _cast(state)):
+            np.add(u, noise, out=u)
+        return updates, state._replace(count=state.count + 1)
+
+    return Transform(init, update)
+
+
+class EpochNoiseState(NamedTuple):
+    count: int  # steps already taken
+    rng: object
+
+
+def add_epoch_gaussian_noise_2018(sd: float, gamma: float, steps_per_epoch: int) -> Transform:
+    """The 2018 script's version: ONE scalar n ~ N(0, (sd / (1 + epoch)^gamma)^2) per step,
+    added to every element of every update; epoch = t // steps_per_epoch."""
+
+    def init(params, rng):
+        return EpochNoiseState(0, rng)
+
+    def update(updates, state, params):
+        epoch = state.count // steps_per_epoch
+        noise = float(state.rng.normal(0.0, sd / (1 + epoch) ** gamma))  # a Python float keeps float32 float32
+        for u in updates:
+            np.add(u, noise, out=u, casting="same_kind")
+        return updates, state._replace(count=state.count + 1)
+
+    return Transform(init, update)

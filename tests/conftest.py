@@ -1,0 +1,26 @@
+"""What several test modules share.
+
+pytest puts this folder on ``sys.path``, so tests import the helpers beside
+them by name: ``fixtures`` (synthetic result sets built through
+``config.validate``), ``idx_files`` (MNIST-format files, whole or broken) and
+``bad_inputs.harness`` (running reportgen, hashing a tree). Tests that start
+real processes, send signals or start a Dask cluster are marked ``slow``:
+``pytest -m "not slow"`` runs the rest in under a minute.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bad_inputs import harness
+
+
+@pytest.fixture(scope="session")
+def diverging_report(tmp_path_factory) -> tuple[Path, str]:
+    """A real report in which methods diverge, built once per session: its output directory and the build's stderr.
+
+    Tests must not change it: copy it first, or check that it is unchanged.
+    """
+    return harness.shared_report(tmp_path_factory)

@@ -1,0 +1,49 @@
+"""The installed ``reportgen`` console script, as a newcomer first meets it: every --help, and a tiny bench."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reportgen import cli
+
+pytestmark = pytest.mark.slow  # real processes
+
+SCRIPT = Path(sys.executable).parent / "reportgen"  # what `pip install` put beside this interpreter
+SUBCOMMANDS = ["build", "run", "sweep", "render", "presets", "bench"]  # as README's command-line section lists them
+
+
+def run_script(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    assert SCRIPT.is_file(), f"the console script is not installed at {SCRIPT}; install the project first (pip install '.[test]')"
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_the_subcommands_are_the_documented_ones():
+    listed = cli.build_parser().format_help().split("positional arguments:")[1].split("options:")[0]
+    assert re.findall(r"^    (\w+) ", listed, re.M) == SUBCOMMANDS
+
+
+@pytest.mark.parametrize("command", [[], *[[name] for name in SUBCOMMANDS]], ids=["reportgen", *SUBCOMMANDS])
+def test_every_help_works_through_the_console_script(command):
+    finished = run_script(*command, "--help")
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.startswith(f"usage: reportgen {' '.join(command)}".rstrip()) and finished.stderr == ""
+
+
+def test_a_tiny_bench_runs_through_the_console_script():
+    finished = run_script("bench", "--quick", "--methods", "sgd", "--repeats", "1", "--workers", "1")
+    assert finished.returncode == 0, finished.stderr
+    rows = [line.split() for line in finished.stdout.splitlines() if line.split()[:2] in (["seed-2018", "sgd"], ["textbook", "sgd"])]
+    assert len(rows) == 2 and all(row[2].endswith("/s") and row[3].endswith("/s") for row in rows)
+    assert "seed-2018 preset, 1 of 12 methods" in finished.stdout
+    assert "reportgen build from scratch: not timed with --quick" in finished.stdout
+
+
+def test_a_wrong_bench_flag_is_one_line_and_exit_2():
+    finished = run_script("bench", "--quikc")
+    assert finished.returncode == 2 and finished.stdout == ""
+    assert finished.stderr.count("\n") == 1 and "unrecognized arguments: --quikc" in finished.stderr
