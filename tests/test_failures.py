@@ -21,7 +21,7 @@ import pytest
 from bad_inputs import harness
 
 pytestmark = pytest.mark.slow  # real processes and signals
-from reportgen import config
+from reportgen import config, outputs
 from reportgen.training import store
 
 # Slow enough to interrupt: 12 runs of about 0.1 s each, saved one by one.
@@ -160,6 +160,17 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _holds_lock(pid: int) -> bool:
+    """Whether process ``pid`` has the output directory's lock file open (an flock lives as long as any holder)."""
+    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if os.readlink(descriptor).endswith(outputs.LOCK_NAME):
+                return True
+        except OSError:
+            continue  # closed while we looked
+    return False
+
+
 def _signal_the_build_alone(tmp_path: Path, signal_number: int):
     """Start a slow build on 2 workers and, once a run is saved, send ``signal_number`` to the build's
     own process only, as ``timeout``, a CI runner or the OOM killer do (not to its process group)."""
@@ -170,6 +181,7 @@ def _signal_the_build_alone(tmp_path: Path, signal_number: int):
         _wait_for_runs(process, out)
         workers = _children(process.pid)
         assert len(workers) == 2, workers
+        holding = [pid for pid in workers if _holds_lock(pid)]
         os.kill(process.pid, signal_number)
         _, stderr = process.communicate(timeout=60)
         deadline = time.monotonic() + 10
@@ -183,6 +195,7 @@ def _signal_the_build_alone(tmp_path: Path, signal_number: int):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    assert holding == [], "workers hold the output directory's lock"
     assert orphans == [], "workers outlived their build"
     (results,) = out.glob("results/slow-*")
     return out, config_file, results, process.returncode, stderr

@@ -240,7 +240,9 @@ def adam_noise(w, g, state, hp, noise):
 
 
 @dataclass(frozen=True)
-class Method:
+class ReferenceRule:
+    """One method as this trainer runs it: its rule and where its gradient is taken."""
+
     rule: Callable
     gradient: str = "current"  # "current", "lookahead" (with lookahead(w, state, hp)) or "none"
     lookahead: Callable | None = None
@@ -248,32 +250,32 @@ class Method:
 
 RULES = {
     "seed-2018": {
-        "sgd": Method(sgd_2018),
-        "momentum": Method(momentum_2018),
-        "nesterov": Method(momentum_2018, "lookahead", nesterov_lookahead_2018),
-        "adagrad": Method(adagrad_2018),
-        "adadelta": Method(adadelta_2018),
-        "rmsprop": Method(rmsprop_2018),
-        "adam": Method(adam_2018),
-        "nadam": Method(nadam_2018),
-        "gaussian_noise": Method(gaussian_noise_2018),
-        "noise_training": Method(noise_training, "none"),
-        "noise_gaussian": Method(noise_gaussian_2018, "none"),
-        "adam_noise": Method(adam_noise_2018, "none"),
+        "sgd": ReferenceRule(sgd_2018),
+        "momentum": ReferenceRule(momentum_2018),
+        "nesterov": ReferenceRule(momentum_2018, "lookahead", nesterov_lookahead_2018),
+        "adagrad": ReferenceRule(adagrad_2018),
+        "adadelta": ReferenceRule(adadelta_2018),
+        "rmsprop": ReferenceRule(rmsprop_2018),
+        "adam": ReferenceRule(adam_2018),
+        "nadam": ReferenceRule(nadam_2018),
+        "gaussian_noise": ReferenceRule(gaussian_noise_2018),
+        "noise_training": ReferenceRule(noise_training, "none"),
+        "noise_gaussian": ReferenceRule(noise_gaussian_2018, "none"),
+        "adam_noise": ReferenceRule(adam_noise_2018, "none"),
     },
     "textbook": {
-        "sgd": Method(sgd_2018),  # the same plain step in both variants
-        "momentum": Method(momentum),
-        "nesterov": Method(nesterov),
-        "adagrad": Method(adagrad),
-        "adadelta": Method(adadelta),
-        "rmsprop": Method(rmsprop),
-        "adam": Method(adam),
-        "nadam": Method(nadam),
-        "gaussian_noise": Method(gaussian_noise),
-        "noise_training": Method(noise_training, "none"),
-        "noise_gaussian": Method(noise_gaussian, "none"),
-        "adam_noise": Method(adam_noise, "none"),
+        "sgd": ReferenceRule(sgd_2018),  # the same plain step in both variants
+        "momentum": ReferenceRule(momentum),
+        "nesterov": ReferenceRule(nesterov),
+        "adagrad": ReferenceRule(adagrad),
+        "adadelta": ReferenceRule(adadelta),
+        "rmsprop": ReferenceRule(rmsprop),
+        "adam": ReferenceRule(adam),
+        "nadam": ReferenceRule(nadam),
+        "gaussian_noise": ReferenceRule(gaussian_noise),
+        "noise_training": ReferenceRule(noise_training, "none"),
+        "noise_gaussian": ReferenceRule(noise_gaussian, "none"),
+        "adam_noise": ReferenceRule(adam_noise, "none"),
     },
 }
 

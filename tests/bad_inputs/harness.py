@@ -12,8 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 from pathlib import Path
 
 from reportgen import cli
@@ -144,20 +142,31 @@ def assert_one_error_line(stderr: str, *words: str) -> str:
     return line
 
 
-def measured_run(*args, cwd: Path, timeout: float = 60) -> tuple[int, str, int]:
-    """``python -m reportgen ARGS``: its exit code (negative: killed by that signal), stderr, and peak memory in bytes.
+# Runs reportgen's command line and, however it ends, writes the process's peak resident
+# memory (VmHWM, kB) to the file named by the first argument. VmHWM belongs to the
+# memory image exec created, so unlike wait4's ru_maxrss it does not start from the
+# peak of the test process that spawned it.
+PEAK_WRAPPER = """
+import sys
+from reportgen.cli import main
+try:
+    code = main(sys.argv[2:])
+finally:
+    with open("/proc/self/status") as status, open(sys.argv[1], "w") as peak:
+        peak.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+sys.exit(code)
+"""
 
-    The peak is the process's own maximum resident set (``wait4``), so it is measured
-    whatever else the machine runs. A run still going after ``timeout`` is killed.
-    """
-    with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(command(*args), cwd=cwd, env=environment(), stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
-        killer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
-        killer.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            killer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keeps Popen from waiting again
-        stderr.seek(0)
-        return process.returncode, stderr.read().decode("utf-8", errors="replace"), usage.ru_maxrss * 1024
+
+def measured_run(*args, cwd: Path, timeout: float = 60) -> tuple[int, str, int]:
+    """``reportgen ARGS`` in a fresh interpreter: exit code (negative: killed by that signal), stderr,
+    and peak resident memory in bytes (0 if it was killed before it could say). Killed after ``timeout``."""
+    peak_file = Path(cwd) / ".peak-memory"
+    peak_file.unlink(missing_ok=True)
+    argv = [sys.executable, "-c", PEAK_WRAPPER, str(peak_file), *(str(arg) for arg in args)]
+    try:
+        finished = subprocess.run(argv, cwd=cwd, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as expired:
+        return -signal.SIGKILL, (expired.stderr or b"").decode("utf-8", errors="replace"), 0
+    peak = int(peak_file.read_text()) * 1024 if peak_file.exists() else 0
+    return finished.returncode, finished.stderr, peak
