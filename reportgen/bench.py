@@ -5,9 +5,11 @@ In one run on one machine it prints
 1. the floor: this machine's memory bandwidth (``np.copyto`` of 64 MB) and
    random-number throughput, and per method the bytes a step must move and
    the random numbers it must draw, as a time no implementation can beat;
-2. steps per second of ``reportgen.training.reference`` and ``.engine`` for
-   each of the twelve methods in both variants (medians over ``--repeats``),
-   their ratio per method and overall, and how close the engine is to the floor;
+2. steps per second of ``reportgen.training.reference`` and of ``.engine``,
+   with the NumPy parts only and with the fused kernels, for each of the
+   twelve methods in both variants (medians over ``--repeats``), the
+   reference-to-fused ratio per method and overall, and how close the fused
+   engine is to the floor;
 3. the wall time of the whole seed-2018 preset (12 methods x 100 epochs x
    50 images, batch 1): the engine measured in a process pool over all
    cores, the way ``reportgen run`` trains, and the reference projected from
@@ -179,21 +181,23 @@ def run(options: argparse.Namespace) -> int:
           + f", PCG64 standard_normal {machine.normals / 1e6:.0f} M/s, standard_exponential {machine.exponentials / 1e6:.0f} M/s")
     print(f"training images: {len(split.X_train)}, lit pixels {100 * lit_fraction:.0f}%\n")
 
-    header = f"{'variant':<10} {'method':<15} {'reference':>10} {'engine':>10} {'ratio':>6}  {'floor MB':>8} {'draws':>7} {'floor ms':>8} {'engine ms':>9} {'floor/engine':>12}"
+    header = (f"{'variant':<10} {'method':<15} {'reference':>10} {'numpy':>10} {'fused':>10} {'ratio':>6}  "
+              f"{'floor MB':>8} {'draws':>7} {'floor ms':>8} {'fused ms':>9} {'floor/fused':>12}")
     print(header + "\n" + "-" * len(header))
     rows = []
     for variant_specs in (preset_specs, [textbook_twin(spec) for spec in preset_specs]):
         for spec in variant_specs:
             slow = seconds_per_step(reference, dataclasses.replace(spec, epochs=reference_epochs), split, repeats)
-            fast = seconds_per_step(engine, dataclasses.replace(spec, epochs=engine_epochs), split, repeats)
+            plain = seconds_per_step(engine, dataclasses.replace(spec, epochs=engine_epochs, engine="numpy"), split, repeats)
+            fast = seconds_per_step(engine, dataclasses.replace(spec, epochs=engine_epochs, engine="fused"), split, repeats)
             least = floor(spec, lit_fraction, machine)
             rows.append((spec, slow, fast))
-            print(f"{spec.method.variant:<10} {spec.method.name:<15} {1 / slow:>8.0f}/s {1 / fast:>8.0f}/s {slow / fast:>5.1f}x"
+            print(f"{spec.method.variant:<10} {spec.method.name:<15} {1 / slow:>8.0f}/s {1 / plain:>8.0f}/s {1 / fast:>8.0f}/s {slow / fast:>5.1f}x"
                   f"  {least.bytes / 1e6:>8.1f} {least.uniforms + least.normals:>7} {1e3 * least.seconds:>8.3f} {1e3 * fast:>9.3f} {least.seconds / fast:>11.0%}")
     slow_total = sum(slow for _, slow, _ in rows)
     fast_total = sum(fast for _, _, fast in rows)
-    print(f"{'overall':<26} {len(rows) / slow_total:>8.0f}/s {len(rows) / fast_total:>8.0f}/s {slow_total / fast_total:>5.1f}x"
-          f"  (mean step: reference {1e3 * slow_total / len(rows):.2f} ms, engine {1e3 * fast_total / len(rows):.3f} ms)\n")
+    print(f"{'overall':<26} {len(rows) / slow_total:>8.0f}/s {'':>10} {len(rows) / fast_total:>8.0f}/s {slow_total / fast_total:>5.1f}x"
+          f"  (mean step: reference {1e3 * slow_total / len(rows):.2f} ms, fused engine {1e3 * fast_total / len(rows):.3f} ms)\n")
 
     epochs = preset_specs[0].epochs
     run_epochs = 5 if options.quick else epochs

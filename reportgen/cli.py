@@ -42,6 +42,7 @@ def _training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores; 1 trains in this process)")
     parser.add_argument("--executor", choices=executors.EXECUTORS, help="where runs train (default: process, or [executor] kind in the config)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (dask only; default: a local cluster)")
+    parser.add_argument("--engine", choices=config.ENGINES, help="fused: update kernels where they apply (default); numpy: NumPy parts only; same numbers")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +84,8 @@ def _experiments(args: argparse.Namespace) -> list[config.Experiment]:
         experiments = [config.load(path) for path in args.config]
     else:
         experiments = [config.load_preset(name) for name in (args.preset or config.DEFAULT_PRESETS)]
+    if getattr(args, "engine", None):
+        experiments = [experiment.with_engine(args.engine) for experiment in experiments]
     names = [experiment.name for experiment in experiments]
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:
@@ -91,9 +94,10 @@ def _experiments(args: argparse.Namespace) -> list[config.Experiment]:
 
 
 def _workers(args: argparse.Namespace) -> int:
-    if args.workers is not None and not 1 <= args.workers <= 256:
-        raise ConfigError(f"--workers: {args.workers} is out of range; expected 1 to 256")
-    return args.workers or executors.default_workers()
+    workers = getattr(args, "workers", None)  # render has no --workers: it draws on every core
+    if workers is not None and not 1 <= workers <= 256:
+        raise ConfigError(f"--workers: {workers} is out of range; expected 1 to 256")
+    return workers or executors.default_workers()
 
 
 def _executor(args: argparse.Namespace, experiments) -> executors.Executor:
@@ -174,7 +178,9 @@ def _render(args: argparse.Namespace, result_sets, out: Path, sweeps) -> Path:
         flags += [f"{flag} {value}" for flag, value in given.items() if value is not None]
     command = f"reportgen {args.command} " + " ".join(flags)
     try:
-        render(result_sets, analyse(result_sets), out, command=command.strip(), sweeps=sweeps or None, figure_cache_dir=out / "results")
+        # figures are drawn on local processes even when runs train on a Dask cluster
+        with executors.create("process", _workers(args)) as pool:
+            render(result_sets, analyse(result_sets), out, command=command.strip(), sweeps=sweeps or None, figure_cache_dir=out / "results", executor=pool)
     except ReportgenError:
         raise
     except Exception as error:

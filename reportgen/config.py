@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import stat
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +28,7 @@ from reportgen.training.tasks import DEFAULT_DIVERGENCE_THRESHOLD, RunSpec
 DEFAULT_PRESETS = ("seed-2018", "textbook")
 MAX_SEED = 2**32 - 1
 MAX_NAME_BYTES = 200  # + "-<key16>" must fit a 255-byte file name
+ENGINES = ("fused", "numpy")
 MAX_CONFIG_BYTES = 1_000_000  # an experiment file is a few hundred bytes; a sweep grid a few thousand
 
 
@@ -62,6 +63,7 @@ class Experiment:
                 shuffle=training["shuffle"],
                 divergence_threshold=training["divergence_threshold"],
                 record_timings=training["record_timings"],
+                engine=training["engine"],
             )
             for method in self.methods
             for seed in self.seeds
@@ -69,7 +71,15 @@ class Experiment:
 
     def numeric_config(self) -> dict:
         """The part of the config that determines the numbers: what the results' cache key hashes."""
-        return {section: value for section, value in self.config.items() if section not in (*REPORT_ONLY, "name", "variant")}
+        numeric = {section: value for section, value in self.config.items() if section not in (*REPORT_ONLY, "name", "variant")}
+        numeric["training"] = {key: value for key, value in numeric["training"].items() if key not in HOW_ONLY}
+        return numeric
+
+    def with_engine(self, engine: str) -> Experiment:
+        """The same experiment trained by ``engine`` ("fused" or "numpy"): the --engine flag."""
+        _choice(*ENGINES)("--engine", engine)
+        training = {**self.config["training"], "engine": engine}
+        return replace(self, config={**self.config, "training": training})
 
 
 # --- field checks -----------------------------------------------------------
@@ -170,6 +180,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], Any]]] = {
         "shuffle": (_boolean, False),
         "divergence_threshold": (_positive_float(1e300), DEFAULT_DIVERGENCE_THRESHOLD),
         "record_timings": (_boolean, True),
+        "engine": (_choice(*ENGINES), "fused"),
     },
     "report": {
         # the plotted cost (the 2018 logged total) a method must reach for "epochs to target";
@@ -179,6 +190,9 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], Any]]] = {
 }
 # Sections that only change how results are reported: outside the results' cache key.
 REPORT_ONLY = ("report",)
+# Training settings that change how the numbers are computed, not what they are: the
+# fused kernels and the NumPy parts give the same bits (tests/test_kernels.py).
+HOW_ONLY = ("engine",)
 TOP_LEVEL = {"name", "description", "variant", "methods", *SCHEMA}
 # Tables other modules check (reportgen.sweep.plan, reportgen.training.executors); they change no number.
 PASSTHROUGH = {"sweep", "executor"}

@@ -7,17 +7,22 @@ from collections import Counter
 
 import pytest
 
+from fixtures import make_pair
+
 from reportgen import analysis
 from reportgen.analysis import curves
 from reportgen.report import figures
-from fixtures import make_pair
+from reportgen.training import executors
+
+
+def inputs():
+    result_sets = list(make_pair(epochs=20))
+    return result_sets, [analysis.analyse_experiment(result_set) for result_set in result_sets]
 
 
 def draw():
-    result_sets = list(make_pair(epochs=20))
-    analyses = [analysis.analyse_experiment(result_set) for result_set in result_sets]
     started = time.perf_counter()
-    drawn = figures.draw_all(result_sets, analyses)
+    drawn = figures.draw_all(*inputs())
     print(f"draw_all: {len(drawn)} figures in {time.perf_counter() - started:.1f} s")
     return drawn
 
@@ -77,3 +82,11 @@ def test_main_figure_png_has_the_geometry_the_resolution_assumes(drawn):
 
 def test_figures_stay_within_the_page_budget(drawn):
     assert sum(len(figure.svg) for figure in drawn) < 1_500_000
+
+
+@pytest.mark.slow  # draws every figure again, on two processes
+def test_figures_drawn_on_a_pool_are_the_same_figures_in_the_same_order(drawn):
+    with executors.create("process", 2) as pool:
+        pooled = figures.draw_all(*inputs(), pool)
+    assert [figure.slug for figure in pooled] == [figure.slug for figure in drawn]
+    assert [(figure.svg, figure.png, figure.pdf) for figure in pooled] == [(figure.svg, figure.png, figure.pdf) for figure in drawn]

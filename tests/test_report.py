@@ -69,7 +69,7 @@ def drawn(rendered):
 @pytest.fixture
 def quick_render(monkeypatch, drawn):
     """render() with the module's figures reused: for tests about text, not plots."""
-    monkeypatch.setattr(figures, "draw_all", lambda result_sets, analyses: drawn)
+    monkeypatch.setattr(figures, "draw_all", lambda result_sets, analyses, executor=None: drawn)
 
     def render(result_sets, out, **options):
         render_report(result_sets, out, **options)

@@ -215,7 +215,7 @@ def test_an_executor_table_is_checked():
 
 def test_a_sweep_from_a_config_file_runs_end_to_end_on_the_command_line(tmp_path, monkeypatch, capsys):
     drawn = {}
-    monkeypatch.setattr("reportgen.report.render.render", lambda result_sets, analysis, out, command, sweeps, figure_cache_dir: drawn.update(sweeps=sweeps, command=command))
+    monkeypatch.setattr("reportgen.report.render.render", lambda result_sets, analysis, out, command, sweeps, figure_cache_dir, executor: drawn.update(sweeps=sweeps, command=command))
     path = tmp_path / "tiny.toml"
     path.write_text(
         'name = "tiny"\n[data]\nn_train = 8\nn_test = 4\n[network]\nhidden = [6, 3]\n'
@@ -238,7 +238,7 @@ def test_a_sweep_from_a_config_file_runs_end_to_end_on_the_command_line(tmp_path
 
 
 def test_the_report_shows_the_sweep_in_html_and_markdown(real_sweep, tmp_path, monkeypatch):
-    monkeypatch.setattr(figures, "draw_all", lambda result_sets, analyses: [])  # the main figures are not under test here
+    monkeypatch.setattr(figures, "draw_all", lambda *arguments: [])  # the main figures are not under test here
     render_report(list(make_pair(epochs=6)), tmp_path, sweeps=[real_sweep])
     html, markdown = (tmp_path / "index.html").read_text(), (tmp_path / "report.md").read_text()
     section = html[html.index('<h2 id="learning-rate-sensitivity">') : html.index('<h2 id="references">')]

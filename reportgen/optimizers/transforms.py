@@ -12,6 +12,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from reportgen.optimizers import kernels
 from reportgen.optimizers.base import Transform
 
 
@@ -91,6 +92,10 @@ def scale_by_root_of_squares(decay: float, weight: float, eps: float, eps_inside
         return SquaresState(_zeros(params, initial), _zeros(params))
 
     def update(updates, state, params):
+        if kernels.applies(*updates, *state.squares):
+            for u, squares in zip(updates, state.squares):
+                kernels.root_of_squares(kernels.flat(u), kernels.flat(squares), decay, weight, eps, eps_inside_sqrt)
+            return updates, state
         for u, squares, scratch in zip(updates, state.squares, state.scratch):
             np.multiply(u, u, out=scratch)
             if weight != 1.0:  # multiplying by 1 is exact: skip the pass
@@ -123,6 +128,10 @@ def scale_by_adadelta(rho: float, eps: float) -> Transform:
         return AdadeltaState(_zeros(params), _zeros(params), _zeros(params))
 
     def update(updates, state, params):
+        if kernels.applies(*updates, *state.squares, *state.deltas):
+            for u, squares, deltas in zip(updates, state.squares, state.deltas):
+                kernels.adadelta(kernels.flat(u), kernels.flat(squares), kernels.flat(deltas), rho, 1.0 - rho, eps)
+            return updates, state
         for u, squares, deltas, scratch in zip(updates, state.squares, state.deltas, state.scratch):
             _average_square(squares, u, rho, scratch)
             np.add(squares, eps, out=scratch)
@@ -192,6 +201,11 @@ def scale_by_adam(beta1: float, beta2: float, eps: float, correction: Callable[[
     """u <- m_hat / (sqrt(v_hat) + eps), m_hat = m / c1, v_hat = v / c2, (c1, c2) = correction(t)."""
 
     def update(updates, state, params):
+        if kernels.applies(*updates, *state.first, *state.second):
+            c1, c2 = correction(state.count + 1)
+            for u, m, v in zip(updates, state.first, state.second):
+                kernels.adam(kernels.flat(u), kernels.flat(m), kernels.flat(v), beta1, 1.0 - beta1, beta2, 1.0 - beta2, c1, c2, eps)
+            return updates, state._replace(count=state.count + 1)
         state = _update_moments(updates, state, beta1, beta2)
         c1, c2 = correction(state.count)
         for u, m, v, scratch in zip(updates, state.first, state.second, state.scratch):
@@ -219,7 +233,8 @@ def scale_by_nadam(beta1: float, beta2: float, eps: float, momentum_decay: float
         return NadamState(_moments_init(params, rng), 1.0)
 
     def update(updates, state, params):
-        moments = _update_moments(updates, state.moments, beta1, beta2)
+        fused = kernels.applies(*updates, *state.moments.first, *state.moments.second)
+        moments = state.moments._replace(count=state.moments.count + 1) if fused else _update_moments(updates, state.moments, beta1, beta2)
         t = moments.count
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
@@ -227,6 +242,12 @@ def scale_by_nadam(beta1: float, beta2: float, eps: float, momentum_decay: float
         gradient_weight = (1.0 - mu) / (1.0 - mu_product)
         momentum_weight = mu_next / (1.0 - mu_product * mu_next)
         correction2 = 1.0 - beta2**t
+        if fused:
+            for u, m, v in zip(updates, moments.first, moments.second):
+                kernels.nadam(
+                    kernels.flat(u), kernels.flat(m), kernels.flat(v), beta1, 1.0 - beta1, beta2, 1.0 - beta2, correction2, eps, gradient_weight, momentum_weight
+                )
+            return updates, NadamState(moments, mu_product)
         for u, m, v, scratch in zip(updates, moments.first, moments.second, moments.scratch):
             _adaptive_denominator(v, correction2, eps, out=scratch)
             np.divide(u, scratch, out=u)
@@ -248,6 +269,10 @@ def scale_by_nadam_2018(beta1: float, beta2: float, eps: float) -> Transform:
     """
 
     def update(updates, state, params):
+        if kernels.applies(*updates, *state.first, *state.second):
+            for u, m, v in zip(updates, state.first, state.second):
+                kernels.nadam_2018(kernels.flat(u), kernels.flat(m), kernels.flat(v), beta1, 1.0 - beta1, beta2, 1.0 - beta2, eps)
+            return updates, state._replace(count=state.count + 1)
         state = _update_moments(updates, state, beta1, beta2)
         for u, m, v, scratch in zip(updates, state.first, state.second, state.scratch):
             np.multiply(u, 1.0 - beta1, out=u)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import matplotlib
 
@@ -117,3 +118,26 @@ def finished_figure(figure, slug: str, section: str, title: str, alt: str, capti
     plt.close(figure)
     svg = _scoped_svg(outputs["svg"].decode("utf-8"), slug)
     return Figure(slug, section, title, alt, caption, svg, outputs["png"], outputs["pdf"])
+
+
+Job = tuple[Callable[..., Figure], tuple]  # a figure function and its arguments
+
+
+def _draw(task: tuple[int, Job], shared: Any = None) -> Figure:
+    _, (function, arguments) = task
+    with plt.rc_context(STYLE):
+        return function(*arguments)
+
+
+def draw(jobs: list[Job], executor=None) -> list[Figure]:
+    """Draw every job, in order. Figures are independent of each other, so with an
+    ``executor`` (a process pool) they are drawn on its workers at the same time."""
+    tasks = list(enumerate(jobs))
+    if executor is None or len(tasks) < 2:
+        return [_draw(task) for task in tasks]
+    drawn: dict[int, Figure] = {}
+    for (index, _), outcome in executor.run(_draw, tasks, None):
+        if isinstance(outcome, BaseException):
+            raise outcome
+        drawn[index] = outcome
+    return [drawn[index] for index in range(len(tasks))]

@@ -21,7 +21,7 @@ from reportgen.analysis import curves  # noqa: E402
 from reportgen.analysis.events import Marker  # noqa: E402
 from reportgen.analysis.tables import MethodRow  # noqa: E402
 from reportgen.formatting import number  # noqa: E402
-from reportgen.report.drawing import DPI, STYLE, Figure, figure_slug, finished_figure, line_style, literal  # noqa: E402
+from reportgen.report.drawing import DPI, Figure, Job, draw, figure_slug, finished_figure, line_style, literal  # noqa: E402
 from reportgen.training.results import ResultSet  # noqa: E402
 
 
@@ -301,17 +301,11 @@ def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> 
     return finished_figure(figure, figure_slug(result_set.experiment, "overlap-matrix"), "overlap", f"Overlap matrix ({result_set.experiment})", alt, caption)
 
 
-def draw_all(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis]) -> list[Figure]:
-    """Every figure in report order: setup, cost, accuracy, wall-clock, overlap."""
-    with plt.rc_context(STYLE):
-        figures = [setup_figure(result_sets[0])]
-        for result_set, result in zip(result_sets, analyses):
-            figures.append(main_cost_figure(result_set, result))
-            figures.append(log_cost_figure(result_set, result))
-        figures.append(small_multiples_figure(result_sets, analyses))
-        figures.append(accuracy_figure(result_sets, analyses))
-        figures.append(wallclock_figure(result_sets, analyses))
-        for result_set, result in zip(result_sets, analyses):
-            figures.append(overlap_figure(result_set, result))
-            figures.append(overlap_matrix_figure(result_set, result))
-    return figures
+def draw_all(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis], executor=None) -> list[Figure]:
+    """Every figure in report order: setup, cost, accuracy, wall-clock, overlap (on ``executor``'s workers when given)."""
+    pairs = list(zip(result_sets, analyses))
+    jobs: list[Job] = [(setup_figure, (result_sets[0],))]
+    jobs += [(figure, pair) for pair in pairs for figure in (main_cost_figure, log_cost_figure)]
+    jobs += [(figure, (result_sets, analyses)) for figure in (small_multiples_figure, accuracy_figure, wallclock_figure)]
+    jobs += [(figure, pair) for pair in pairs for figure in (overlap_figure, overlap_matrix_figure)]
+    return draw(jobs, executor)

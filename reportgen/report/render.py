@@ -51,10 +51,12 @@ def render(
     command: str = "reportgen build",
     sweeps: list[SweepAnalysis] | None = None,
     figure_cache_dir: Path | None = None,
+    executor=None,
 ) -> list[Path]:
     """Draw and write the whole report into ``out_dir``; return the files written.
 
-    With ``figure_cache_dir``, figures drawn for the same inputs before are reused from there.
+    With ``figure_cache_dir``, figures drawn for the same inputs before are reused from there;
+    with ``executor`` (a local process pool), figures are drawn on its workers.
     """
     if not result_sets:
         raise ConfigError("report: no results to render; run `reportgen build` first")
@@ -62,7 +64,7 @@ def render(
     date = build_date()
 
     def draw() -> list:
-        return figures.draw_all(result_sets, analysis.experiments) + (sweep_figures.draw_all(sweeps) if sweeps else [])
+        return figures.draw_all(result_sets, analysis.experiments, executor) + (sweep_figures.draw_all(sweeps, executor) if sweeps else [])
 
     drawn = draw() if figure_cache_dir is None else figure_cache.drawn(figure_cache_dir, result_sets, sweeps, draw)
     report = gather(result_sets, analysis, drawn, command=command, sweeps=sweeps, date=date)

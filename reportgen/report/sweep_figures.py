@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
-from reportgen.report.drawing import STYLE, Figure, figure_slug, finished_figure, line_style  # noqa: E402
+from reportgen.report.drawing import Figure, draw, figure_slug, finished_figure, line_style  # noqa: E402
 from reportgen.sweep.analysis import STATUSES, Series, SweepAnalysis  # noqa: E402
 
 # Paul Tol's muted teal, sand and rose: told apart with colour-blindness, and in grey by lightness.
@@ -171,9 +171,6 @@ def robustness_figure(result: SweepAnalysis) -> Figure:
     )
 
 
-def draw_all(sweeps: list[SweepAnalysis]) -> list[Figure]:
-    drawn = []
-    with plt.rc_context(STYLE):
-        for result in sweeps:
-            drawn += [cost_figure(result), stability_figure(result), robustness_figure(result)]
-    return drawn
+def draw_all(sweeps: list[SweepAnalysis], executor=None) -> list[Figure]:
+    """Each sweep's three figures (on ``executor``'s workers when given)."""
+    return draw([(figure, (result,)) for result in sweeps for figure in (cost_figure, stability_figure, robustness_figure)], executor)

@@ -23,8 +23,8 @@ from reportgen.training.store import ResultStore
 
 def sweep_key(planned: Plan, data_fingerprint: str) -> str:
     """What every cell shares: data, network and training (not the methods, not the seeds)."""
-    config = planned.experiment.config
-    shared = {"data": config["data"], "network": config["network"], "training": {k: v for k, v in config["training"].items() if k != "seeds"}}
+    numeric = planned.experiment.numeric_config()
+    shared = {"data": numeric["data"], "network": numeric["network"], "training": {k: v for k, v in numeric["training"].items() if k != "seeds"}}
     return results_key(shared, data_fingerprint)
 
 

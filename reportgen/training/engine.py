@@ -16,7 +16,10 @@ tests/test_engine.py), far less work per step:
   784 x 256 arrays;
 * the norms of the last step of an epoch are the only per-step metrics, and
   they are taken on that step only, without BLAS (see ``frobenius``);
-* BLAS runs on one thread (see ``train``).
+* BLAS runs on one thread (see ``train``);
+* with ``spec.engine = "fused"`` (the default) the parts whose NumPy update
+  makes many passes over the weights run their fused kernel instead
+  (``reportgen.optimizers.kernels``): the same numbers, bit for bit.
 
 ``spec.dtype = "float32"`` casts weights and data to float32 so the large
 arrays (weights, gradients, optimizer state, noise) are computed in float32.
@@ -31,6 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from reportgen import optimizers
 from reportgen.model import network
+from reportgen.optimizers import kernels
 from reportgen.training.record import Recorder, cast_data, epoch_order
 from reportgen.training.results import RunMetrics
 from reportgen.training.tasks import RunSpec
@@ -107,7 +111,7 @@ def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> 
     # One BLAS thread: the products here are vector-matrix sized, and runs
     # already fill the cores as separate processes; two workers each waking
     # OpenBLAS's thread pool on two cores made the seed-2018 preset 2.7x slower.
-    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
+    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"), kernels.fused(spec.engine == "fused"):
         for epoch in range(spec.epochs):
             started = time.perf_counter()
             order = epoch_order(spec, n, order_rng)

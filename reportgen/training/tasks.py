@@ -25,6 +25,7 @@ class RunSpec:
     shuffle: bool = False  # reshuffle the training order every epoch
     divergence_threshold: float = DEFAULT_DIVERGENCE_THRESHOLD
     record_timings: bool = True  # False writes 0 seconds so outputs are byte-identical
+    engine: str = "fused"  # "fused": the update kernels where they apply; "numpy": the NumPy parts only (same bits)
 
     @property
     def label(self) -> str:

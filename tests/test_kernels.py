@@ -1,0 +1,67 @@
+"""The fused kernels give the NumPy parts' numbers bit for bit, on every method in both variants."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from test_engine import make_spec, run
+
+from reportgen import optimizers
+from reportgen.optimizers import kernels
+from reportgen.training import engine
+
+KERNELS = ("adam", "nadam", "nadam_2018", "root_of_squares", "adadelta")
+# The methods whose chain holds a part with a kernel, by variant.
+FUSED = {
+    "textbook": {"adagrad", "adadelta", "rmsprop", "adam", "nadam", "adam_noise"},
+    "seed-2018": {"adagrad", "adadelta", "rmsprop", "adam", "nadam", "adam_noise"},
+}
+
+
+@pytest.fixture
+def kernel_calls(monkeypatch) -> list[str]:
+    """The names of the kernels called, in order (each kernel wrapped, still compiled)."""
+    calls = []
+    for name in KERNELS:
+        compiled = getattr(kernels, name)
+
+        def counted(*arguments, name=name, compiled=compiled):
+            calls.append(name)
+            return compiled(*arguments)
+
+        monkeypatch.setattr(kernels, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("variant", optimizers.VARIANTS)
+@pytest.mark.parametrize("name", optimizers.METHODS)
+def test_both_engines_give_the_same_bits(name, variant, kernel_calls):
+    spec = make_spec(name, variant, hyperparams={"lr": 0.01} if name in ("sgd", "momentum", "nesterov") else {})
+    fused = run(engine, dataclasses.replace(spec, engine="fused"))
+    assert bool(kernel_calls) == (name in FUSED[variant]), kernel_calls
+    kernel_calls.clear()
+    plain = run(engine, dataclasses.replace(spec, engine="numpy"))
+    assert kernel_calls == []
+    assert fused.diverged_epoch == plain.diverged_epoch
+    for metric, values in plain.arrays.items():
+        assert fused.arrays[metric].tobytes() == values.tobytes(), metric
+
+
+def test_kernels_stay_off_where_they_would_not_be_exact(kernel_calls):
+    # float32: NumPy computes in float32, a compiled loop would promote to float64
+    spec = make_spec("adam", "textbook", dtype="float32", engine="fused")
+    run(engine, spec)
+    assert kernel_calls == []
+    with kernels.fused(True):
+        assert kernels.applies(np.zeros(3)) and not kernels.applies(np.zeros(3, np.float32)) and not kernels.applies(np.zeros((3, 2))[:, 0])
+    assert not kernels.applies(np.zeros(3))  # off outside the block
+
+
+def test_a_long_adam_run_stays_identical():
+    # 2,000 steps: any difference in the order of operations would have grown into the weights by now
+    spec = make_spec("adam", "seed-2018", epochs=200)
+    fused, plain = run(engine, dataclasses.replace(spec, engine="fused")), run(engine, dataclasses.replace(spec, engine="numpy"))
+    assert fused.arrays["train_cost_logged"].tobytes() == plain.arrays["train_cost_logged"].tobytes()
+    assert fused.arrays["update_norm"].tobytes() == plain.arrays["update_norm"].tobytes()
