@@ -135,20 +135,21 @@ def _action(outcome) -> str:
 
 def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list]:
     from reportgen.sweep.run import run_sweep  # imported here so `presets` and usage errors stay instant
-    from reportgen.training.runner import run_experiment
+    from reportgen.training.runner import run_experiments
 
-    result_sets, sweeps = [], []
+    sweeps = []
     plans = _sweep_plans(args, experiments)
     with _executor(args, experiments) as executor:
-        for experiment in experiments:
-            outcome = run_experiment(experiment, store, executor, force=args.force, quiet=args.quiet)
+        outcomes = run_experiments(experiments, store, executor, force=args.force, quiet=args.quiet)
+        for experiment, outcome in zip(experiments, outcomes):
+            # the experiments train in one pool: the time is theirs together
             print(f"{experiment.name}: {_action(outcome)} in {outcome.seconds:.1f} s -> {store.directory(experiment.name, outcome.result_set.key)}", file=sys.stderr)
-            result_sets.append(outcome.result_set)
+        for experiment in experiments:
             if experiment.name in plans:
                 swept = run_sweep(plans[experiment.name], store, executor, force=args.force, quiet=args.quiet)
                 print(f"{experiment.name} sweep: {_action(swept)} in {swept.seconds:.1f} s", file=sys.stderr)
                 sweeps.append(swept.analysis)
-    return result_sets, sweeps
+    return [outcome.result_set for outcome in outcomes], sweeps
 
 
 def _stored(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list]:

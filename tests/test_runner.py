@@ -10,8 +10,8 @@ from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS
 from reportgen.training.store import ResultStore
 
 
-def tiny(methods=None, **training):
-    raw = {
+def tiny_table(methods=None, **training) -> dict:
+    return {
         "name": "tiny",
         "variant": "textbook",
         "data": {"n_train": 8, "n_test": 4},
@@ -19,7 +19,10 @@ def tiny(methods=None, **training):
         "training": {"epochs": 3, "seeds": [678, 5], "record_timings": False, **training},
         "methods": methods or {"sgd": {"lr": 0.05}, "nesterov": {"lr": 0.01}, "noise_gaussian": {"lr": 1e-4}},
     }
-    return config.validate(raw, "tiny.toml")
+
+
+def tiny(methods=None, **training):
+    return config.validate(tiny_table(methods, **training), "tiny.toml")
 
 
 def arrays_of(result_set):
@@ -101,3 +104,20 @@ def test_a_failing_run_fails_the_set_but_keeps_the_others(tmp_path, monkeypatch)
     monkeypatch.setattr(engine, "train", real_train)
     resumed = runner.run_experiment(experiment, store, executors.InProcessExecutor(), quiet=True)
     assert (resumed.trained, resumed.reused) == (1, 5)
+
+
+def test_experiments_on_other_data_train_in_one_pool_as_they_would_alone(tmp_path):
+    first = tiny()
+    second = config.validate({**tiny_table(), "name": "other", "data": {"n_train": 12, "n_test": 4, "selection_seed": 5}}, "other.toml")
+    store = ResultStore(tmp_path / "together")
+    reports = runner.run_experiments([first, second], store, executors.ProcessPoolExecutor(2), quiet=True)
+    assert [(report.trained, report.reused) for report in reports] == [(6, 0), (6, 0)]
+    for experiment, report in zip((first, second), reports):
+        alone = runner.run_experiment(experiment, ResultStore(tmp_path / experiment.name), executors.InProcessExecutor(), quiet=True)
+        assert report.result_set.data == alone.result_set.data  # each run trained on its own experiment's images
+        for name, values in arrays_of(alone.result_set).items():
+            assert report.result_set.arrays[name].tobytes() == values.tobytes(), name
+    # a stored experiment is reused while the other trains what it lacks
+    third = config.validate({**tiny_table(methods={"sgd": {"lr": 0.05}, "adam": {}}), "name": "third"}, "third.toml")
+    again = runner.run_experiments([first, third], store, executors.InProcessExecutor(), quiet=True)
+    assert [(report.trained, report.reused) for report in again] == [(0, 6), (4, 0)]

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from reportgen.errors import RunError
 from reportgen.sweep.analysis import SweepAnalysis, analyse_sweep
 from reportgen.sweep.plan import Plan, cell_name
 from reportgen.training.fingerprint import results_key
-from reportgen.training.runner import load_split, train_missing
+from reportgen.training.runner import Job, load_split, train_missing
 from reportgen.training.store import ResultStore
 
 
@@ -45,14 +44,11 @@ def run_sweep(planned: Plan, store: ResultStore, executor, *, force: bool = Fals
     root = store.directory(f"{planned.experiment.name}-sweep", sweep_key(planned, split.fingerprint))
     specs = planned.specs()
 
-    def directory_of(spec) -> Path:
-        return root / "cells" / cell_name(spec.method)
-
+    jobs = [Job(spec, root / "cells" / cell_name(spec.method), split) for spec in specs]
     if only_stored:
-        missing = sum(store.load_run(directory_of(spec), spec) is None for spec in specs)
+        missing = sum(store.load_run(job.directory, job.spec) is None for job in jobs)
         if missing:
             raise RunError(f"{planned.experiment.name} sweep: {missing} of {len(specs)} cell runs are not stored in {store.root}; run `reportgen sweep` first")
-    label = f"{planned.experiment.name} sweep"
-    trained = train_missing(specs, directory_of, split, store, executor, label=label, force=force, quiet=quiet)
+    trained = train_missing(jobs, store, executor, label=f"{planned.experiment.name} sweep", force=force, quiet=quiet)
     runs = {(cell_name(spec.method), spec.seed): run for spec, run in zip(specs, trained.runs)}
     return SweepRun(analyse_sweep(planned, runs), trained=trained.trained, reused=trained.reused, seconds=time.monotonic() - started)

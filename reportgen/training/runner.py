@@ -12,7 +12,7 @@ import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from reportgen.training.fingerprint import results_key
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet, RunMetrics
 from reportgen.training.store import ResultStore
 from reportgen.training.tasks import RunSpec
-from reportgen.training.trainer import train_one
+from reportgen.training.trainer import train_task
 
 if TYPE_CHECKING:  # the config is built above this stage and only read here
     from reportgen.config import Experiment
@@ -44,11 +44,18 @@ class RunReport:
 
 @dataclass
 class Trained:
-    """The runs of ``train_missing``, aligned with its specs, and how many were trained or reused."""
+    """The runs of ``train_missing``, aligned with its jobs, and which of them it trained (the rest were stored)."""
 
     runs: list[RunMetrics]
-    trained: int
-    reused: int
+    fresh: list[bool]
+
+    @property
+    def trained(self) -> int:
+        return sum(self.fresh)
+
+    @property
+    def reused(self) -> int:
+        return len(self.fresh) - self.trained
 
 
 def load_split(data_config: dict) -> data.Split:
@@ -63,49 +70,53 @@ def load_split(data_config: dict) -> data.Split:
     )
 
 
-def expected_work(spec: RunSpec) -> int:
-    """Relative cost of a run, to start the longest first: noise of the weights' size costs about a gradient step."""
-    method = spec.method
+@dataclass(frozen=True, eq=False)
+class Job:
+    """A run to have: its spec, the store folder it belongs in, and its training data."""
+
+    spec: RunSpec
+    directory: Path
+    split: data.Split
+
+
+def expected_work(job: Job) -> float:
+    """Relative cost of a run, to start the longest first: its steps, each an update (noise of the
+    weights' size doubles it) plus a forward and backward pass per image of the batch."""
+    method, spec = job.spec.method, job.spec
     weight_sized_noise = optimizers.describe(method.name, method.variant).gradient == "none" or "eta" in method.hyperparams
-    return 2 if weight_sized_noise else 1
+    steps = spec.epochs * -(-len(job.split.X_train) // spec.batch_size)
+    return steps * ((2.0 if weight_sized_noise else 1.0) + 0.3 * spec.batch_size)
 
 
-def train_missing(
-    specs: list[RunSpec],
-    directory_of: Callable[[RunSpec], Path],
-    split: data.Split,
-    store: ResultStore,
-    executor,
-    *,
-    label: str,
-    force: bool = False,
-    quiet: bool = False,
-) -> Trained:
-    """Train every spec whose run ``store`` does not hold in ``directory_of(spec)``, storing each as it finishes.
+def train_missing(jobs: list[Job], store: ResultStore, executor, *, label: str, force: bool = False, quiet: bool = False) -> Trained:
+    """Train every job whose run ``store`` does not hold yet, storing each as it finishes, all on one executor.
 
-    Longest runs start first, so a pool does not end waiting on one slow run.
-    A failed run never stops the others; if any failed, a RunError names the
-    first after every other run is stored, so the next build resumes.
+    Runs of several experiments share the pool, longest first, so it never
+    waits on one slow run while work is left. A failed run never stops the
+    others; if any failed, a RunError names the first once every other run
+    is stored, so the next build resumes.
     """
-    pending = [spec for spec in specs if force or store.load_run(directory_of(spec), spec) is None]
-    pending.sort(key=expected_work, reverse=True)
+    missing = [force or store.load_run(job.directory, job.spec) is None for job in jobs]
+    pending = sorted((job for job, absent in zip(jobs, missing) if absent), key=expected_work, reverse=True)
+    splits = {job.split.fingerprint: job.split for job in pending}  # sent to each worker once
+    tasks = [(index, job.spec, job.split.fingerprint) for index, job in enumerate(pending)]
     failures: list[str] = []
     progress = Progress(len(pending), f"{label} ({executor.name}, {executor.workers} worker{'s' * (executor.workers > 1)})", quiet=quiet)
     try:
-        for spec, outcome in executor.run(train_one, pending, split):
+        for (index, spec, _), outcome in executor.run(train_task, tasks, splits):
             if isinstance(outcome, BaseException):
                 failures.append(f"{spec.label} {spec.method.hyperparams}: {type(outcome).__name__}: {outcome}")
             else:
-                store.save_run(directory_of(spec), spec, outcome)
+                store.save_run(pending[index].directory, spec, outcome)
             progress.advance(spec.label)
     finally:
         progress.close()
     if failures:
         raise RunError(f"{label}: {len(failures)} of {len(pending)} run(s) failed; the others are stored for the next run; first: {failures[0]}")
-    runs = [store.load_run(directory_of(spec), spec) for spec in specs]
+    runs = [store.load_run(job.directory, job.spec) for job in jobs]
     if any(run is None for run in runs):
         raise RunError(f"{label}: a stored run cannot be read back from {store.root}; check the disk and run again")
-    return Trained(runs, trained=len(pending), reused=len(specs) - len(pending))
+    return Trained(runs, missing)
 
 
 def versions() -> dict[str, str]:
@@ -147,19 +158,35 @@ def stored(experiment: Experiment, store: ResultStore) -> ResultSet | None:
     return store.load(experiment.name, experiment_key(experiment, load_split(experiment.config["data"])))
 
 
-def run_experiment(experiment: Experiment, store: ResultStore, executor, *, force: bool = False, quiet: bool = False) -> RunReport:
+def run_experiments(experiments: list[Experiment], store: ResultStore, executor, *, force: bool = False, quiet: bool = False) -> list[RunReport]:
+    """Every experiment's result set: reused when stored, else its missing runs trained, all experiments in one pool."""
     started = time.monotonic()
-    split = load_split(experiment.config["data"])
-    key = experiment_key(experiment, split)
-    specs = experiment.run_specs()
-    if not force:
-        cached = store.load(experiment.name, key)
-        if cached is not None:
-            return RunReport(cached, trained=0, reused=len(specs), seconds=time.monotonic() - started)
-    directory = store.directory(experiment.name, key)
-    trained = train_missing(specs, lambda spec: directory, split, store, executor, label=experiment.name, force=force, quiet=quiet)
+    splits = [load_split(experiment.config["data"]) for experiment in experiments]
+    keys = [experiment_key(experiment, split) for experiment, split in zip(experiments, splits)]
+    cached = [None if force else store.load(experiment.name, key) for experiment, key in zip(experiments, keys)]
+    to_train = [position for position, found in enumerate(cached) if found is None]
+    jobs = [
+        Job(spec, store.directory(experiments[position].name, keys[position]), splits[position])
+        for position in to_train
+        for spec in experiments[position].run_specs()
+    ]
+    label = ", ".join(experiments[position].name for position in to_train)
+    trained = train_missing(jobs, store, executor, label=label, force=force, quiet=quiet) if jobs else Trained([], [])
     seconds = time.monotonic() - started
-    result_set, reasons = stack(experiment, split, key, trained.runs, seconds)
-    store.save(result_set, reasons)
-    # What is used is what a later build will read: the set as stored.
-    return RunReport(store.load(experiment.name, key), trained=trained.trained, reused=trained.reused, seconds=seconds)
+    reports, offset = [], 0
+    for position, experiment in enumerate(experiments):
+        count = len(experiment.run_specs())
+        if cached[position] is not None:
+            reports.append(RunReport(cached[position], trained=0, reused=count, seconds=seconds))
+            continue
+        part = Trained(trained.runs[offset : offset + count], trained.fresh[offset : offset + count])
+        offset += count
+        result_set, reasons = stack(experiment, splits[position], keys[position], part.runs, seconds)
+        store.save(result_set, reasons)
+        # What is used is what a later build will read: the set as stored.
+        reports.append(RunReport(store.load(experiment.name, keys[position]), trained=part.trained, reused=part.reused, seconds=seconds))
+    return reports
+
+
+def run_experiment(experiment: Experiment, store: ResultStore, executor, *, force: bool = False, quiet: bool = False) -> RunReport:
+    return run_experiments([experiment], store, executor, force=force, quiet=quiet)[0]

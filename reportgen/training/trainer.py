@@ -24,3 +24,9 @@ def train_with(trainer: ModuleType, spec: RunSpec, split: Split) -> RunMetrics:
 def train_one(spec: RunSpec, split: Split) -> RunMetrics:
     """One independent task, trained by the engine."""
     return train_with(engine, spec, split)
+
+
+def train_task(task: tuple[int, RunSpec, str], splits: dict[str, Split]) -> RunMetrics:
+    """What an executor runs: ``(index, spec, data fingerprint)`` with every split the batch trains on."""
+    _, spec, data_key = task
+    return train_one(spec, splits[data_key])
