@@ -11,6 +11,7 @@ from markupsafe import escape
 
 from reportgen import optimizers
 from reportgen.report import context, equations, figures, templates
+from reportgen.training import executors
 from reportgen.errors import ConfigError
 
 EPOCHS = 12
@@ -52,7 +53,8 @@ def rendered(result_sets, tmp_path_factory):
     drawn, draw_all = [], figures.draw_all
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(figures, "draw_all", lambda *arguments: drawn.extend(draw_all(*arguments)) or drawn)
-        paths = render_report(result_sets, out, command="reportgen build --out report")
+        with executors.create("process", 2) as pool:  # as a build draws them
+            paths = render_report(result_sets, out, command="reportgen build --out report", executor=pool)
     return out, paths, drawn
 
 

@@ -239,7 +239,8 @@ def test_a_sweep_from_a_config_file_runs_end_to_end_on_the_command_line(tmp_path
 
 def test_the_report_shows_the_sweep_in_html_and_markdown(real_sweep, tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "draw_all", lambda *arguments: [])  # the main figures are not under test here
-    render_report(list(make_pair(epochs=6)), tmp_path, sweeps=[real_sweep])
+    with executors.create("process", 2) as pool:  # as a build draws them
+        render_report(list(make_pair(epochs=6)), tmp_path, sweeps=[real_sweep], executor=pool)
     html, markdown = (tmp_path / "index.html").read_text(), (tmp_path / "report.md").read_text()
     section = html[html.index('<h2 id="learning-rate-sensitivity">') : html.index('<h2 id="references">')]
     sgd, adam = real_sweep.series
