@@ -157,7 +157,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
-    repeats = options.repeats or (1 if options.quick else 3)
+    repeats = options.repeats if options.repeats is not None else (1 if options.quick else 3)
     if repeats < 1 or options.workers < 1:
         raise ConfigError("bench: --repeats and --workers must be at least 1")
     methods = options.methods.split(",") if options.methods else list(optimizers.METHODS)

@@ -23,7 +23,7 @@ from reportgen.errors import ConfigError, did_you_mean
 from reportgen.model import network
 from reportgen.training import executors
 from reportgen.training.results import MethodSpec
-from reportgen.training.tasks import DEFAULT_DIVERGENCE_THRESHOLD, RunSpec
+from reportgen.training.tasks import DEFAULT_DIVERGENCE_THRESHOLD, RunSpec, run_specs
 
 DEFAULT_PRESETS = ("seed-2018", "textbook")
 MAX_SEED = 2**32 - 1
@@ -49,25 +49,7 @@ class Experiment:
         return self.config["training"]["seeds"]
 
     def run_specs(self) -> list[RunSpec]:
-        training, net = self.config["training"], self.config["network"]
-        sizes = (784, *net["hidden"], 1)
-        return [
-            RunSpec(
-                method=method,
-                seed=seed,
-                epochs=training["epochs"],
-                batch_size=training["batch_size"],
-                activation=net["activation"],
-                sizes=sizes,
-                dtype=training["dtype"],
-                shuffle=training["shuffle"],
-                divergence_threshold=training["divergence_threshold"],
-                record_timings=training["record_timings"],
-                engine=training["engine"],
-            )
-            for method in self.methods
-            for seed in self.seeds
-        ]
+        return run_specs(self.config, self.methods)
 
     def numeric_config(self) -> dict:
         """The part of the config that determines the numbers: what the results' cache key hashes."""

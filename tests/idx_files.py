@@ -80,11 +80,11 @@ def write_gzip_bomb(path: Path, header: bytes, inflated_bytes: int) -> Path:
     return Path(path)
 
 
-def write_npz_bomb(path: Path, shape: tuple[int, ...], inflated_bytes: int) -> Path:
-    """A Keras-style npz whose ``x_test.npy`` header declares uint8 ``shape`` but whose data, deflated,
+def write_npz_bomb(path: Path, shape: tuple[int, ...], inflated_bytes: int, descr: str = "|u1") -> Path:
+    """A Keras-style npz whose ``x_test.npy`` header declares ``shape`` of ``descr`` but whose data, deflated,
     is ``inflated_bytes`` zero bytes: the header and the data disagree. ``y_test`` is 12 small labels."""
     header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": shape})
+    np.lib.format.write_array_header_1_0(header, {"descr": descr, "fortran_order": False, "shape": shape})
     chunk = bytes(2**22)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         with archive.open("x_test.npy", "w", force_zip64=True) as member:

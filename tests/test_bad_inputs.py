@@ -124,6 +124,11 @@ def _npz_huge_shape(path: Path) -> None:
     idx_files.write_npz_bomb(path, (10**9, 28, 28), 0)
 
 
+def _npz_wide_items(path: Path) -> None:
+    """One element of 100 MB: few elements, many bytes."""
+    idx_files.write_npz_bomb(path, (1,), BOMB_BYTES, descr="|V100000000")
+
+
 # data/<name> built beside each copied config
 DATA_RECIPES = {
     "truncated-images": _truncated_images,
@@ -145,6 +150,7 @@ DATA_RECIPES = {
     "huge-count": _huge_count,
     "bomb.npz": _npz_bomb,
     "huge-shape.npz": _npz_huge_shape,
+    "wide-items.npz": _npz_wide_items,
 }
 
 
@@ -312,7 +318,7 @@ def test_a_real_process_prints_one_line_and_no_traceback(case, tmp_path):
     assert not (tmp_path / "out" / "index.html").exists()
 
 
-MEMORY_CASES = ["idx-gzip-bomb", "idx-huge-count", "npz-bomb", "npz-huge-shape"]
+MEMORY_CASES = ["idx-gzip-bomb", "idx-huge-count", "npz-bomb", "npz-huge-shape", "npz-wide-items"]
 
 
 @pytest.mark.slow

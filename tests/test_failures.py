@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 from bad_inputs import harness
-
-pytestmark = pytest.mark.slow  # real processes and signals
 from reportgen import config, outputs
 from reportgen.training import store
+
+pytestmark = pytest.mark.slow  # real processes and signals
 
 # Slow enough to interrupt: 12 runs of about 0.1 s each, saved one by one.
 SLOW_METHODS = "[methods.sgd]\nlr = 0.05\n\n[methods.momentum]\n\n[methods.adam]\n\n[methods.nadam]\n"

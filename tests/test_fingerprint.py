@@ -10,7 +10,7 @@ from fixtures import fixture_experiment
 from reportgen import data
 from reportgen.model import network
 from reportgen.optimizers import transforms
-from reportgen.training import engine, fingerprint, record, runner, seeding, trainer
+from reportgen.training import engine, fingerprint, record, runner, seeding, tasks, trainer
 
 PACKAGE = fingerprint.PACKAGE_ROOT
 
@@ -23,7 +23,8 @@ def test_every_module_a_run_executes_is_in_the_key():
     covered = set(fingerprint.numeric_modules())
     # what a run calls, wherever it lives: the recorder and the divergence rule shared by
     # both trainers, the update rules, the network, the seeds and the data readers
-    for thing in (record.Recorder, record.divergence, engine.train, transforms.scale, network.forward, seeding.noise_stream, data.load, trainer.train_one):
+    # and the code that turns the config's settings into runs
+    for thing in (record.Recorder, record.divergence, engine.train, transforms.scale, network.forward, seeding.noise_stream, data.load, trainer.train_one, tasks.run_specs):
         assert _file(thing) in covered, _file(thing)
 
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from test_engine import make_spec, run
+from engine_runs import make_spec, run
 
 from reportgen import optimizers
 from reportgen.optimizers import kernels
@@ -44,7 +44,7 @@ def test_both_engines_give_the_same_bits(name, variant, kernel_calls):
     kernel_calls.clear()
     plain = run(engine, dataclasses.replace(spec, engine="numpy"))
     assert kernel_calls == []
-    assert fused.diverged_epoch == plain.diverged_epoch
+    assert fused.diverged_epoch == plain.diverged_epoch == 0  # all epochs recorded: no NaN compares as equal
     for metric, values in plain.arrays.items():
         assert fused.arrays[metric].tobytes() == values.tobytes(), metric
 

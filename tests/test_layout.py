@@ -39,9 +39,13 @@ def _runtime_imports(path: Path) -> set[str]:
             continue
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # relative: anchored at the module's own package
+                package = path.relative_to(PACKAGE.parent).with_suffix("").parts[: -node.level]
+                module = ".".join([*package, *([module] if module else [])])
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
     return {name for name in names if name.startswith("reportgen.")}
 
 

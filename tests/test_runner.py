@@ -121,3 +121,13 @@ def test_experiments_on_other_data_train_in_one_pool_as_they_would_alone(tmp_pat
     third = config.validate({**tiny_table(methods={"sgd": {"lr": 0.05}, "adam": {}}), "name": "third"}, "third.toml")
     again = runner.run_experiments([first, third], store, executors.InProcessExecutor(), quiet=True)
     assert [(report.trained, report.reused) for report in again] == [(0, 6), (4, 0)]
+
+
+def test_a_stored_set_is_described_by_the_config_as_written_now(tmp_path):
+    store = ResultStore(tmp_path)
+    runner.run_experiment(tiny(), store, executors.InProcessExecutor(), quiet=True)
+    reworded = config.validate({**tiny_table(), "description": "new words", "report": {"target_cost": 0.5}}, "tiny.toml")
+    again = runner.run_experiment(reworded, store, executors.InProcessExecutor(), quiet=True)
+    assert (again.trained, again.reused) == (0, 6)  # neither changes a number: nothing retrains
+    assert again.result_set.description == "new words" and again.result_set.config["report"]["target_cost"] == 0.5
+    assert runner.stored(reworded, store).description == "new words"

@@ -9,7 +9,7 @@ import numpy as np
 from reportgen.analysis.curves import method_title
 from reportgen.analysis.quirks import QuirkEffect
 from reportgen.analysis.tables import MethodRow
-from reportgen.formatting import listing, number
+from reportgen.formatting import listing, number, percent
 from reportgen.training.results import ResultSet
 
 if TYPE_CHECKING:  # defined in the package, which imports this module
@@ -40,7 +40,7 @@ def _experiment_findings(result_set: ResultSet, analysis: ExperimentAnalysis) ->
     if np.isfinite(accuracies).any():
         best = float(np.nanmax(accuracies))
         winners = [row for row in analysis.rows if row.test_accuracy == best]
-        sentences.append(f"In {experiment} the best final test accuracy, {best:.1%}, is reached by {_names(winners)}.")
+        sentences.append(f"In {experiment} the best final test accuracy, {percent(best)}, is reached by {_names(winners)}.")
     diverged = [marker for marker in analysis.markers if marker.kind == "diverged"]
     if diverged:
         sentences.extend(f"In {experiment}, {marker.caption}." for marker in diverged)

@@ -168,7 +168,11 @@ def _read_npz(path: Path, keys: tuple[str, ...]) -> tuple[np.ndarray, ...]:
             if missing:
                 found = ", ".join(members) or "no arrays"
                 raise DataError(f"{path}: missing array {' and '.join(missing)} (the file has {found})")
-            return tuple(_read_npy_member(path, archive, members[key], key) for key in keys)
+            images_key, labels_key = keys
+            return (
+                _read_npy_member(path, archive, members[images_key], images_key, MAX_ITEMS * PIXELS, unsigned_bytes_only=True),
+                _read_npy_member(path, archive, members[labels_key], labels_key, MAX_ITEMS, unsigned_bytes_only=False),
+            )
     except DataError:
         raise
     except Exception as error:
@@ -177,8 +181,9 @@ def _read_npz(path: Path, keys: tuple[str, ...]) -> tuple[np.ndarray, ...]:
         raise DataError(f"{path}: not a readable npz file: {type(error).__name__}: {error}") from None
 
 
-def _read_npy_member(path: Path, archive: zipfile.ZipFile, member: str, key: str) -> np.ndarray:
-    """One array of the archive, its .npy header checked before a byte of the data is inflated."""
+def _read_npy_member(path: Path, archive: zipfile.ZipFile, member: str, key: str, most: int, unsigned_bytes_only: bool) -> np.ndarray:
+    """One array of the archive, its .npy header checked before a byte of the data is inflated:
+    images are uint8, labels integers of at most 8 bytes, and at most ``most`` elements."""
     with archive.open(member) as stream:
         try:
             version = np.lib.format.read_magic(stream)
@@ -188,8 +193,10 @@ def _read_npy_member(path: Path, archive: zipfile.ZipFile, member: str, key: str
         shape, fortran_order, dtype = read_header(stream)
         if dtype.hasobject:
             raise DataError(f"{path}: {key} holds Python objects, not numbers")
+        if (dtype != np.uint8) if unsigned_bytes_only else (dtype.kind not in "iu" or dtype.itemsize > 8):
+            raise DataError(f"{path}: {key} is {dtype}, expected {'uint8 pixels' if unsigned_bytes_only else 'integer labels'}")
         count = int(np.prod(shape, dtype=np.int64))
-        if count > MAX_ITEMS * PIXELS:
+        if count > most:
             raise DataError(f"{path}: {key} declares shape {shape}; reportgen reads at most {MAX_ITEMS:,} images of {SIDE}x{SIDE}")
         size = count * dtype.itemsize
         body = stream.read(size + 1)

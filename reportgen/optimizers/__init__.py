@@ -14,6 +14,7 @@ side), ``base`` the plumbing, ``registry`` the names and checks.
 from __future__ import annotations
 
 import dis
+import functools
 import inspect
 import textwrap
 
@@ -49,6 +50,7 @@ def create(name: str, variant: str = "textbook", **hyperparams) -> Optimizer:
     return Optimizer(name, variant, resolved, entry.builder(**resolved))
 
 
+@functools.lru_cache(maxsize=None)  # it reads the source with inspect and dis: ms per call, asked per run and per title
 def describe(name: str, variant: str = "textbook") -> MethodInfo:
     entry = _entry(name, variant)
     return MethodInfo(

@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 
 import reportgen
 from reportgen import optimizers
-from reportgen.analysis import Analysis, ExperimentAnalysis, variant_of
+from reportgen.analysis import TEXTBOOK_VARIANT, Analysis, ExperimentAnalysis, variant_of
 from reportgen.analysis.events import Marker
 from reportgen.analysis.quirks import QuirkEffect
 from reportgen.errors import ConfigError
 from reportgen.report import equations, references
-from reportgen.report.drawing import Figure
+from reportgen.report.drawing import Figure, figure_slug
 from reportgen.report.references import Reference
 from reportgen.report.templates import templates_dir
 from reportgen.sweep.analysis import SweepAnalysis
@@ -35,7 +35,6 @@ IN_DEPTH = ("nesterov", "rmsprop", "nadam", "gaussian_noise", "adam_noise")  # t
 
 FIGURE_SECTIONS = ("setup", "cost", "accuracy", "wallclock", "overlap", "sweep")
 
-TEXTBOOK_VARIANT = "textbook"
 DATA_FILES = ("data/metrics.csv", "data/metrics.json")
 
 
@@ -189,14 +188,8 @@ def _figure_views(drawn: list[Figure], analyses: list[ExperimentAnalysis]) -> di
     unknown = sorted({figure.section for figure in drawn} - set(FIGURE_SECTIONS))
     if unknown:
         raise ValueError(f"figures in unknown report section(s) {', '.join(unknown)}; known: {', '.join(FIGURE_SECTIONS)}")
-    # An experiment's markers go under the first cost figure drawn for it
-    # (figures.draw_all draws each experiment's main plot before its others).
-    markers_for: dict[str, list[Marker]] = {}
-    for result in analyses:
-        prefix = f"{result.experiment}-"
-        main = next((figure for figure in drawn if figure.section == "cost" and figure.slug.startswith(prefix)), None)
-        if main is not None:
-            markers_for[main.slug] = list(result.markers)
+    # An experiment's markers go under its main cost figure, found by the slug figures.main_cost_figure gives it.
+    markers_for = {figure_slug(result.experiment, "cost"): list(result.markers) for result in analyses}
     return {
         section: [FigureView(figure, markers_for.get(figure.slug, [])) for figure in drawn if figure.section == section]
         for section in FIGURE_SECTIONS

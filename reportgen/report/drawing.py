@@ -120,16 +120,16 @@ def finished_figure(figure, slug: str, section: str, title: str, alt: str, capti
     return Figure(slug, section, title, alt, caption, svg, outputs["png"], outputs["pdf"])
 
 
-Job = tuple[Callable[..., Figure], tuple]  # a figure function and its arguments
+FigureJob = tuple[Callable[..., Figure], tuple]  # a figure function and its arguments
 
 
-def _draw(task: tuple[int, Job], shared: Any = None) -> Figure:
+def _draw(task: tuple[int, FigureJob], shared: Any = None) -> Figure:
     _, (function, arguments) = task
     with plt.rc_context(STYLE):
         return function(*arguments)
 
 
-def draw(jobs: list[Job], executor=None) -> list[Figure]:
+def draw(jobs: list[FigureJob], executor=None) -> list[Figure]:
     """Draw every job, in order. Figures are independent of each other, so with an
     ``executor`` (a process pool) they are drawn on its workers at the same time."""
     tasks = list(enumerate(jobs))

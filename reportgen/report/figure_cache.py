@@ -2,8 +2,9 @@
 
 Drawing every figure in three formats is most of a render's time. The cache
 key hashes everything a figure depends on: the result arrays themselves (a
-``--force`` retrain with new timings changes them), the sweep analysis, the
-source of the reportgen package and the numpy and matplotlib versions. Any
+``--force`` retrain with new timings changes them), the experiments' names,
+descriptions and configs, their analysis and the sweep analysis, the source
+of the reportgen package and the numpy and matplotlib versions. Any
 difference redraws; a damaged cache file is redrawn too. Only the latest
 entry is kept.
 """
@@ -11,7 +12,9 @@ entry is kept.
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -26,8 +29,13 @@ from reportgen.training.results import ResultSet
 PREFIX = "figures-"
 
 
-def figures_key(result_sets: list[ResultSet], sweeps) -> str:
+def figures_key(result_sets: list[ResultSet], analyses, sweeps) -> str:
     digest = hashlib.sha256()
+    # What the figures show beyond the arrays: names, descriptions, the config (a target line) and the analysis (markers, captions).
+    with np.printoptions(threshold=sys.maxsize):
+        digest.update(repr(analyses).encode())
+    for result_set in result_sets:
+        digest.update(json.dumps([result_set.experiment, result_set.description, result_set.config], sort_keys=True).encode())
     for name, version in (("numpy", np.__version__), ("matplotlib", matplotlib.__version__)):
         digest.update(f"{name}={version}\n".encode())
     for path in sorted(Path(reportgen.__file__).parent.rglob("*.py")):
@@ -43,9 +51,9 @@ def figures_key(result_sets: list[ResultSet], sweeps) -> str:
     return digest.hexdigest()
 
 
-def drawn(directory: Path, result_sets: list[ResultSet], sweeps, draw: Callable[[], list[Figure]]) -> list[Figure]:
+def drawn(directory: Path, result_sets: list[ResultSet], analyses, sweeps, draw: Callable[[], list[Figure]]) -> list[Figure]:
     """The figures for these inputs: from ``directory`` if drawn before, else drawn and stored."""
-    path = Path(directory) / f"{PREFIX}{figures_key(result_sets, sweeps)[:32]}.pickle"
+    path = Path(directory) / f"{PREFIX}{figures_key(result_sets, analyses, sweeps)[:32]}.pickle"
     try:
         with open(path, "rb") as stream:
             figures = pickle.load(stream)  # our own file, written below

@@ -20,8 +20,8 @@ from reportgen.analysis import ExperimentAnalysis  # noqa: E402
 from reportgen.analysis import curves  # noqa: E402
 from reportgen.analysis.events import Marker  # noqa: E402
 from reportgen.analysis.tables import MethodRow  # noqa: E402
-from reportgen.formatting import number  # noqa: E402
-from reportgen.report.drawing import DPI, Figure, Job, draw, figure_slug, finished_figure, line_style, literal  # noqa: E402
+from reportgen.formatting import number, percent  # noqa: E402
+from reportgen.report.drawing import DPI, Figure, FigureJob, draw, figure_slug, finished_figure, line_style, literal  # noqa: E402
 from reportgen.training.results import ResultSet  # noqa: E402
 
 
@@ -189,7 +189,7 @@ def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalys
         best = max(result.rows, key=lambda row: row.test_accuracy)
         worst = min(result.rows, key=lambda row: row.test_accuracy)
         summary.append(
-            f"{result_set.experiment}: best final accuracy {best.test_accuracy:.0%} ({best.letter}), lowest {worst.test_accuracy:.0%} ({worst.letter})"
+            f"{result_set.experiment}: best final accuracy {percent(best.test_accuracy)} ({best.letter}), lowest {percent(worst.test_accuracy)} ({worst.letter})"
         )
     grid[0][0].set_ylabel(f"test accuracy ({result_sets[0].data.get('n_test', '?')} held-out images)")
     grid[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
@@ -304,7 +304,7 @@ def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> 
 def draw_all(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis], executor=None) -> list[Figure]:
     """Every figure in report order: setup, cost, accuracy, wall-clock, overlap (on ``executor``'s workers when given)."""
     pairs = list(zip(result_sets, analyses))
-    jobs: list[Job] = [(setup_figure, (result_sets[0],))]
+    jobs: list[FigureJob] = [(setup_figure, (result_sets[0],))]
     jobs += [(figure, pair) for pair in pairs for figure in (main_cost_figure, log_cost_figure)]
     jobs += [(figure, (result_sets, analyses)) for figure in (small_multiples_figure, accuracy_figure, wallclock_figure)]
     jobs += [(figure, pair) for pair in pairs for figure in (overlap_figure, overlap_matrix_figure)]

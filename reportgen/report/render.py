@@ -66,7 +66,7 @@ def render(
     def draw() -> list:
         return figures.draw_all(result_sets, analysis.experiments, executor) + (sweep_figures.draw_all(sweeps, executor) if sweeps else [])
 
-    drawn = draw() if figure_cache_dir is None else figure_cache.drawn(figure_cache_dir, result_sets, sweeps, draw)
+    drawn = draw() if figure_cache_dir is None else figure_cache.drawn(figure_cache_dir, result_sets, analysis.experiments, sweeps, draw)
     report = gather(result_sets, analysis, drawn, command=command, sweeps=sweeps, date=date)
 
     outputs: dict[str, bytes | str] = {}

@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
+from reportgen.formatting import number  # noqa: E402
 from reportgen.report.drawing import Figure, draw, figure_slug, finished_figure, line_style  # noqa: E402
 from reportgen.sweep.analysis import STATUSES, Series, SweepAnalysis  # noqa: E402
 
@@ -34,14 +35,10 @@ def _name(series: Series) -> str:
     return f"{series.letter}  {series.title}: {PARAMETER_NAMES[series.parameter]}"
 
 
-def _value(value: float) -> str:
-    return f"{value:.3g}"
-
-
 def _width(series: Series) -> str:
     if series.robust_low == series.robust_high:
         return "best value only" + (", at the grid edge" if series.best_at_edge else "")
-    return f"{'≥ ' if series.robust_open else ''}{series.robust_decades:.2f} decades"
+    return f"{'≥ ' if series.robust_open else ''}{number(series.robust_decades, 2)} decades"
 
 
 def _panels(count: int, height: float):
@@ -115,7 +112,7 @@ def stability_figure(result: SweepAnalysis) -> Figure:
             for row, epoch in enumerate(cell.diverged_epoch):
                 if epoch:
                     axes.text(column, row, str(epoch), ha="center", va="center", fontsize=7, color="black")
-        axes.set_xticks(range(len(series.cells)), [_value(value) for value in series.values], rotation=90, fontsize=7)
+        axes.set_xticks(range(len(series.cells)), [number(value, 3) for value in series.values], rotation=90, fontsize=7)
         axes.set_yticks(range(len(result.seeds)), [str(seed) for seed in result.seeds], fontsize=7)
         axes.grid(False)
         axes.set_title(_name(series), fontsize=9)

@@ -49,7 +49,7 @@ MAX_SEEDS = 1000
 # Grid values are rounded to this many significant digits, so a cell's name
 # does not hang on the last bit numpy's logspace gives on a platform, and the
 # values read as written (5.62341e-4, not 5.623413251903491e-4).
-SIGNIFICANT_DIGITS = 6
+GRID_DIGITS = 6
 
 
 def parse_grid(field: str, value: Any) -> tuple[float, ...]:
@@ -73,9 +73,9 @@ def parse_grid(field: str, value: Any) -> tuple[float, ...]:
             raise ConfigError(f"{field}: expected 1 to {MAX_POINTS} finite numbers above 0, got {value!r}")
     else:
         raise ConfigError(f"{field}: expected LOW:HIGH:POINTS like \"1e-5:1e-1:13\" or a list of values, got {value!r}")
-    rounded = sorted({float(f"{item:.{SIGNIFICANT_DIGITS}g}") for item in values})
+    rounded = sorted({float(f"{item:.{GRID_DIGITS}g}") for item in values})
     if len(rounded) != len(values):
-        raise ConfigError(f"{field}: {value!r} has values that repeat at {SIGNIFICANT_DIGITS} significant digits")
+        raise ConfigError(f"{field}: {value!r} has values that repeat at {GRID_DIGITS} significant digits")
     return tuple(rounded)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 import reportgen
 
-FORMAT_VERSION = 2
+KEY_FORMAT = 2
 ROOTS = ("reportgen.training.trainer", "reportgen.data")
 PACKAGE_ROOT = Path(reportgen.__file__).resolve().parent
 
@@ -89,7 +89,7 @@ def code_fingerprint() -> str:
 def results_key(numeric_config: dict, data_fingerprint: str) -> str:
     canonical = json.dumps(numeric_config, sort_keys=True, separators=(",", ":"))
     parts = (
-        f"format={FORMAT_VERSION}",
+        f"format={KEY_FORMAT}",
         f"config={hashlib.sha256(canonical.encode()).hexdigest()}",
         f"data={data_fingerprint}",
         f"code={code_fingerprint()}",

@@ -25,7 +25,7 @@ def divergence(costs, w, threshold) -> str:
 
 
 class Recorder:
-    """Fills a RunMetrics epoch by epoch; shared by this trainer and the engine.
+    """Fills a RunMetrics epoch by epoch; shared by the reference trainer and the engine.
 
     After each epoch the whole training and test sets go through the plain
     ``network.forward`` (once per epoch, so its cost does not matter), which

@@ -67,7 +67,7 @@ class ResultSet:
     samples: np.ndarray  # (k, 28, 28) uint8: a few training digits to show
     sample_labels: np.ndarray  # (k,) int
     versions: dict = field(default_factory=dict)  # package versions used
-    timings: dict = field(default_factory=dict)  # wall-clock of the whole run set
+    timings: dict = field(default_factory=dict)  # wall-clock of the training that made it (one pool may train several sets)
 
     def method_index(self, name: str) -> int:
         return [m.name for m in self.methods].index(name)

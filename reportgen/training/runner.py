@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -153,9 +153,22 @@ def experiment_key(experiment: Experiment, split: data.Split) -> str:
     return results_key(experiment.numeric_config(), split.fingerprint)
 
 
+def described_as(result_set: ResultSet | None, experiment: Experiment) -> ResultSet | None:
+    """A stored set with the experiment's own words: its description and its config as given now.
+
+    The cache key leaves out what changes no number (``[report]``, the
+    description), so a stored set may have been trained under older words;
+    what the report says must follow the config the user wrote.
+    """
+    if result_set is None:
+        return None
+    return replace(result_set, description=experiment.description, config=experiment.config)
+
+
 def stored(experiment: Experiment, store: ResultStore) -> ResultSet | None:
     """The complete stored result set for this experiment's config, data and code, or None."""
-    return store.load(experiment.name, experiment_key(experiment, load_split(experiment.config["data"])))
+    found = store.load(experiment.name, experiment_key(experiment, load_split(experiment.config["data"])))
+    return described_as(found, experiment)
 
 
 def run_experiments(experiments: list[Experiment], store: ResultStore, executor, *, force: bool = False, quiet: bool = False) -> list[RunReport]:
@@ -163,7 +176,7 @@ def run_experiments(experiments: list[Experiment], store: ResultStore, executor,
     started = time.monotonic()
     splits = [load_split(experiment.config["data"]) for experiment in experiments]
     keys = [experiment_key(experiment, split) for experiment, split in zip(experiments, splits)]
-    cached = [None if force else store.load(experiment.name, key) for experiment, key in zip(experiments, keys)]
+    cached = [None if force else described_as(store.load(experiment.name, key), experiment) for experiment, key in zip(experiments, keys)]
     to_train = [position for position, found in enumerate(cached) if found is None]
     jobs = [
         Job(spec, store.directory(experiments[position].name, keys[position]), splits[position])

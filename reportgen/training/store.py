@@ -28,7 +28,7 @@ from reportgen import atomic
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec, ResultSet, RunMetrics
 from reportgen.training.tasks import RunSpec
 
-FORMAT_VERSION = 1  # of the files below; the cache key has its own (reportgen.training.fingerprint)
+FORMAT_VERSION = 1  # of the files below; the cache key has its own (fingerprint.KEY_FORMAT)
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:

@@ -30,3 +30,29 @@ class RunSpec:
     @property
     def label(self) -> str:
         return f"{self.method.name}/{self.method.variant}/seed {self.seed}"
+
+
+def run_specs(config: dict, methods) -> list[RunSpec]:
+    """Every run of a validated config: methods outer, seeds inner.
+
+    Here rather than beside the config: how the settings become a run decides
+    the numbers, so this code is inside the results' cache key.
+    """
+    training, network = config["training"], config["network"]
+    return [
+        RunSpec(
+            method=method,
+            seed=seed,
+            epochs=training["epochs"],
+            batch_size=training["batch_size"],
+            activation=network["activation"],
+            sizes=(784, *network["hidden"], 1),
+            dtype=training["dtype"],
+            shuffle=training["shuffle"],
+            divergence_threshold=training["divergence_threshold"],
+            record_timings=training["record_timings"],
+            engine=training["engine"],
+        )
+        for method in methods
+        for seed in training["seeds"]
+    ]
