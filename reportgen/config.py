@@ -11,6 +11,7 @@ was expected, with a "did you mean" for misspelt keys.
 from __future__ import annotations
 
 import math
+import os
 import stat
 import tomllib
 from dataclasses import dataclass, replace
@@ -263,26 +264,36 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
 
 
 def read_config_text(path: Path) -> str:
-    """The file's text, refused unless it is a regular file of sane size: a FIFO or /dev/zero would read forever."""
+    """The file's text, refused unless it is a regular file of sane size: a FIFO or /dev/zero would read forever.
+
+    The checks look at the file actually opened (``fstat``), and a FIFO opens at
+    once without a writer (``O_NONBLOCK``), so swapping the path in between cannot block.
+    """
     try:
-        status = path.stat()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    if stat.S_ISDIR(status.st_mode):
-        raise ConfigError(f"{path}: is a directory, not a config file")
-    if not stat.S_ISREG(status.st_mode):
-        raise ConfigError(f"{path}: not a regular file (a device, pipe or socket); give the path of a TOML file")
-    if status.st_size > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: {status.st_size:,} bytes is too large for an experiment file; at most {MAX_CONFIG_BYTES:,}")
     try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_CONFIG_BYTES + 1)  # the file may have grown since stat
-        if len(data) > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: too large for an experiment file; at most {MAX_CONFIG_BYTES:,} bytes")
+        status = os.fstat(descriptor)
+        if stat.S_ISDIR(status.st_mode):
+            raise ConfigError(f"{path}: is a directory, not a config file")
+        if not stat.S_ISREG(status.st_mode):
+            raise ConfigError(f"{path}: not a regular file (a device, pipe or socket); give the path of a TOML file")
+        if status.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {status.st_size:,} bytes is too large for an experiment file; at most {MAX_CONFIG_BYTES:,}")
+        with open(descriptor, "rb", closefd=False) as stream:
+            data = stream.read(MAX_CONFIG_BYTES + 1)  # the file may have grown since fstat
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    finally:
+        os.close(descriptor)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: too large for an experiment file; at most {MAX_CONFIG_BYTES:,} bytes")
+    try:
         return data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: cannot read: {error}") from None
 
 

@@ -101,3 +101,10 @@ def test_relative_data_path_resolves_against_the_config_file(tmp_path):
     path = tmp_path / "exp.toml"
     path.write_text('[data]\nsource = "idx"\npath = "mnist"\n[methods.sgd]\n')
     assert config.load(path).config["data"]["path"] == str((tmp_path / "mnist").resolve())
+
+
+def test_an_oversized_config_file_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.toml"
+    path.write_text("# padding\n" * 110_000)  # 1.1 MB of comments: valid TOML, but no experiment is that long
+    with pytest.raises(ConfigError, match=r"huge\.toml: 1,100,000 bytes is too large for an experiment file; at most 1,000,000"):
+        config.load(path)
