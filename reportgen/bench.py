@@ -113,7 +113,7 @@ def floor(spec: RunSpec, lit_fraction: float, machine: Machine) -> Floor:
     optimizer = optimizers.create(method.name, method.variant, **method.hyperparams)
     gradient = lit_fraction * weights[0] + sum(weights[1:]) if optimizer.gradient != "none" else 0
     gumbel = total if optimizer.gradient == "none" else 0  # every gradient-free method is fed Gumbel samples
-    if "eta" in method.hyperparams:  # eta scales the added Gaussian
+    if optimizers.adds_gaussian_noise(method.name, method.variant):
         normals = total if method.variant == "textbook" else 1
     else:
         normals = 0

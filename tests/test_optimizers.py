@@ -316,3 +316,11 @@ def test_describe(name, variant):
         assert info.quirks
     if variant == "textbook":
         assert info.quirks == []
+
+
+def test_the_registry_says_which_methods_take_no_gradient_and_which_add_gaussian_noise():
+    for variant in optimizers.VARIANTS:
+        gradient_free = {name for name in optimizers.METHODS if optimizers.describe(name, variant).gradient == "none"}
+        gaussian = {name for name in optimizers.METHODS if optimizers.adds_gaussian_noise(name, variant)}
+        assert gradient_free == {"noise_training", "noise_gaussian", "adam_noise"}, variant
+        assert gaussian == {"gaussian_noise", "noise_gaussian"}, variant

@@ -50,8 +50,8 @@ def gradient_free(method: MethodSpec) -> bool:
 
 
 def adds_gaussian_noise(method: MethodSpec) -> bool:
-    """The method adds Gaussian noise, whose scale is its ``eta``."""
-    return "eta" in method.hyperparams
+    """The method adds Gaussian noise, as its registry entry says."""
+    return optimizers.adds_gaussian_noise(method.name, method.variant)
 
 
 def seed_summary(result_set: ResultSet, metric: str = COST_METRIC) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ from reportgen.optimizers.registry import LETTERS, METHODS, TITLES, VARIANTS, Me
 
 __all__ = [
     "METHODS", "LETTERS", "VARIANTS", "MethodInfo", "Optimizer", "OptimizerState",
-    "Rule", "Transform", "chain", "create", "defaults", "describe",
+    "Rule", "Transform", "adds_gaussian_noise", "chain", "create", "defaults", "describe",
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
@@ -42,6 +42,11 @@ def _entry(name: str, variant: str):
 def defaults(name: str, variant: str = "textbook") -> dict:
     """The resolved default hyperparameters (JSON-able: pairs as lists)."""
     return resolve(f"{name} ({variant})", _entry(name, variant).builder, {})
+
+
+def adds_gaussian_noise(name: str, variant: str = "textbook") -> bool:
+    """Whether the method adds Gaussian noise: the methods that do are those with its scale ``eta``."""
+    return "eta" in defaults(name, variant)
 
 
 def create(name: str, variant: str = "textbook", **hyperparams) -> Optimizer:

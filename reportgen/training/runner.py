@@ -83,7 +83,7 @@ def expected_work(job: Job) -> float:
     """Relative cost of a run, to start the longest first: its steps, each an update (noise of the
     weights' size doubles it) plus a forward and backward pass per image of the batch."""
     method, spec = job.spec.method, job.spec
-    weight_sized_noise = optimizers.describe(method.name, method.variant).gradient == "none" or "eta" in method.hyperparams
+    weight_sized_noise = optimizers.describe(method.name, method.variant).gradient == "none" or optimizers.adds_gaussian_noise(method.name, method.variant)
     steps = spec.epochs * -(-len(job.split.X_train) // spec.batch_size)
     return steps * ((2.0 if weight_sized_noise else 1.0) + 0.3 * spec.batch_size)
 
