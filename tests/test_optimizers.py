@@ -155,7 +155,7 @@ def test_in_place_gumbel_and_normal_equal_numpys(make_rng):
 def test_textbook_gaussian_noise_is_exact_with_the_same_seed():
     optimizer = optimizers.create("gaussian_noise", "textbook", lr=1.0, eta=0.3)
     state = optimizer.init([np.zeros(shape) for shape in SHAPES], np.random.Generator(np.random.PCG64(9)))
-    rng = np.random.Generator(np.random.PCG64(9))
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(9).spawn(1)[0]))  # the Gaussian's own stream
     for t in range(3):
         # from w = 0 with g = 0 and lr = 1 the new weights are exactly -n
         params, state = optimizer.update([np.zeros(shape) for shape in SHAPES], [np.zeros(shape) for shape in SHAPES], state)
@@ -176,8 +176,7 @@ def test_textbook_noise_variance_follows_eta_over_one_plus_t_to_gamma(name):
         params, state = optimizer.update(params, grads, state)
         noise = before - params[0]
         if name == "noise_gaussian":
-            noise -= gumbel.gumbel(size=100_000)
-            gumbel.standard_normal(100_000)  # keep in step with the optimizer's stream
+            noise -= gumbel.gumbel(size=100_000)  # the Gaussian has a stream of its own
         if t in (0, 9):
             assert abs(noise.var() / (0.3 / (1 + t) ** 0.55) - 1) < 0.03
             assert abs(noise.mean()) < 5 * np.sqrt(0.3 / 100_000)
@@ -196,26 +195,51 @@ def test_noise_methods_take_no_gradient(name, variant):
     assert not np.array_equal(params[0], initial_params()[0])
 
 
-@pytest.mark.parametrize("variant", optimizers.VARIANTS)
-def test_noise_gaussian_is_noise_training_plus_the_gaussian_term(variant):
-    """One step from the same seed: k - j is exactly lr times the Gaussian drawn after the Gumbel samples."""
-    lr = 0.1
-    seed = lambda: np.random.RandomState(4) if variant == "seed-2018" else np.random.Generator(np.random.PCG64(4))  # noqa: E731
+def _j_and_k(variant, seed, steps, **settings):
+    """The weights of j and k after ``steps`` steps from zero, both runs from the same seed."""
     after = {}
-    for name in ("noise_training", "noise_gaussian"):
-        optimizer = optimizers.create(name, variant, lr=lr)
+    for name, extra in (("noise_training", {}), ("noise_gaussian", settings)):
+        optimizer = optimizers.create(name, variant, lr=0.1, **extra)
         params = [np.zeros(shape) for shape in SHAPES]
-        after[name], _ = optimizer.update(params, None, optimizer.init(params, seed()))
-    rng = seed()
+        state = optimizer.init(params, seed())
+        for _ in range(steps):
+            params, state = optimizer.update(params, None, state)
+        after[name] = params
+    return after["noise_training"], after["noise_gaussian"]
+
+
+@pytest.mark.parametrize(
+    ("variant", "settings", "seed", "own"),
+    [
+        ("textbook", {}, lambda: np.random.Generator(np.random.PCG64(4)), lambda: np.random.SeedSequence(4).spawn(1)[0]),
+        ("seed-2018", {"own_stream": True}, lambda: np.random.RandomState(4), lambda: np.random.SeedSequence(np.random.RandomState(4).get_state()[1].tolist())),
+    ],
+)
+def test_k_shares_every_gumbel_sample_of_j_when_its_gaussian_has_its_own_stream(variant, settings, seed, own):
+    """Common random numbers: k - j is exactly lr times the sum of the Gaussian draws of k's own stream."""
+    j, k = _j_and_k(variant, seed, 5, **settings)
+    rng = np.random.Generator(np.random.PCG64(own()))
+    if variant == "seed-2018":  # one scalar per step, epoch 0
+        scalar = sum(rng.normal(0, 0.001) for _ in range(5))
+        total = [np.full(shape, scalar) for shape in SHAPES]
+    else:
+        draws = [[rng.normal(0, np.sqrt(0.01 / (1 + t) ** 0.55), size=shape) for shape in SHAPES] for t in range(5)]
+        total = [sum(step[layer] for step in draws) for layer in range(len(SHAPES))]
+    for j_layer, k_layer, n in zip(j, k, total):
+        np.testing.assert_allclose(j_layer - k_layer, 0.1 * n, rtol=1e-9, atol=1e-15)
+
+
+def test_seed_2018_k_draws_its_gaussian_between_the_gumbel_samples_as_in_2018():
+    """The faithful replica: one step is j's Gumbel step plus the scalar drawn next; from step 2 on the Gumbel samples differ."""
+    j, k = _j_and_k("seed-2018", lambda: np.random.RandomState(4), 1)
+    rng = np.random.RandomState(4)
     for shape in SHAPES:
         rng.gumbel(size=shape)
-    if variant == "seed-2018":
-        scalar = rng.normal(0, 0.001)
-        gaussian = [np.full(shape, scalar) for shape in SHAPES]
-    else:
-        gaussian = [rng.normal(0, np.sqrt(0.01), size=shape) for shape in SHAPES]
-    for j, k, n in zip(after["noise_training"], after["noise_gaussian"], gaussian):
-        np.testing.assert_allclose(j - k, lr * n, rtol=1e-12, atol=1e-17)
+    scalar = rng.normal(0, 0.001)
+    for j_layer, k_layer in zip(j, k):
+        np.testing.assert_allclose(j_layer - k_layer, 0.1 * scalar, rtol=1e-12, atol=1e-17)
+    j, k = _j_and_k("seed-2018", lambda: np.random.RandomState(4), 2)
+    assert np.abs(j[0] - k[0]).max() > 0.01  # other Gumbel samples, not a scalar apart
 
 
 @pytest.mark.parametrize("variant", optimizers.VARIANTS)

@@ -3,6 +3,14 @@
 Every number comes from the rng handed to ``init``, drawn in the order the
 parts run and, within a part, in the order of the parameter list; the fills
 are exact, cheaper equivalents of ``rng.gumbel`` and ``rng.normal``.
+
+Streams. The Gumbel part draws from the rng itself. The textbook Gaussian
+part draws from a stream of its own (``own_stream``), so methods j, k and l
+of one seed see the same Gumbel samples and k - j is the Gaussian's effect
+alone (common random numbers). The 2018 script drew its Gaussian from the one
+global stream, between the Gumbel draws of consecutive steps, so from the
+second step on its k sees other Gumbel samples than j; the seed-2018 part
+keeps that unless ``own_stream`` is set (the report's control run).
 """
 
 from __future__ import annotations
@@ -24,6 +32,20 @@ def uniform_source(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.Generator(rng._bit_generator)
+
+
+def own_stream(rng) -> np.random.Generator:
+    """A generator for one noise source, derived from ``rng`` without drawing from it.
+
+    A Generator spawns a child of its SeedSequence (numpy's way to make
+    independent streams); a legacy RandomState, which has no SeedSequence, is
+    hashed from its current state words into one. Either way the result
+    depends only on how ``rng`` was seeded and where it stands, so every run
+    of a seed gets the same stream.
+    """
+    if isinstance(rng, np.random.Generator):
+        return np.random.Generator(np.random.PCG64(rng.bit_generator.seed_seq.spawn(1)[0]))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(rng.get_state()[1].tolist())))
 
 
 def fill_gumbel(uniform: np.random.Generator, out: np.ndarray) -> np.ndarray:
@@ -92,13 +114,13 @@ def fill_normal(rng, out: np.ndarray) -> np.ndarray:
 
 def add_gaussian_noise(eta: float, gamma: float) -> Transform:
     """Neelakantan et al. 2015: u <- u + n, n ~ N(0, eta / (1 + t)^gamma) per element,
-    t = steps already taken (optax add_noise's convention).
+    t = steps already taken (optax add_noise's convention); drawn from a stream of its own.
 
     sd * standard_normal() is what ``rng.normal(0, sd)`` computes (loc + scale z).
     """
 
     def init(params, rng):
-        return _noise_init(params, rng)
+        return _noise_init(params, own_stream(rng))
 
     def update(updates, state, params):
         sd = np.sqrt(eta / (1.0 + state.count) ** gamma)
@@ -117,12 +139,13 @@ class EpochNoiseState(NamedTuple):
     rng: object
 
 
-def add_epoch_gaussian_noise_2018(sd: float, gamma: float, steps_per_epoch: int) -> Transform:
+def add_epoch_gaussian_noise_2018(sd: float, gamma: float, steps_per_epoch: int, own: bool = False) -> Transform:
     """The 2018 script's version: ONE scalar n ~ N(0, (sd / (1 + epoch)^gamma)^2) per step,
-    added to every element of every update; epoch = t // steps_per_epoch."""
+    added to every element of every update; epoch = t // steps_per_epoch. Drawn from
+    the rng itself, as in 2018, or with ``own`` from a stream of its own."""
 
     def init(params, rng):
-        return EpochNoiseState(0, rng)
+        return EpochNoiseState(0, own_stream(rng) if own else rng)
 
     def update(updates, state, params):
         epoch = state.count // steps_per_epoch

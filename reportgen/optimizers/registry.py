@@ -118,6 +118,12 @@ def _count(method, name, value):
     return int(value)
 
 
+def _flag(method, name, value):
+    if not isinstance(value, bool):
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be true or false, got {value!r}")
+    return value
+
+
 # Allowed values, as torch.optim checks them where torch has the name.
 CHECKS = {
     "lr": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
@@ -131,6 +137,7 @@ CHECKS = {
     "eta": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "gamma": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "steps_per_epoch": _count,
+    "own_stream": _flag,
 }
 
 

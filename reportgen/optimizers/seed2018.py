@@ -173,11 +173,15 @@ def noise_training(lr=NOISE_LR):
         r"w \leftarrow w - \mathrm{lr}\, (G + n)",
     ),
     references=("seo2018noise", "neelakantan2015"),
-    quirks=("the added Gaussian is method i's 2018 scalar (sd 0.001 per epoch), not a per-element draw",),
-    textbook_rule="a fresh Gaussian per element, variance eta / (1 + t)^0.55 at step t",
+    quirks=(
+        "the added Gaussian is method i's 2018 scalar (sd 0.001 per epoch), not a per-element draw",
+        "the Gaussian is drawn from the Gumbel samples' generator, so from the second step on k sees other Gumbel samples than j",
+    ),
+    textbook_rule="a fresh Gaussian per element, variance eta / (1 + t)^0.55 at step t, from a stream of its own",
 )
-def noise_gaussian(lr=NOISE_LR, eta=0.001, gamma=0.55, steps_per_epoch=50):
-    return fed_by_gumbel(gaussian_noise(lr, eta, gamma, steps_per_epoch))
+def noise_gaussian(lr=NOISE_LR, eta=0.001, gamma=0.55, steps_per_epoch=50, own_stream=False):
+    """own_stream = true draws the Gaussian from a stream of its own: the report's common-random-numbers control."""
+    return fed_by_gumbel(Rule(chain(add_epoch_gaussian_noise_2018(eta, gamma, steps_per_epoch, own_stream), scale(lr))))
 
 
 @SEED_2018.method(

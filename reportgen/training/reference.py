@@ -6,13 +6,13 @@ straightforward NumPy expressions that make fresh arrays, noise drawn with
 out below in both variants, independently of ``reportgen.optimizers`` (which
 holds the fast, in-place versions), so the engine is checked against a second,
 separately written account of every method. Only the resolved hyperparameters
-come from the run's ``MethodSpec``.
+come from the run's ``MethodSpec``, and the Gaussian's own stream from
+``reportgen.optimizers.noise.own_stream``, a seeding rule rather than an update.
 
-A rule is ``rule(w, g, state, hp, noise) -> new weights``: ``w`` and ``g`` are
-lists of the three weight matrices and their gradients (``g`` is None for the
-gradient-free methods), ``state`` a dict the rule keeps between steps, ``hp``
-the hyperparameters and ``noise`` the run's ``Noise`` (its random stream and
-step count). Noise is drawn layer by layer, w1 then w2 then w3.
+A rule is ``rule(w, g, state, hp, noise) -> new weights``: ``w`` and ``g`` list
+the three weight matrices and their gradients (``g`` None without gradient),
+``state`` a dict the rule keeps, ``hp`` the hyperparameters, ``noise`` the run's
+``Noise``. Noise is drawn layer by layer, w1 then w2 then w3.
 """
 
 from __future__ import annotations
@@ -24,17 +24,20 @@ from typing import Any, Callable
 import numpy as np
 
 from reportgen.model import network
+from reportgen.optimizers.noise import own_stream
 from reportgen.training.record import Recorder, cast_data, epoch_order
 from reportgen.training.results import RunMetrics
 from reportgen.training.tasks import RunSpec
 
 
 @dataclass
-class Noise:
-    """The random stream of a run and where the run is in its schedule."""
+class Noise:  # the random stream of a run and where the run is in its schedule
 
     rng: Any  # numpy Generator (textbook) or RandomState (seed-2018)
     step: int = 0  # updates already taken
+
+    def __post_init__(self):
+        self.own = own_stream(self.rng)  # the Gaussian's stream (textbook; seed-2018 k with own_stream), set before any draw
 
     def gumbel(self, w):
         return [self.rng.gumbel(size=layer.shape) for layer in w]
@@ -116,7 +119,8 @@ def nadam_2018(w, g, state, hp, noise):
 def gaussian_scalar_2018(hp, noise):
     """One N(0, sd^2) scalar per step, sd = eta / (1 + epoch)^gamma, shared by every weight."""
     epoch = noise.step // hp["steps_per_epoch"]
-    return noise.rng.normal(0, hp["eta"] / (1 + epoch) ** hp["gamma"])
+    rng = noise.own if hp.get("own_stream") else noise.rng  # only k (noise_gaussian) has the setting
+    return rng.normal(0, hp["eta"] / (1 + epoch) ** hp["gamma"])
 
 
 def gaussian_noise_2018(w, g, state, hp, noise):
@@ -138,8 +142,7 @@ def adam_noise_2018(w, g, state, hp, noise):
     return adam_2018(w, noise.gumbel(w), state, hp, noise)
 
 
-# ---------------------------------------------------------------- textbook
-# The published algorithms, in torch.optim's formulation (torch/optim/*.py).
+# ------------------------- textbook: the published algorithms, as torch/optim/*.py writes them
 
 
 def momentum_buffer(g, state, hp):
@@ -221,7 +224,7 @@ def nadam(w, g, state, hp, noise):
 def gaussian_elements(w, hp, noise):
     """Neelakantan et al.: per element N(0, eta / (1 + t)^gamma), t = steps already taken."""
     sd = np.sqrt(hp["eta"] / (1 + noise.step) ** hp["gamma"])
-    return [noise.rng.normal(0, sd, size=wi.shape) for wi in w]
+    return [noise.own.normal(0, sd, size=wi.shape) for wi in w]
 
 
 def gaussian_noise(w, g, state, hp, noise):
@@ -287,10 +290,8 @@ def batch_cost(w, X, y, activation):
 def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> RunMetrics:
     """Train one run the plain way; see ``reportgen.training.engine.train`` for the contract.
 
-    With ``spec.dtype = "float32"`` weights and data are cast, but
-    ``network.loss_and_grads`` turns the targets into float64
-    (``network.as_targets``), so the steps run in float64 from then on:
-    float32 is the engine's mode, checked there against float64.
+    float32 casts weights and data, but ``network.loss_and_grads`` makes the targets float64
+    (``network.as_targets``), so steps run in float64: float32 is the engine's mode alone.
     """
     network.check_activation(spec.activation)
     method = RULES[spec.method.variant][spec.method.name]
