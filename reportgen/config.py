@@ -22,9 +22,9 @@ from typing import Any, Callable
 from reportgen import optimizers
 from reportgen.errors import ConfigError, did_you_mean
 from reportgen.model import network
-from reportgen.training import executors
+from reportgen.training import controls, executors
 from reportgen.training.results import MethodSpec
-from reportgen.training.tasks import DEFAULT_DIVERGENCE_THRESHOLD, RunSpec, run_specs
+from reportgen.training.tasks import DEFAULT_DIVERGENCE_THRESHOLD, LockstepSpec, RunSpec, run_specs
 
 DEFAULT_PRESETS = ("seed-2018", "textbook")
 MAX_SEED = 2**32 - 1
@@ -51,6 +51,9 @@ class Experiment:
 
     def run_specs(self) -> list[RunSpec]:
         return run_specs(self.config, self.methods)
+
+    def control_specs(self) -> list[RunSpec | LockstepSpec]:
+        return controls.control_specs(self.config, self.run_specs())
 
     def numeric_config(self) -> dict:
         """The part of the config that determines the numbers: what the results' cache key hashes."""
@@ -176,7 +179,7 @@ REPORT_ONLY = ("report",)
 # Training settings that change how the numbers are computed, not what they are: the
 # fused kernels and the NumPy parts give the same bits (tests/test_kernels.py).
 HOW_ONLY = ("engine",)
-TOP_LEVEL = {"name", "description", "variant", "methods", *SCHEMA}
+TOP_LEVEL = {"name", "description", "variant", "methods", "controls", *SCHEMA}
 # Tables other modules check (reportgen.sweep.plan, reportgen.training.executors); they change no number.
 PASSTHROUGH = {"sweep", "executor"}
 
@@ -256,6 +259,7 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
     steps_per_epoch = -(-data["n_train"] // training["batch_size"])
     methods = _methods(raw.get("methods"), variant, steps_per_epoch)
     config.update(name=name, variant=variant, methods={m.name: {"variant": m.variant, **m.hyperparams} for m in methods})
+    config["controls"] = controls.settings(raw.get("controls", {}), [m.name for m in methods])
     sweep = raw.get("sweep", {})
     if not isinstance(sweep, dict):
         raise ConfigError(f"sweep: expected a table [sweep], got {sweep!r}")

@@ -220,4 +220,4 @@ def test_sigterm_ends_a_build_as_ctrl_c_does(tmp_path, capsys):
 def test_run_files_are_named_as_the_store_names_them():
     # RUN_FILE must follow the store, or the checks of finished runs above would check nothing
     experiment = config.validate({"name": "x", "methods": {"noise_gaussian": {}}, "training": {"seeds": [12]}}, "x.toml")
-    assert RUN_FILE.fullmatch(store.run_file_name(experiment.run_specs()[0]))
+    assert RUN_FILE.fullmatch(experiment.run_specs()[0].file_name)

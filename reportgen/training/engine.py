@@ -28,6 +28,7 @@ arrays (weights, gradients, optimizer state, noise) are computed in float32.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -95,19 +96,31 @@ def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> 
     of every epoch when ``spec.shuffle``. ``progress(epochs_done)`` is called
     after each epoch. A run that diverges stops there: see ``Recorder``.
     """
+    recorder = Recorder(spec, cast_data(split, np.dtype(spec.dtype)))
+    for done, _ in enumerate(epochs(spec, split, params, noise_rng, order_rng, recorder), start=1):
+        if progress is not None:
+            progress(done)
+    return recorder.metrics
+
+
+def epochs(spec: RunSpec, split, params, noise_rng, order_rng, recorder: Recorder) -> Iterator[list[np.ndarray]]:
+    """The run epoch by epoch: yields the weights after each epoch ``recorder`` recorded, until the run ends or diverges.
+
+    The yielded arrays are the run's own, updated in place by the next epoch:
+    a caller that keeps them copies them. Two of these advanced in turn train
+    two runs in lockstep (``reportgen.training.lockstep``).
+    """
     network.check_activation(spec.activation)
     method, activation, dtype = spec.method, spec.activation, np.dtype(spec.dtype)
     optimizer = optimizers.create(method.name, method.variant, **method.hyperparams)
     w = [np.array(p, dtype=dtype) for p in params]
-    data = cast_data(split, dtype)
-    X_train, y_train = data[:2]
+    X_train, y_train = recorder.X_train, recorder.y_train
     n, B = len(X_train), spec.batch_size
     last_start = (n - 1) // B * B
     uses_gradient = optimizer.gradient != "none"
     grads = [np.empty_like(wi) for wi in w] if uses_gradient else None
     before = [np.empty_like(wi) for wi in w]  # the weights before the epoch's last step
     state = optimizer.init(w, noise_rng)
-    recorder = Recorder(spec, data)
     # One BLAS thread: the products here are vector-matrix sized, and runs
     # already fill the cores as separate processes; two workers each waking
     # OpenBLAS's thread pool on two cores made the seed-2018 preset 2.7x slower.
@@ -131,7 +144,5 @@ def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> 
                 w, state = optimizer.update(w, grads, state)
             update_norm = [frobenius(np.subtract(after, old, out=old)) for after, old in zip(w, before)]
             if recorder.end_epoch(epoch, w, logged, grad_norm, update_norm, time.perf_counter() - started):
-                break
-            if progress is not None:
-                progress(epoch + 1)
-    return recorder.metrics
+                return
+            yield w

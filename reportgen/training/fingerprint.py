@@ -6,7 +6,8 @@ A stored result set is reused only when its key matches. The key hashes
   data, network, training, methods; not ``[report]``, which only changes the text);
 * the fingerprint of the selected images and labels;
 * the source of every module a training run executes: the static import
-  closure of ``reportgen.training.trainer`` and ``reportgen.data``, found by
+  closure of ``reportgen.training.trainer``, ``reportgen.training.controls``
+  (which control runs a config asks for) and ``reportgen.data``, found by
   reading the import statements (imports inside functions included), so a
   module added to that path is covered without a list to keep up to date;
 * NumPy's version, whose SIMD ``exp``/``log`` may change the last bits.
@@ -27,8 +28,8 @@ import numpy as np
 
 import reportgen
 
-KEY_FORMAT = 2
-ROOTS = ("reportgen.training.trainer", "reportgen.data")
+KEY_FORMAT = 3
+ROOTS = ("reportgen.training.trainer", "reportgen.training.controls", "reportgen.data")
 PACKAGE_ROOT = Path(reportgen.__file__).resolve().parent
 
 

@@ -68,6 +68,10 @@ class ResultSet:
     sample_labels: np.ndarray  # (k,) int
     versions: dict = field(default_factory=dict)  # package versions used
     timings: dict = field(default_factory=dict)  # wall-clock of the training that made it (one pool may train several sets)
+    # The control runs (reportgen.training.controls), by name: "floor:<method>" the
+    # noise floor's train_cost_logged (seeds, streams, epochs); "lockstep:<first>:<method>:<metric>"
+    # the LOCKSTEP_METRICS of a method run in lockstep with <first> (seeds, epochs).
+    controls: dict[str, np.ndarray] = field(default_factory=dict)
 
     def method_index(self, name: str) -> int:
         return [m.name for m in self.methods].index(name)

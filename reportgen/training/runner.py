@@ -23,7 +23,8 @@ from reportgen.progress import Progress
 from reportgen.training.fingerprint import results_key
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet, RunMetrics
 from reportgen.training.store import ResultStore
-from reportgen.training.tasks import RunSpec
+from reportgen.training import controls
+from reportgen.training.tasks import LockstepSpec, RunSpec
 from reportgen.training.trainer import train_task
 
 if TYPE_CHECKING:  # the config is built above this stage and only read here
@@ -74,18 +75,22 @@ def load_split(data_config: dict) -> data.Split:
 class Job:
     """A run to have: its spec, the store folder it belongs in, and its training data."""
 
-    spec: RunSpec
+    spec: RunSpec | LockstepSpec
     directory: Path
     split: data.Split
 
 
 def expected_work(job: Job) -> float:
     """Relative cost of a run, to start the longest first: its steps, each an update (noise of the
-    weights' size doubles it) plus a forward and backward pass per image of the batch."""
-    method, spec = job.spec.method, job.spec
-    weight_sized_noise = optimizers.describe(method.name, method.variant).gradient == "none" or optimizers.adds_gaussian_noise(method.name, method.variant)
-    steps = spec.epochs * -(-len(job.split.X_train) // spec.batch_size)
-    return steps * ((2.0 if weight_sized_noise else 1.0) + 0.3 * spec.batch_size)
+    weights' size doubles it) plus a forward and backward pass per image of the batch; a lockstep group, all its runs."""
+    specs = job.spec.runs if isinstance(job.spec, LockstepSpec) else (job.spec,)
+    work = 0.0
+    for spec in specs:
+        method = spec.method
+        weight_sized_noise = optimizers.describe(method.name, method.variant).gradient == "none" or optimizers.adds_gaussian_noise(method.name, method.variant)
+        steps = spec.epochs * -(-len(job.split.X_train) // spec.batch_size)
+        work += steps * ((2.0 if weight_sized_noise else 1.0) + 0.3 * spec.batch_size)
+    return work
 
 
 def train_missing(jobs: list[Job], store: ResultStore, executor, *, label: str, force: bool = False, quiet: bool = False) -> Trained:
@@ -97,7 +102,8 @@ def train_missing(jobs: list[Job], store: ResultStore, executor, *, label: str, 
     is stored, so the next build resumes.
     """
     missing = [force or store.load_run(job.directory, job.spec) is None for job in jobs]
-    pending = sorted((job for job, absent in zip(jobs, missing) if absent), key=expected_work, reverse=True)
+    groups = [job for job, absent in zip(jobs, missing) if absent and isinstance(job.spec, LockstepSpec)]
+    pending = sorted((job for job, absent in zip(jobs, missing) if absent and not _trained_in(job, groups)), key=expected_work, reverse=True)
     splits = {job.split.fingerprint: job.split for job in pending}  # sent to each worker once
     tasks = [(index, job.spec, job.split.fingerprint) for index, job in enumerate(pending)]
     failures: list[str] = []
@@ -106,6 +112,13 @@ def train_missing(jobs: list[Job], store: ResultStore, executor, *, label: str, 
         for (index, spec, _), outcome in executor.run(train_task, tasks, splits):
             if isinstance(outcome, BaseException):
                 failures.append(f"{spec.label} {spec.method.hyperparams}: {type(outcome).__name__}: {outcome}")
+            elif isinstance(spec, LockstepSpec):
+                comparison, member_runs = outcome
+                directory = pending[index].directory
+                for member, run in zip(spec.runs, member_runs):
+                    if any(job.directory == directory and job.spec == member for job in jobs):  # a method's own run, not a control variant
+                        store.save_run(directory, member, run)
+                store.save_run(pending[index].directory, spec, comparison)
             else:
                 store.save_run(pending[index].directory, spec, outcome)
             progress.advance(spec.label)
@@ -119,13 +132,20 @@ def train_missing(jobs: list[Job], store: ResultStore, executor, *, label: str, 
     return Trained(runs, missing)
 
 
+def _trained_in(job: Job, groups: list[Job]) -> bool:
+    """Whether a pending lockstep group of the same folder trains this run as one of its own (control variants are not)."""
+    return isinstance(job.spec, RunSpec) and any(group.directory == job.directory and job.spec in group.spec.runs for group in groups)
+
+
 def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__, "reportgen": reportgen.__version__}
 
 
 def stack(experiment: Experiment, split: data.Split, key: str, runs: list[RunMetrics], seconds: float) -> tuple[ResultSet, list[list[str]]]:
-    """The runs of ``experiment.run_specs()`` (methods outer, seeds inner) as arrays [method, seed, epoch]."""
+    """The runs of ``experiment.run_specs()`` (methods outer, seeds inner) as arrays [method, seed, epoch],
+    followed by those of ``experiment.control_specs()`` as its controls."""
     seeds = len(experiment.seeds)
+    runs, control_runs = runs[: len(experiment.methods) * seeds], runs[len(experiment.methods) * seeds :]
     by_method = [runs[index * seeds : (index + 1) * seeds] for index in range(len(experiment.methods))]
     arrays = {name: np.stack([np.stack([run.arrays[name] for run in method]) for method in by_method]) for name in (*EPOCH_METRICS, *LAYER_METRICS)}
     diverged = np.array([[run.diverged_epoch for run in method] for method in by_method], dtype=np.int64)
@@ -145,6 +165,7 @@ def stack(experiment: Experiment, split: data.Split, key: str, runs: list[RunMet
         sample_labels=split.y_train[:SAMPLE_DIGITS, 0].astype(np.int64),
         versions=versions(),
         timings={"train_seconds": round(seconds, 3)} if experiment.config["training"]["record_timings"] else {},
+        controls=controls.stack(experiment.config, experiment.control_specs(), control_runs),
     )
     return result_set, reasons
 
@@ -181,14 +202,14 @@ def run_experiments(experiments: list[Experiment], store: ResultStore, executor,
     jobs = [
         Job(spec, store.directory(experiments[position].name, keys[position]), splits[position])
         for position in to_train
-        for spec in experiments[position].run_specs()
+        for spec in [*experiments[position].run_specs(), *experiments[position].control_specs()]
     ]
     label = ", ".join(experiments[position].name for position in to_train)
     trained = train_missing(jobs, store, executor, label=label, force=force, quiet=quiet) if jobs else Trained([], [])
     seconds = time.monotonic() - started
     reports, offset = [], 0
     for position, experiment in enumerate(experiments):
-        count = len(experiment.run_specs())
+        count = len(experiment.run_specs()) + len(experiment.control_specs())
         if cached[position] is not None:
             reports.append(RunReport(cached[position], trained=0, reused=count, seconds=seconds))
             continue

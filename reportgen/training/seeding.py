@@ -16,6 +16,11 @@ Noise:
 * variant ``textbook`` uses a ``Generator`` (PCG64) from ``SeedSequence(s)``.
 
 Every method of one seed gets identical weights and identical noise streams.
+
+Other streams. The noise floor (``reportgen.training.controls``) trains a
+method again from the same weights with other noise: stream k > 0 of seed s
+is a PCG64 Generator from ``SeedSequence([s, OTHER_STREAMS, k])``, in both
+variants.
 """
 
 from __future__ import annotations
@@ -37,8 +42,13 @@ def initial_weights(seed: int, pool_size: int, sizes: Sequence[int] = network.DE
     return network.init_params(_weights_stream(seed, pool_size), sizes)
 
 
-def noise_stream(seed: int, variant: str, pool_size: int, sizes: Sequence[int] = network.DEFAULT_SIZES):
-    """The random source an optimizer's noise is drawn from, fresh for each run."""
+OTHER_STREAMS = 2  # entropy word of the other noise streams; 1 is the training order's
+
+
+def noise_stream(seed: int, variant: str, pool_size: int, sizes: Sequence[int] = network.DEFAULT_SIZES, stream: int = 0):
+    """The random source an optimizer's noise is drawn from, fresh for each run; ``stream`` > 0 picks another one."""
+    if stream:
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, OTHER_STREAMS, stream])))
     if variant == "seed-2018":
         stream = _weights_stream(seed, pool_size)
         network.init_params(stream, sizes)  # advance past the weight draws

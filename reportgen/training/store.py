@@ -4,7 +4,8 @@ Layout under the store root (``<out>/results`` by default)::
 
     <experiment>-<key16>/
         runs/<method>--<variant>--<seed>.npz   one finished run each, written as it completes
-        metrics.npz                            the stacked arrays of the whole set
+        runs/<...>--stream<k>.npz, runs/lockstep--<...>.npz   control runs (reportgen.training.controls)
+        metrics.npz                            the stacked arrays of the whole set, controls included
         meta.json                              written last: its presence marks the set complete
 
 The key (``reportgen.training.fingerprint``) hashes what determines the
@@ -28,7 +29,8 @@ from reportgen import atomic
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec, ResultSet, RunMetrics
 from reportgen.training.tasks import RunSpec
 
-FORMAT_VERSION = 1  # of the files below; the cache key has its own (fingerprint.KEY_FORMAT)
+FORMAT_VERSION = 2  # of the files below; the cache key has its own (fingerprint.KEY_FORMAT)
+CONTROL_PREFIXES = ("floor:", "lockstep:")  # names of ResultSet.controls arrays in metrics.npz
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -40,10 +42,6 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as archive:
         return {name: archive[name] for name in archive.files}
-
-
-def run_file_name(spec: RunSpec) -> str:
-    return f"{spec.method.name}--{spec.method.variant}--{spec.seed}.npz"
 
 
 class ResultStore:
@@ -59,10 +57,10 @@ class ResultStore:
         arrays = dict(metrics.arrays)
         arrays["diverged_epoch"] = np.array(metrics.diverged_epoch)
         arrays["divergence_reason"] = np.array(metrics.divergence_reason)
-        atomic.write_bytes(directory / "runs" / run_file_name(spec), _npz_bytes(arrays))
+        atomic.write_bytes(directory / "runs" / spec.file_name, _npz_bytes(arrays))
 
     def load_run(self, directory: Path, spec: RunSpec) -> RunMetrics | None:
-        path = directory / "runs" / run_file_name(spec)
+        path = directory / "runs" / spec.file_name
         if not path.exists():
             return None
         try:
@@ -71,7 +69,7 @@ class ResultStore:
             reason = str(arrays.pop("divergence_reason"))
         except (OSError, ValueError, KeyError):
             return None  # unreadable: train it again
-        if set(arrays) != set(EPOCH_METRICS) | set(LAYER_METRICS) or any(a.shape[0] != spec.epochs for a in arrays.values()):
+        if set(arrays) != set(spec.metrics) or any(a.shape[0] != spec.epochs for a in arrays.values()):
             return None
         return RunMetrics(arrays=arrays, diverged_epoch=diverged_epoch, divergence_reason=reason)
 
@@ -81,6 +79,7 @@ class ResultStore:
         directory = self.directory(result_set.experiment, result_set.key)
         arrays = dict(result_set.arrays)
         arrays.update(diverged_epoch=result_set.diverged_epoch, samples=result_set.samples, sample_labels=result_set.sample_labels)
+        arrays.update(result_set.controls)
         atomic.write_bytes(directory / "metrics.npz", _npz_bytes(arrays))
         meta = {
             "format_version": FORMAT_VERSION,
@@ -126,4 +125,5 @@ class ResultStore:
             sample_labels=arrays["sample_labels"],
             versions=meta["versions"],
             timings=meta["timings"],
+            controls={name: array for name, array in arrays.items() if name.startswith(CONTROL_PREFIXES)},
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportgen.training.results import MethodSpec
+from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 
 # A run stops as diverged at the first epoch whose cost or weights are not
 # finite, or whose largest absolute weight exceeds this. The cost itself is
@@ -26,10 +26,60 @@ class RunSpec:
     divergence_threshold: float = DEFAULT_DIVERGENCE_THRESHOLD
     record_timings: bool = True  # False writes 0 seconds so outputs are byte-identical
     engine: str = "fused"  # "fused": the update kernels where they apply; "numpy": the NumPy parts only (same bits)
+    noise_stream: int = 0  # 0: the seed's noise stream (reportgen.training.seeding); k > 0: the k-th other one
 
     @property
     def label(self) -> str:
-        return f"{self.method.name}/{self.method.variant}/seed {self.seed}"
+        stream = f"/noise stream {self.noise_stream}" if self.noise_stream else ""
+        return f"{self.method.name}/{self.method.variant}/seed {self.seed}{stream}"
+
+    @property
+    def file_name(self) -> str:
+        stream = f"--stream{self.noise_stream}" if self.noise_stream else ""
+        return f"{self.method.name}--{self.method.variant}--{self.seed}{stream}.npz"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (*EPOCH_METRICS, *LAYER_METRICS)
+
+
+# What a lockstep group records per epoch for each run after its first, arrays of shape
+# (epochs,) named "<method>:<metric>"; see reportgen.training.lockstep.
+LOCKSTEP_METRICS = (
+    "cost_logged",  # the run's train_cost_logged, as its own run records it
+    "cost_gap",  # J(w_run) - J(w_first): the summed training-set cost at the end of the epoch
+    "first_order_gap",  # the directional derivative of J at w_first along w_run - w_first
+    "weight_gap",  # ||w_run - w_first||, all layers together
+)
+
+
+@dataclass(frozen=True)
+class LockstepSpec:
+    """Runs of one seed stepped together from the same weights, each compared with the first after every epoch."""
+
+    runs: tuple[RunSpec, ...]
+
+    @property
+    def epochs(self) -> int:
+        return self.runs[0].epochs
+
+    @property
+    def method(self) -> MethodSpec:
+        return self.runs[0].method  # what failure messages name
+
+    @property
+    def label(self) -> str:
+        names = " + ".join(run.method.name for run in self.runs)
+        return f"{names} in lockstep/{self.runs[0].method.variant}/seed {self.runs[0].seed}"
+
+    @property
+    def file_name(self) -> str:
+        names = "--".join(run.method.name for run in self.runs)
+        return f"lockstep--{names}--{self.runs[0].method.variant}--{self.runs[0].seed}.npz"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(f"{run.method.name}:{metric}" for run in self.runs[1:] for metric in LOCKSTEP_METRICS)
 
 
 def run_specs(config: dict, methods) -> list[RunSpec]:
