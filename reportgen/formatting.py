@@ -23,6 +23,11 @@ def percent(value) -> str:
     return MISSING if value is None or not math.isfinite(float(value)) else f"{100 * float(value):.1f}%"
 
 
+def share(value) -> str:
+    """A fraction as a percentage with ``number``'s digits: small shares (0.1595%) keep their digits."""
+    return MISSING if value is None or not math.isfinite(float(value)) else f"{number(100 * float(value))}%"
+
+
 def listing(items: list[str]) -> str:
     """ "a", "a and b", "a, b and c"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -36,6 +36,12 @@ METHODS = (
 )
 LAYER_SIZES = (784 * 256, 256 * 128, 128 * 1)
 FIXTURE_SEED = 20180205
+# The presets' controls: j's noise floor, and the groups trained in lockstep.
+CONTROLS = {
+    "noise_floor_streams": 3,
+    "noise_floor": ["noise_training"],
+    "lockstep": [["noise_training", "noise_gaussian"], ["sgd", "momentum", "nesterov", "gaussian_noise"]],
+}
 
 # Per method: decay time as a fraction of the run, floor as a fraction of
 # n_train, relative wall-clock cost of one epoch.
@@ -137,6 +143,8 @@ def fixture_experiment(
         "training": {"epochs": epochs, "batch_size": batch_size, "seeds": list(seeds)},
         "methods": methods if methods is not None else {name: {} for name in METHODS},
     }
+    if methods is None:
+        raw["controls"] = CONTROLS
     return config.validate(raw, f"fixture {name}")
 
 
@@ -199,6 +207,7 @@ def make_result_set(
                 arrays[metric][method_index, seed_index] = values
 
     samples, sample_labels = _samples(rng)
+    controls = _controls(validated.config, arrays["train_cost_logged"], rng)
     key = hashlib.sha256(repr(validated.config).encode()).hexdigest()[:16]
     return ResultSet(
         experiment=experiment,
@@ -221,7 +230,27 @@ def make_result_set(
         sample_labels=sample_labels,
         versions={"numpy": "fixture", "reportgen": "fixture"},
         timings={"total_seconds": float(np.nansum(arrays["epoch_seconds"]))},
+        controls=controls,
     )
+
+
+def _controls(config: dict, logged: np.ndarray, rng) -> dict[str, np.ndarray]:
+    """Control arrays shaped as reportgen.training.controls.stack makes them: the floor wanders
+    around j, a controlled run lies close to its method's own curve, g . d tracks the cost gap."""
+    settings, (_, seeds, epochs) = config["controls"], logged.shape
+    controls = {}
+    for name in settings["noise_floor"]:
+        own = logged[METHODS.index(name)]
+        controls[f"floor:{name}"] = own[:, None, :] + 0.002 * own[:, None, :] * rng.standard_normal((seeds, settings["noise_floor_streams"], epochs))
+    for first, *others in settings["lockstep"]:
+        for name in others:
+            gap = logged[METHODS.index(name)] - logged[METHODS.index(first)]
+            prefix = f"lockstep:{first}:{name}:"
+            controls[prefix + "cost_logged"] = logged[METHODS.index(first)] + 0.01 * gap
+            controls[prefix + "cost_gap"] = 0.01 * gap
+            controls[prefix + "first_order_gap"] = 0.01 * gap * (1.0 + 1e-3 * rng.standard_normal((seeds, epochs)))
+            controls[prefix + "weight_gap"] = np.abs(gap) * 1e-3
+    return controls
 
 
 def make_pair(epochs: int = 30, n_train: int = 50) -> tuple[ResultSet, ResultSet]:

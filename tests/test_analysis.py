@@ -69,7 +69,8 @@ def test_nan_epochs_are_left_out_of_the_overlap():
 def test_divergence_is_the_jump_above_the_start_that_never_returns():
     assert events.divergence_epoch(np.array([10.0, 8.0, 6.0, 30.0, 31.0, 29.0])) == 4
     assert events.divergence_epoch(np.array([10.0, 10.6, 11.0, 11.5, 12.0, 12.4])) == 0  # a slow drift up is no blow-up
-    assert events.divergence_epoch(np.array([10.0, 12.0, 16.0, 19.0, 25.0])) == 3  # 16 > 1.5 x 10
+    assert events.divergence_epoch(np.array([10.0, 12.0, 16.0, 19.0, 25.0])) == 2  # the climb that never returns starts at 2
+    assert events.divergence_epoch(np.array([11.62, 16.82, 18.18, 19.06, 25.0])) == 2  # the 2018 Adadelta: the 45% jump is at epoch 2
     assert events.divergence_epoch(np.array([10.0, 8.0, 30.0, 5.0, 4.0])) == 0  # came back
     assert events.divergence_epoch(np.array([10.0, 10.2, 10.1, 10.3])) == 0  # within the 5% margin
     assert events.divergence_epoch(np.array([10.0, 5.0, np.nan, np.nan])) == 3  # NaN counts as above
@@ -134,36 +135,39 @@ def test_rows_aggregate_over_seeds():
     assert (row.final_cost, row.final_cost_spread) == (2.0, 3.0)
     assert (row.best_cost, row.best_epoch) == (2.0, 3)  # median curve 10, 4, 2
     assert result.target_cost == pytest.approx(1.0)  # 10% of the first epoch
-    assert row.epochs_to_target == 0  # mean curve ends at 7/3 > 1
+    assert row.epochs_to_target == 0  # the median curve ends at 2 > 1
     assert row.rank == 1
 
 
-def test_fixture_overlaps_and_explanation_come_from_the_run():
-    replica, _ = make_pair()
+def test_fixture_overlaps_are_the_lockstep_pairs_on_the_plotted_medians():
+    replica, textbook = make_pair()
     result = analysis.analyse_experiment(replica)
-    hidden, apart = result.overlaps
-    assert (hidden.first, hidden.second) == ("noise_training", "noise_gaussian")
+    assert [(stats.first, stats.second) for stats in result.overlaps] == [
+        ("noise_training", "noise_gaussian"), ("sgd", "momentum"), ("sgd", "nesterov"), ("sgd", "gaussian_noise")
+    ]
+    hidden = result.overlaps[0]
     assert not hidden.distinguishable and hidden.separation_epoch == 0
-    assert apart.distinguishable and apart.separation_epoch > 0
     low, high = curves.cost_plot_range(replica)
     assert hidden.resolution == pytest.approx((high - low) / curves.MAIN_PLOT_HEIGHT_PIXELS)
-    steps = 30 * 50
-    drift = 1e-5 * overlap.EULER_GAMMA * steps
-    assert f"{steps:,} steps" in hidden.explanation and number(drift) in hidden.explanation
-    shorter = analysis.analyse_experiment(make_result_set(n_train=40)).overlaps[0].explanation
-    assert number(1e-5 * overlap.EULER_GAMMA * 30 * 40) in shorter
+    median = np.median(textbook.metric("train_cost_logged"), axis=1)
+    stats = analysis.analyse_experiment(textbook).overlaps[0]
+    assert stats.max_abs_diff == pytest.approx(np.max(np.abs(median[9] - median[10])))  # medians, not means
     assert result.overlap_matrix.shape == (12, 12)
     assert np.allclose(np.diag(result.overlap_matrix), 0.0)
     assert np.allclose(result.overlap_matrix, result.overlap_matrix.T)
 
 
-def test_the_step_count_is_read_from_the_training_table():
-    # the textbook preset's shape: 50 images in batches of 10 for 100 epochs is 500 steps, not 5,000
-    textbook = make_result_set("textbook", "textbook", (678, 1, 2), epochs=100, n_train=50, batch_size=10)
-    assert curves.training_steps(textbook) == (5, 500)
-    explanation = analysis.analyse_experiment(textbook).overlaps[0].explanation
-    assert "Over 500 steps (100 epochs x 5 per epoch)" in explanation
-    assert number(1e-5 * overlap.EULER_GAMMA * 500) in explanation
+def test_the_cause_reads_the_noise_floor_and_the_controlled_run():
+    replica, _ = make_pair()
+    stats = analysis.analyse_experiment(replica).overlaps[0]
+    j = replica.metric("train_cost_logged")[9, 0]
+    floor = replica.controls["floor:noise_training"][0]
+    assert stats.cause.floor == pytest.approx([np.max(np.abs(stream - j)) for stream in floor])
+    controlled = replica.controls["lockstep:noise_training:noise_gaussian:cost_logged"][0]
+    assert stats.cause.own_effect == pytest.approx([np.max(np.abs(controlled - j))])
+    assert not stats.cause.shares_noise  # the 2018 k draws its Gaussian from the Gumbel samples' generator
+    assert "a different draw of the same random walk" in stats.explanation
+    assert number(float(np.median(stats.cause.floor))) in stats.explanation
 
 
 def test_the_quirk_text_names_the_activation_both_runs_differ_in():
@@ -175,17 +179,10 @@ def test_the_quirk_text_names_the_activation_both_runs_differ_in():
 
 def test_a_configured_target_cost_is_the_one_used():
     result_set = make_result_set(epochs=5)
-    assert analysis.analyse_experiment(result_set).target_cost == pytest.approx(0.1 * np.median(curves.mean_curves(result_set)[:, 0]))
+    first_epoch = np.median(result_set.metric("train_cost_logged")[:, :, 0], axis=1)
+    assert analysis.analyse_experiment(result_set).target_cost == pytest.approx(0.1 * np.median(first_epoch))
     result_set.config["report"]["target_cost"] = 7.5
     assert analysis.analyse_experiment(result_set).target_cost == 7.5
-
-
-def test_gaussian_noise_size_follows_the_2018_epoch_schedule():
-    replica = make_result_set(epochs=3, n_train=2)
-    first, last, total = overlap.gaussian_noise_sizes(replica, "noise_gaussian")
-    sds = [0.001 / (1 + epoch) ** 0.55 for epoch in (0, 0, 1, 1, 2, 2)]
-    assert (first, last) == (pytest.approx(sds[0]), pytest.approx(sds[-1]))
-    assert total == pytest.approx(math.sqrt(sum(sd**2 for sd in sds)))
 
 
 def test_quirk_effects_state_the_measured_difference_and_the_confounders():

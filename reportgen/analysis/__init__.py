@@ -26,7 +26,7 @@ REPLICA_VARIANT, TEXTBOOK_VARIANT = "seed-2018", "textbook"
 
 @dataclass(frozen=True)
 class ExperimentAnalysis:
-    """overlap_matrix[i, j]: max |mean curve i - mean curve j| in pixels of the main figure."""
+    """overlap_matrix[i, j]: max |plotted curve i - plotted curve j| (medians over seeds) in pixels of the main figure."""
 
     experiment: str
     rows: list[MethodRow]

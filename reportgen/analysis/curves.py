@@ -2,9 +2,9 @@
 
 The cost of a method is ``train_cost_logged`` (the 2018 number: the sum of the
 per-sample costs over the training set, logged during the pass). With several
-seeds the plotted line is the median over seeds (``seed_summary``); the
-overlap statistics use the mean over seeds. NaN (epochs after a run
-diverged) is ignored where an aggregate is taken.
+seeds the plotted line is the median over seeds (``seed_summary``), and every
+number the report states about a curve is taken on that line. NaN (epochs
+after a run diverged) is ignored where an aggregate is taken.
 
 Plotted resolution. The main cost figure (``reportgen.report.figures`` draws
 it with these constants) has an axes ``MAIN_PLOT_HEIGHT_PIXELS`` tall at
@@ -58,11 +58,6 @@ def seed_summary(result_set: ResultSet, metric: str = COST_METRIC) -> tuple[np.n
     """(median, min, max) over seeds of a metric: arrays (methods, epochs)."""
     values = result_set.metric(metric)
     return quiet(np.nanmedian, values, 1), quiet(np.nanmin, values, 1), quiet(np.nanmax, values, 1)
-
-
-def mean_curves(result_set: ResultSet, metric: str = COST_METRIC) -> np.ndarray:
-    """Mean over seeds: (methods, epochs)."""
-    return quiet(np.nanmean, result_set.metric(metric), 1)
 
 
 def cost_plot_range(result_set: ResultSet) -> tuple[float, float]:

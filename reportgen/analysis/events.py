@@ -48,9 +48,10 @@ def divergence_epoch(curve: np.ndarray, stopped_epoch: int = 0) -> int:
     A run that stopped as diverged diverges at its ``stopped_epoch``.
     Otherwise the curve blows up: from some epoch on, every cost (NaN counts
     as above) exceeds the starting cost curve[0] by more than
-    DIVERGENCE_MARGIN, and it diverges at the first epoch of that stretch
-    whose cost is more than BLOW_UP times the lowest cost reached before it.
-    A slow drift upwards (noise training) is not a blow-up. The 2018 Adadelta
+    DIVERGENCE_MARGIN, and somewhere in that final stretch the cost exceeds
+    BLOW_UP times the lowest cost reached before it; it diverges at the first
+    epoch of the stretch, where the climb that never returns starts. A slow
+    drift upwards that stays under BLOW_UP (noise training) is not a blow-up. The 2018 Adadelta
     blows up this way: the sigmoid bounds the cost at 0.5 per sample, so it
     saturates instead of becoming NaN.
     """
@@ -64,11 +65,10 @@ def divergence_epoch(curve: np.ndarray, stopped_epoch: int = 0) -> int:
         return 0
     below = np.flatnonzero(~above)
     start = int(below[-1]) + 1 if below.size else 0
-    lowest_before = np.minimum.accumulate(np.where(np.isfinite(curve), curve, np.inf))
-    for index in range(max(start, 1), curve.size):
-        if not curve[index] <= BLOW_UP * lowest_before[index - 1]:
-            return index + 1
-    return 0
+    start = max(start, 1)
+    lowest_before = float(np.nanmin(curve[:start]))
+    stretch = np.where(np.isfinite(curve[start:]), curve[start:], np.inf)
+    return start + 1 if stretch.max() > BLOW_UP * lowest_before else 0
 
 
 def convergence_epoch(curve: np.ndarray, window: int) -> int:

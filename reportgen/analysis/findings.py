@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reportgen.analysis.curves import method_title
+from reportgen.analysis.curves import gradient_free, method_title
 from reportgen.analysis.quirks import QuirkEffect
 from reportgen.analysis.tables import MethodRow
 from reportgen.formatting import listing, number, percent
@@ -47,18 +47,7 @@ def _experiment_findings(result_set: ResultSet, analysis: ExperimentAnalysis) ->
     else:
         sentences.append(f"In {experiment} no method diverges.")
     sentences.extend(f"In {experiment}, {marker.caption}." for marker in analysis.markers if marker.kind == "converging")
-    letters = {row.method: f"{row.letter} ({row.title})" for row in analysis.rows}
-    for stats in analysis.overlaps:
-        seen = "can be told apart" if stats.distinguishable else "hide each other"
-        separation = (
-            f"they first differ by more than {number(stats.tolerance)} at epoch {stats.separation_epoch}"
-            if stats.separation_epoch
-            else f"they never differ by more than {number(stats.tolerance)}"
-        )
-        sentences.append(
-            f"In {experiment}, {letters[stats.first]} and {letters[stats.second]} {seen} in the main figure: "
-            f"at most {number(stats.max_abs_diff)} apart ({number(stats.max_abs_diff / stats.resolution)} pixels); {separation}."
-        )
+    sentences.extend(f"In {experiment}, {stats.explanation}" for stats in analysis.overlaps if gradient_free(result_set.methods[result_set.method_index(stats.first)]))
     return sentences
 
 

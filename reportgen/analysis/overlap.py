@@ -1,38 +1,69 @@
-"""Curves that hide each other: how far apart two methods' curves are, in the plotted figure's pixels, and why.
+"""Curves that hide each other: how far apart two methods' plotted curves are, and why, by controlled experiment.
 
-The explanation sets the Gumbel drift of noise training (lr x 0.5772 per
-step) against the size of the Gaussian a method adds, from the run's own
-hyperparameters and step count.
+Geometry: every number here is taken on the plotted curves, the median over
+seeds (``curves.seed_summary``), in cost units and in pixels of the main
+figure. Cause: the experiment's control runs (``reportgen.training.controls``)
+split a pair's gap into
+
+* the noise floor: the first method against itself trained with other noise
+  streams (how far a different draw of the same random walk moves it);
+* the second method's own effect: the second method trained in lockstep with
+  the first under common random numbers (same weights, order and Gumbel
+  samples), so that what differs is the method alone;
+* the first-order link: along the weight gap d = w_second - w_first the
+  cost changes by g . d to first order; the lockstep run measures both.
+
+A pair is analysed when a lockstep group of the config holds it (its first
+method against each of the others).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from reportgen.analysis.curves import LINE_WIDTH_PIXELS, adds_gaussian_noise, gradient_free, mean_curves, training_steps
-from reportgen.formatting import number
-from reportgen.training.results import ResultSet
+from reportgen.analysis.curves import LINE_WIDTH_PIXELS, adds_gaussian_noise, gradient_free, method_title, seed_summary
+from reportgen.formatting import number, share
+from reportgen.training.results import MethodSpec, ResultSet
 
-EULER_GAMMA = 0.5772156649015329  # mean of a standard Gumbel(0, 1) sample
-GUMBEL_SD = math.pi / math.sqrt(6.0)  # 1.2825, its standard deviation
 # Two curves "separate" once they differ by more than this fraction of the
 # range the pair spans (what a view zoomed onto the pair would show).
 SEPARATION_FRACTION = 0.01
-OVERLAP_PAIRS = (("noise_training", "noise_gaussian"), ("noise_training", "gaussian_noise"))
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What the control runs measured for one pair (cost units of the plotted, logged cost).
+
+    floor: max over epochs of |first with stream k - first|, one value per seed
+    and stream; empty when the first method takes no random numbers.
+    own_effect: max over epochs of |second under common random numbers - first|,
+    one value per seed. cost_gap / first_order_gap: at the epoch and seed
+    where the measured end-of-epoch gap is largest, the gap and g . d there.
+    first_order_error: the largest |measured - first order| over all epochs and
+    seeds, as a fraction of the largest |measured|. weight_gap: the largest
+    ||w_second - w_first|| (all layers) over epochs and seeds.
+    """
+
+    floor: tuple[float, ...]
+    own_effect: tuple[float, ...]
+    shares_noise: bool  # the second method under common random numbers is the method as run (no control variant)
+    cost_gap: float
+    first_order_gap: float
+    first_order_error: float
+    weight_gap: float
 
 
 @dataclass(frozen=True)
 class OverlapStats:
-    """Two methods' mean curves (train_cost_logged, mean over seeds) compared epoch by epoch.
+    """Two methods' plotted curves (median over seeds) compared epoch by epoch.
 
-    relative_gap = max |a - b| / (mean(|a| + |b|) / 2): the largest gap as a
-    fraction of the pair's average level. tolerance = SEPARATION_FRACTION of
-    the range both curves span; separation_epoch is the first epoch where
-    |a - b| exceeds it (0 = never). distinguishable: max |a - b| is wider than
-    the main figure's line (LINE_WIDTH_PIXELS x resolution).
+    relative_gap = max |a - b| / (mean(|a| + |b|) / 2). tolerance =
+    SEPARATION_FRACTION of the range both curves span; separation_epoch is the
+    first epoch where |a - b| exceeds it (0 = never). pixels = max |a - b| /
+    resolution; distinguishable: pixels > LINE_WIDTH_PIXELS.
     """
 
     first: str
@@ -45,7 +76,12 @@ class OverlapStats:
     separation_epoch: int
     distinguishable: bool
     resolution: float
-    explanation: str
+    cause: Cause | None
+    explanation: str  # the sentences that state the geometry and the cause
+
+    @property
+    def pixels(self) -> float:
+        return self.max_abs_diff / self.resolution if self.resolution > 0 else math.nan
 
 
 def overlap(
@@ -76,76 +112,128 @@ def overlap(
     return max_difference, float(difference.mean()), relative_gap, correlation, tolerance, separation, distinguishable
 
 
-def gaussian_noise_sizes(result_set: ResultSet, name: str) -> tuple[float, float, float]:
-    """(first-step sd, last-step sd, sqrt of the summed variances over the run) of the added Gaussian.
+def takes_random_numbers(method: MethodSpec) -> bool:
+    return gradient_free(method) or adds_gaussian_noise(method)
 
-    seed-2018: one scalar per step, sd = eta / (1 + epoch)^gamma, epoch counted
-    from 0 (eta = 0.001, gamma = 0.55). textbook: per element, variance
-    eta / (1 + t)^gamma at step t counted from 0.
-    """
-    spec = result_set.methods[result_set.method_index(name)]
-    per_epoch, steps = training_steps(result_set)
-    eta, gamma = spec.hyperparams["eta"], spec.hyperparams["gamma"]
-    if spec.variant == "seed-2018":
-        sd = eta / (1.0 + np.arange(steps) // per_epoch) ** gamma
+
+def _largest_gap(a: np.ndarray, b: np.ndarray) -> float:
+    gap = np.abs(np.asarray(a) - np.asarray(b))
+    return float(np.nanmax(gap)) if np.isfinite(gap).any() else math.nan
+
+
+def cause(result_set: ResultSet, first: str, second: str) -> Cause:
+    """The control runs' account of the pair (first, second); both must be in one lockstep group with ``first`` leading."""
+    logged = result_set.metric("train_cost_logged")
+    first_runs = logged[result_set.method_index(first)]
+    floor_runs = result_set.controls.get(f"floor:{first}")
+    floor = ()
+    if floor_runs is not None:
+        floor = tuple(_largest_gap(floor_runs[seed, stream], first_runs[seed]) for seed in range(floor_runs.shape[0]) for stream in range(floor_runs.shape[1]))
+    prefix = f"lockstep:{first}:{second}:"
+    controlled = result_set.controls[prefix + "cost_logged"]
+    own_effect = tuple(_largest_gap(controlled[seed], first_runs[seed]) for seed in range(controlled.shape[0]))
+    measured, predicted = result_set.controls[prefix + "cost_gap"], result_set.controls[prefix + "first_order_gap"]
+    if np.isfinite(measured).any():
+        seed, epoch = np.unravel_index(np.nanargmax(np.abs(measured)), measured.shape)
+        largest = float(np.abs(measured[seed, epoch]))
+        error = float(np.nanmax(np.abs(measured - predicted))) / largest if largest > 0 else math.nan
+        cost_gap, first_order_gap = float(measured[seed, epoch]), float(predicted[seed, epoch])
     else:
-        sd = np.sqrt(eta / (1.0 + np.arange(steps)) ** gamma)
-    return float(sd[0]), float(sd[-1]), float(np.sqrt(np.sum(sd**2)))
-
-
-def explain(result_set: ResultSet, first: str, second: str, max_difference: float, resolution: float) -> str:
-    """Why two curves overlap (or not), from the run's own hyperparameters and step count."""
-    per_epoch, steps = training_steps(result_set)
-    curves = mean_curves(result_set)
-    index = {spec.name: position for position, spec in enumerate(result_set.methods)}
-    spec_first, spec_second = result_set.methods[index[first]], result_set.methods[index[second]]
-    pixels = max_difference / resolution if resolution > 0 else math.nan
-    gap = f"The curves differ by at most {number(max_difference)} ({number(pixels)} pixels of the main figure)."
-    lr = spec_first.hyperparams["lr"]
-    drift = lr * EULER_GAMMA * steps
-    wobble = lr * GUMBEL_SD * math.sqrt(steps)
-    gumbel = (
-        f"Over {steps:,} steps ({result_set.epochs} epochs x {per_epoch} per epoch) the Gumbel noise of "
-        f"{first} moves every weight by lr x 0.5772 x steps = {number(lr)} x 0.5772 x {steps:,} = {number(drift)} "
-        f"in the same direction (random spread lr x 1.2825 x sqrt(steps) = {number(wobble)})"
+        cost_gap = first_order_gap = error = math.nan
+    weight_gap = result_set.controls[prefix + "weight_gap"]
+    second_spec = result_set.methods[result_set.method_index(second)]
+    return Cause(
+        floor=floor,
+        own_effect=own_effect,
+        shares_noise="own_stream" not in second_spec.hyperparams or bool(second_spec.hyperparams["own_stream"]),
+        cost_gap=cost_gap,
+        first_order_gap=first_order_gap,
+        first_order_error=error,
+        weight_gap=float(np.nanmax(weight_gap)) if np.isfinite(weight_gap).any() else math.nan,
     )
-    both_gradient_free = gradient_free(spec_first) and gradient_free(spec_second)
-    if both_gradient_free and (adds_gaussian_noise(spec_first) or adds_gaussian_noise(spec_second)):
-        noisy = spec_second if adds_gaussian_noise(spec_second) else spec_first
-        first_sd, last_sd, total = gaussian_noise_sizes(result_set, noisy.name)
-        shared = "one scalar per step shared by all weights" if noisy.variant == "seed-2018" else "per element"
-        added = noisy.hyperparams["lr"] * total
-        ratio = drift / added if added > 0 else math.inf
-        return (
-            f"{gumbel}; the Gaussian that {noisy.name} adds ({shared}, sd {number(first_sd)} falling to {number(last_sd)}) "
-            f"moves it by lr x sqrt(sum of variances) = {number(added)}, {number(ratio)} times less. {gap}"
+
+
+def analysed_pairs(result_set: ResultSet) -> list[tuple[str, str]]:
+    """(first, other) for every other method of every lockstep group of the config."""
+    return [(first, other) for first, *others in result_set.config["controls"]["lockstep"] for other in others]
+
+
+def _spread(values: tuple[float, ...], unit: str) -> str:
+    """One value, or the median and range of several: '0.02 (0.016 to 0.037 over 5 streams)'."""
+    if len(values) == 1:
+        return number(values[0])
+    return f"{number(float(np.median(values)))} (median; {number(min(values))} to {number(max(values))} over {len(values)} {unit})"
+
+
+def label(result_set: ResultSet, name: str) -> str:
+    spec = result_set.methods[result_set.method_index(name)]
+    return f"{spec.letter} ({method_title(spec.name, spec.variant)})"
+
+
+def explain(result_set: ResultSet, stats: OverlapStats) -> str:
+    """The geometry of the pair on the plotted curves, then what the controls say caused the gap."""
+    a, b = label(result_set, stats.first), label(result_set, stats.second)
+    seen = "can be told apart" if stats.distinguishable else "hide each other"
+    separation = (
+        f"they first differ by more than {number(stats.tolerance)} (1% of the range they span) at epoch {stats.separation_epoch}"
+        if stats.separation_epoch
+        else f"they never differ by more than {number(stats.tolerance)} (1% of the range they span)"
+    )
+    sentences = [
+        f"{a} and {b} {seen} in the main figure: their plotted curves are at most {number(stats.max_abs_diff)} apart, "
+        f"{number(stats.pixels)} pixels against a line {number(LINE_WIDTH_PIXELS)} pixels wide; {separation}."
+    ]
+    found, seeds = stats.cause, "seeds"
+    if found is None:
+        return sentences[0]
+    own = _spread(found.own_effect, seeds)
+    first_spec = result_set.methods[result_set.method_index(stats.first)]
+    second_spec = result_set.methods[result_set.method_index(stats.second)]
+    x, y = first_spec.letter, second_spec.letter  # the labels were given in full above
+    own_share = float(np.median(found.own_effect)) / stats.max_abs_diff if stats.max_abs_diff > 0 else math.nan
+    if found.floor:
+        floor = float(np.median(found.floor))
+        sentences.append(
+            f"{x} trained again from the same weights with other noise streams lies {_spread(found.floor, 'runs')} from itself: "
+            "that is how far a different draw of the same random walk moves it."
         )
-    describe_run = []
-    for name in (first, second):
-        curve = curves[index[name]]
-        finite = curve[np.isfinite(curve)]
-        if finite.size:
-            describe_run.append(f"{name} goes from {number(finite[0])} to {number(finite[-1])}")
-    sentence = "; ".join(describe_run)
-    if gradient_free(spec_first) and not gradient_free(spec_second):
-        sentence = f"{gumbel}, using no gradient, while {second} follows the gradient: {sentence}"
-    return f"{sentence}. {gap}"
+        if found.shares_noise:
+            sentences.append(
+                f"{y} sees every random number {x} sees plus its own, so the whole gap is {y}'s own effect: {own}, "
+                f"{number(floor / float(np.median(found.own_effect)))} times less than the noise floor."
+            )
+        else:
+            sentences.append(
+                f"Run so that it sees every random number {x} sees plus its own (a control: its extra draws on a stream of their own), "
+                f"{y} lies {own} from {x}: {y}'s own effect is {share(own_share)} of the plotted gap, which is "
+                f"{number(stats.max_abs_diff / floor)} times the noise floor's median. The rest of the gap is a different draw "
+                f"of the same random walk: as run here, {y}'s extra draws come from the generator of {x}'s."
+            )
+    elif takes_random_numbers(first_spec) or takes_random_numbers(second_spec):
+        sentences.append(f"{x} takes no random numbers, so the whole gap is {y}'s own effect (its noise, one draw per seed): {own}.")
+    else:
+        sentences.append(f"Neither takes a random number, so the gap, {own}, is {y}'s own effect and the same on every build.")
+    if math.isfinite(found.first_order_error):
+        sentences.append(
+            f"To first order the cost moves by g . d along the weight gap d (at most {number(found.weight_gap)} in norm): "
+            f"where the end-of-epoch gap is largest, g . d = {number(found.first_order_gap)} against {number(found.cost_gap)} measured, "
+            f"and over all epochs the two differ by at most {share(found.first_order_error)} of that largest gap."
+        )
+    return " ".join(sentences)
 
 
 def overlaps(result_set: ResultSet, resolution: float) -> list[OverlapStats]:
-    """The statistics of each pair of OVERLAP_PAIRS the experiment holds, on the mean curves."""
-    curves = mean_curves(result_set)
-    names = [spec.name for spec in result_set.methods]
+    """Each analysed pair on the plotted curves, with what the controls measured."""
+    median, _, _ = seed_summary(result_set)
     found = []
-    for first, second in OVERLAP_PAIRS:
-        if first in names and second in names:
-            statistics = overlap(curves[names.index(first)], curves[names.index(second)], resolution)
-            explanation = explain(result_set, first, second, statistics[0], resolution)
-            found.append(OverlapStats(first, second, *statistics, resolution=resolution, explanation=explanation))
+    for first, second in analysed_pairs(result_set):
+        a, b = median[result_set.method_index(first)], median[result_set.method_index(second)]
+        stats = OverlapStats(first, second, *overlap(a, b, resolution), resolution=resolution, cause=cause(result_set, first, second), explanation="")
+        found.append(replace(stats, explanation=explain(result_set, stats)))
     return found
 
 
 def overlap_matrix(result_set: ResultSet, resolution: float) -> np.ndarray:
-    """[i, j]: the largest gap between mean curves i and j, in pixels of the main figure."""
-    curves = mean_curves(result_set)
-    return np.array([[overlap(a, b, resolution)[0] / resolution for b in curves] for a in curves])
+    """[i, j]: the largest gap between plotted curves i and j, in pixels of the main figure."""
+    median, _, _ = seed_summary(result_set)
+    return np.array([[overlap(a, b, resolution)[0] / resolution for b in median] for a in median])

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.analysis.curves import final_costs, mean_curves, method_title, quiet, seed_summary
+from reportgen.analysis.curves import final_costs, first_stop, method_title, quiet, seed_summary
+from reportgen.analysis.events import divergence_epoch
 from reportgen.training.results import ResultSet
 
 PAIRED_BASELINE = "sgd"
@@ -29,10 +30,10 @@ class MethodRow:
     best_cost: float  # lowest point of the median curve
     best_epoch: int
     test_accuracy: float  # final epoch, median over seeds
-    diverged_runs: int
-    diverged_epoch: int  # earliest over seeds, 0 = none
+    diverged_runs: int  # seeds whose run stopped as diverged (non-finite or huge weights)
+    diverged_epoch: int  # where the plotted curve diverges (events.divergence_epoch: a stop or a blow-up), 0 = never
     seconds_per_epoch: float
-    epochs_to_target: int  # first epoch whose mean cost <= target_cost, 0 = never
+    epochs_to_target: int  # first epoch whose plotted (median) cost <= target_cost, 0 = never
     rank: int  # 1 = lowest final cost; methods with a diverged run rank last
 
 
@@ -49,7 +50,6 @@ class PairedComparison:
 
 def rows(result_set: ResultSet, target_cost: float) -> list[MethodRow]:
     median, _, _ = seed_summary(result_set)
-    mean = mean_curves(result_set)
     accuracy = result_set.metric("test_accuracy")[:, :, -1]
     seconds = result_set.metric("epoch_seconds")
     finals = final_costs(result_set)
@@ -63,7 +63,7 @@ def rows(result_set: ResultSet, target_cost: float) -> list[MethodRow]:
         curve = median[position]
         best_epoch = int(np.nanargmin(curve)) + 1 if np.isfinite(curve).any() else 0
         best = float(curve[best_epoch - 1]) if best_epoch else math.nan
-        reached = np.flatnonzero(mean[position] <= target_cost)
+        reached = np.flatnonzero(median[position] <= target_cost)
         provisional.append(
             dict(
                 method=spec.name,
@@ -76,23 +76,23 @@ def rows(result_set: ResultSet, target_cost: float) -> list[MethodRow]:
                 best_epoch=best_epoch,
                 test_accuracy=float(quiet(np.nanmedian, accuracy[position])),
                 diverged_runs=int(np.count_nonzero(runs)),
-                diverged_epoch=int(runs[runs > 0].min()) if np.any(runs > 0) else 0,
+                diverged_epoch=divergence_epoch(curve, first_stop(result_set, position)),
                 seconds_per_epoch=float(quiet(np.nanmean, seconds[position])),
                 epochs_to_target=int(reached[0]) + 1 if reached.size else 0,
             )
         )
-    ranks = rank_order([row["final_cost"] for row in provisional], [row["diverged_runs"] for row in provisional])
+    ranks = rank_order([row["final_cost"] for row in provisional], [row["diverged_epoch"] for row in provisional])
     return [MethodRow(**row, rank=rank) for row, rank in zip(provisional, ranks)]
 
 
-def rank_order(final_costs, diverged_runs) -> list[int]:
-    """1 = lowest final cost; a method with any diverged run (or no final cost) ranks after all others.
+def rank_order(final_costs, diverged) -> list[int]:
+    """1 = lowest final cost; a method whose curve diverges (or with no final cost) ranks after all others.
 
     Ties keep the a-l order.
     """
     keys = [
         (bool(diverged) or not np.isfinite(cost), cost if np.isfinite(cost) else math.inf, position)
-        for position, (cost, diverged) in enumerate(zip(final_costs, diverged_runs))
+        for position, (cost, diverged) in enumerate(zip(final_costs, diverged))
     ]
     ranks = [0] * len(keys)
     for rank, key in enumerate(sorted(keys), start=1):
@@ -126,9 +126,9 @@ def paired_comparisons(result_set: ResultSet, baseline: str = PAIRED_BASELINE) -
 
 
 def target_cost(result_set: ResultSet) -> float:
-    """The config's ``[report] target_cost``, or else TARGET_FRACTION of the median over methods of the first epoch's cost."""
+    """The config's ``[report] target_cost``, or else TARGET_FRACTION of the median over methods of the first epoch's plotted cost."""
     configured = result_set.config["report"]["target_cost"]
     if configured is not None:
         return configured
-    first_epoch = mean_curves(result_set)[:, 0]
+    first_epoch = seed_summary(result_set)[0][:, 0]
     return TARGET_FRACTION * float(quiet(np.nanmedian, first_epoch))

@@ -236,7 +236,7 @@ def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnaly
 
 def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
     """Difference of each overlapping pair, with the tolerance and the main figure's line width, and a zoom on the first pair."""
-    means = curves.mean_curves(result_set)
+    means, _, _ = curves.seed_summary(result_set)
     epochs = _epochs(result_set)
     names = [spec.name for spec in result_set.methods]
     letters = {row.method: row.letter for row in result.rows}
@@ -271,7 +271,7 @@ def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
     alt = f"Difference plots of overlapping cost curves in {result_set.experiment} and a zoom on the first pair. " + "; ".join(sentences) + "."
     caption = (
         "Where the curves that hide each other in the main figure differ. Blue band: one line width of the main figure; "
-        "dashed: the separation tolerance (1% of the pair's range). " + " ".join(stats.explanation for stats in result.overlaps[:1])
+        "dashed: the separation tolerance (1% of the pair's range). Curves: the median over seeds, as plotted."
     )
     return finished_figure(figure, figure_slug(result_set.experiment, "overlap"), "overlap", f"Overlapping curves ({result_set.experiment})", alt, caption)
 
@@ -297,7 +297,7 @@ def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> 
     ]
     within = f"Pairs never further apart than one line width ({number(curves.LINE_WIDTH_PIXELS)} pixels): {', '.join(hidden) if hidden else 'none'}."
     alt = f"Heat map of a {len(letters)} by {len(letters)} matrix, methods a to {letters[-1]} on both axes, coloured by the largest gap between two cost curves in pixels (log scale). {within}"
-    caption = f"All pairs: the largest distance between two mean cost curves, in pixels of the main figure. {within}"
+    caption = f"All pairs: the largest distance between two plotted cost curves (median over seeds), in pixels of the main figure. {within}"
     return finished_figure(figure, figure_slug(result_set.experiment, "overlap-matrix"), "overlap", f"Overlap matrix ({result_set.experiment})", alt, caption)
 
 
