@@ -145,7 +145,7 @@ def _parse(html):
 
 def test_render_writes_every_output(built, drawn):
     out, paths = built
-    expected = {"index.html", "report.md", "data/metrics.csv", "data/metrics.json", "paper/results.tex"}
+    expected = {"index.html", "report.md", "data/metrics.csv", "data/metrics.json", "data/controls.csv", "paper/results.tex"}
     for figure in drawn:
         expected |= {f"figures/{figure.slug}.svg", f"figures/{figure.slug}.png", f"figures/{figure.slug}.pdf", f"paper/{figure.slug}.pdf"}
     assert {path.relative_to(out).as_posix() for path in paths} == expected

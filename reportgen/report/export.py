@@ -87,6 +87,27 @@ def to_csv(result_sets: list[ResultSet]) -> str:
     return buffer.getvalue()
 
 
+CONTROL_COLUMNS = ("experiment", "control", "seed", "stream", "epoch", "value")
+
+
+def controls_csv(result_sets: list[ResultSet]) -> str:
+    """The control runs (ResultSet.controls), one row per value: ``control`` is the array's name
+    ("floor:<method>", "lockstep:<first>:<method>:<metric>"), ``stream`` the noise stream (1..k)
+    of a floor run and empty for lockstep arrays, an empty value NaN."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CONTROL_COLUMNS)
+    for result_set in result_sets:
+        for name, values in result_set.controls.items():
+            for seed_index, seed in enumerate(result_set.seeds):
+                streams = values[seed_index] if values.ndim == 3 else [values[seed_index]]
+                for stream_index, curve in enumerate(streams):
+                    stream = str(stream_index + 1) if values.ndim == 3 else ""
+                    for epoch_index, value in enumerate(curve):
+                        writer.writerow([result_set.experiment, name, seed, stream, epoch_index + 1, _cell(_value(value))])
+    return buffer.getvalue()
+
+
 def _plain(value):
     """JSON-able copy of configuration data that may hold NumPy scalars, arrays or tuples."""
     if isinstance(value, dict):

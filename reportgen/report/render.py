@@ -7,6 +7,7 @@ caller) -> figures -> a :class:`context.Report` -> ``templates/`` -> files::
     report.md             the same content for GitHub, images from figures/
     figures/<slug>.svg|png|pdf
     data/metrics.csv|json the raw metrics (reportgen.report.export)
+    data/controls.csv     the control runs behind the overlap analysis
     paper/<slug>.pdf, paper/results.tex   for a paper: figures and a booktabs table
 
 Every file is written atomically and is byte-identical for the same results
@@ -77,6 +78,7 @@ def render(
         outputs[f"paper/{figure.slug}.pdf"] = figure.pdf
     outputs[DATA_FILES[0]] = export.to_csv(result_sets)
     outputs[DATA_FILES[1]] = export.to_json(result_sets)
+    outputs[DATA_FILES[2]] = export.controls_csv(result_sets)
     outputs[LATEX_TABLE] = render_latex_table(report)
     outputs["report.md"] = render_markdown(report)
     outputs["index.html"] = render_html(report)

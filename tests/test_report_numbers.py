@@ -1,0 +1,130 @@
+"""Every kind of sentence the Summary states, its numbers recomputed from the built report's own data files.
+
+A real build (the command line, real training) of a small experiment with
+the presets' controls; the numbers are read back from ``data/metrics.csv``
+and ``data/controls.csv`` with the csv module and NumPy only, never through
+reportgen's analysis, and compared at the report's 4 significant digits.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from reportgen import cli
+
+CONFIG = """
+name = "numbers"
+variant = "seed-2018"
+[data]
+n_train = 12
+n_test = 6
+[training]
+epochs = 8
+seeds = [678, 1, 2]
+record_timings = false
+[methods.sgd]
+[methods.momentum]
+[methods.gaussian_noise]
+[methods.noise_training]
+[methods.noise_gaussian]
+[controls]
+noise_floor_streams = 3
+noise_floor = ["noise_training"]
+lockstep = [["noise_training", "noise_gaussian"], ["sgd", "momentum", "gaussian_noise"]]
+"""
+LINE_WIDTH_PIXELS = 3.0 * 100 / 72  # the main figure's 3-point lines at 100 dpi
+PLOT_HEIGHT_PIXELS = 420
+
+
+def digits(value: float) -> str:
+    return f"{value:.4g}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("numbers")
+    (root / "numbers.toml").write_text(CONFIG)
+    assert cli.main(["build", "--config", str(root / "numbers.toml"), "--out", str(root / "out"), "--workers", "1", "--quiet"]) == 0
+    return root / "out"
+
+
+@pytest.fixture(scope="module")
+def curves(built):
+    """method -> (seeds, epochs) of train_cost_logged, from metrics.csv."""
+    found = defaultdict(dict)
+    with open(built / "data" / "metrics.csv", newline="") as stream:
+        for row in csv.DictReader(stream):
+            value = float(row["train_cost_logged"]) if row["train_cost_logged"] else np.nan
+            found[row["method"]].setdefault(int(row["seed"]), {})[int(row["epoch"])] = value
+    return {method: np.array([[epochs[e] for e in sorted(epochs)] for _, epochs in sorted(seeds.items(), key=lambda item: [678, 1, 2].index(item[0]))]) for method, seeds in found.items()}
+
+
+@pytest.fixture(scope="module")
+def controls(built):
+    """control name -> {(seed, stream): [values by epoch]}, from controls.csv."""
+    found = defaultdict(lambda: defaultdict(list))
+    with open(built / "data" / "controls.csv", newline="") as stream:
+        for row in csv.DictReader(stream):
+            found[row["control"]][int(row["seed"]), row["stream"]].append(float(row["value"]) if row["value"] else np.nan)
+    return found
+
+
+@pytest.fixture(scope="module")
+def findings(built):
+    text = (built / "report.md").read_text()
+    return [line[2:] for line in text.splitlines() if line.startswith("- In numbers")]
+
+
+def sentence(findings, start):
+    matches = [line for line in findings if line.startswith(start)]
+    assert len(matches) == 1, (start, findings)
+    return matches[0]
+
+
+def resolution(curves) -> float:
+    medians = np.array([np.median(values, axis=0) for values in curves.values()])
+    low, high = np.nanmin(medians), np.nanmax(medians)
+    return (high + 0.05 * (high - low) - (low - 0.05 * (high - low))) / PLOT_HEIGHT_PIXELS
+
+
+def test_the_overlap_sentence_of_j_and_k(findings, curves, controls):
+    text = sentence(findings, "In numbers, j (Noise training) and k")
+    j, k = np.median(curves["noise_training"], axis=0), np.median(curves["noise_gaussian"], axis=0)
+    gap = np.max(np.abs(j - k))
+    pixels = gap / resolution(curves)
+    seen = "can be told apart" if pixels > LINE_WIDTH_PIXELS else "hide each other"
+    assert f"{seen} in the main figure: their plotted curves are at most {digits(gap)} apart, {digits(pixels)} pixels" in text
+    own_j = curves["noise_training"]
+    floor = [np.max(np.abs(np.array(values) - own_j[[678, 1, 2].index(seed)])) for (seed, _), values in sorted(controls["floor:noise_training"].items())]
+    assert f"lies {digits(np.median(floor))} (median; {digits(min(floor))} to {digits(max(floor))} over {len(floor)} runs) from itself" in text
+    controlled = controls["lockstep:noise_training:noise_gaussian:cost_logged"]
+    own = [np.max(np.abs(np.array(controlled[seed, ""]) - own_j[[678, 1, 2].index(seed)])) for seed in (678, 1, 2)]
+    assert f"k lies {digits(np.median(own))} (median; {digits(min(own))} to {digits(max(own))} over 3 seeds) from j" in text
+    assert f"k's own effect is {digits(100 * np.median(own) / gap)}% of the plotted gap, which is {digits(gap / np.median(floor))} times" in text
+
+
+def test_the_first_order_link_of_j_and_k(findings, controls):
+    text = sentence(findings, "In numbers, j (Noise training) and k")
+    measured = np.array([controls["lockstep:noise_training:noise_gaussian:cost_gap"][seed, ""] for seed in (678, 1, 2)])
+    predicted = np.array([controls["lockstep:noise_training:noise_gaussian:first_order_gap"][seed, ""] for seed in (678, 1, 2)])
+    weights = np.array([controls["lockstep:noise_training:noise_gaussian:weight_gap"][seed, ""] for seed in (678, 1, 2)])
+    seed, epoch = np.unravel_index(np.argmax(np.abs(measured)), measured.shape)
+    error = np.max(np.abs(measured - predicted)) / abs(measured[seed, epoch])
+    assert f"(at most {digits(weights.max())} in norm)" in text
+    assert f"g . d = {digits(predicted[seed, epoch])} against {digits(measured[seed, epoch])} measured" in text
+    assert f"differ by at most {digits(100 * error)}% of that largest gap" in text
+
+
+def test_the_lowest_and_highest_final_costs(findings, curves):
+    text = sentence(findings, "In numbers the lowest final costs are")
+    finals = {method: np.median(values[:, -1]) for method, values in curves.items()}
+    ranked = sorted(finals, key=finals.get)
+    for method in ranked[:3]:
+        assert f") {digits(finals[method])}" in text
+    assert re.search(rf"the highest is .* {re.escape(digits(finals[ranked[-1]]))}\.$", text)
+
