@@ -137,21 +137,44 @@ def add_gaussian_noise(eta: float, gamma: float) -> Transform:
 class EpochNoiseState(NamedTuple):
     count: int  # steps already taken
     rng: object
+    noise: list[np.ndarray]  # per-element draws; empty for the 2018 scalar
 
 
-def add_epoch_gaussian_noise_2018(sd: float, gamma: float, steps_per_epoch: int, own: bool = False) -> Transform:
-    """The 2018 script's version: ONE scalar n ~ N(0, (sd / (1 + epoch)^gamma)^2) per step,
+def add_gaussian_noise_2018(
+    eta: float,
+    gamma: float,
+    steps_per_epoch: int,
+    own: bool = False,
+    scalar: bool = True,
+    eta_is_sd: bool = True,
+    per_epoch: bool = True,
+) -> Transform:
+    """The 2018 script's version: ONE scalar n ~ N(0, (eta / (1 + epoch)^gamma)^2) per step,
     added to every element of every update; epoch = t // steps_per_epoch. Drawn from
-    the rng itself, as in 2018, or with ``own`` from a stream of its own."""
+    the rng itself, as in 2018, or with ``own`` from a stream of its own.
+
+    Each quirk has its switch, so that it can be undone alone (the report's
+    ablations): ``scalar`` (else a draw per element), ``eta_is_sd`` (else eta
+    is the variance, as in the paper) and ``per_epoch`` (else the decay counts
+    steps). With all three off and ``own`` on it is ``add_gaussian_noise``.
+    """
 
     def init(params, rng):
-        return EpochNoiseState(0, own_stream(rng) if own else rng)
+        noise = [] if scalar else [np.zeros(p.shape) for p in params]
+        return EpochNoiseState(0, own_stream(rng) if own else rng, noise)
 
     def update(updates, state, params):
-        epoch = state.count // steps_per_epoch
-        noise = float(state.rng.normal(0.0, sd / (1 + epoch) ** gamma))  # a Python float keeps float32 float32
-        for u in updates:
-            np.add(u, noise, out=u, casting="same_kind")
+        t = state.count // steps_per_epoch if per_epoch else state.count
+        sd = eta / (1 + t) ** gamma if eta_is_sd else np.sqrt(eta / (1.0 + t) ** gamma)
+        if scalar:
+            noise = float(state.rng.normal(0.0, sd))  # a Python float keeps float32 float32
+            for u in updates:
+                np.add(u, noise, out=u, casting="same_kind")
+        else:
+            for u, noise in zip(updates, state.noise):
+                fill_normal(state.rng, noise)
+                np.multiply(noise, sd, out=noise)
+                np.add(u, noise, out=u, casting="same_kind")
         return updates, state._replace(count=state.count + 1)
 
     return Transform(init, update)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Callable
 
@@ -40,6 +40,27 @@ REFERENCE_KEYS = (
 
 
 @dataclass(frozen=True)
+class Quirk:
+    """One difference of a seed-2018 method from its textbook rule, and the settings that undo it.
+
+    ``fix`` holds hyperparameter values of the seed-2018 method that replace
+    this quirk by the textbook rule and change nothing else; fixing every
+    quirk of a method gives the textbook method bit for bit
+    (tests/test_quirk_switches.py). Quirks that cannot be undone apart share
+    one ``fix``; ``fix`` is empty when the quirk changes no number (then
+    ``why_no_fix`` says why).
+    """
+
+    text: str
+    fix: dict = field(default_factory=dict)
+    why_no_fix: str = ""
+
+    def __post_init__(self):
+        if bool(self.fix) == bool(self.why_no_fix):
+            raise ValueError(f"quirk {self.text!r}: give either the settings that fix it or why there are none")
+
+
+@dataclass(frozen=True)
 class MethodInfo:
     name: str
     letter: str
@@ -48,7 +69,7 @@ class MethodInfo:
     gradient: str  # "current", "lookahead" or "none" (gradient-free): what the update is fed
     equation: str  # LaTeX, lines separated by \\
     references: list[str]
-    quirks: list[str]  # seed-2018: one line per difference from the textbook method
+    quirks: list[Quirk]  # seed-2018: one per difference from the textbook method
     textbook_rule: str  # seed-2018 with quirks: what the textbook variant does instead, in one line
     source: str  # the code that runs this method's update, read from the module
 
@@ -58,7 +79,7 @@ class Entry:
     builder: Callable
     equation: str
     references: tuple[str, ...]
-    quirks: tuple[str, ...]
+    quirks: tuple[Quirk, ...]
     textbook_rule: str
 
 
@@ -69,7 +90,7 @@ class Catalog:
         self.variant = variant
         self.entries: dict[str, Entry] = {}
 
-    def method(self, name: str, *, equation: tuple[str, ...], references: tuple[str, ...], quirks: tuple[str, ...] = (), textbook_rule: str = ""):
+    def method(self, name: str, *, equation: tuple[str, ...], references: tuple[str, ...], quirks: tuple[Quirk, ...] = (), textbook_rule: str = ""):
         if name not in TITLES or name in self.entries:
             raise ValueError(f"{name!r} is not a method or is registered twice")
         if bool(quirks) != bool(textbook_rule):
@@ -138,6 +159,15 @@ CHECKS = {
     "gamma": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "steps_per_epoch": _count,
     "own_stream": _flag,
+    # the seed-2018 quirk switches (Quirk.fix): true keeps the 2018 behaviour
+    "lookahead": _flag,
+    "eps_inside_sqrt": _flag,
+    "sign_bug": _flag,
+    "constant_correction": _flag,
+    "fixed_momentum": _flag,
+    "scalar_noise": _flag,
+    "eta_is_sd": _flag,
+    "decay_per_epoch": _flag,
 }
 
 

@@ -260,27 +260,30 @@ def scale_by_nadam(beta1: float, beta2: float, eps: float, momentum_decay: float
     return Transform(init, update)
 
 
-def scale_by_nadam_2018(beta1: float, beta2: float, eps: float) -> Transform:
-    """The 2018 script's NAdam: u <- (beta1 m_hat + (1 - beta1) g / (1 - beta1)) / (sqrt(v_hat) + eps),
-    with the constant corrections m_hat = m / (1 - beta1), v_hat = v / (1 - beta2).
+def scale_by_nadam_2018(beta1: float, beta2: float, eps: float, constant: bool = True) -> Transform:
+    """The 2018 script's NAdam: u <- (beta1 m_hat + (1 - beta1) g / c1) / (sqrt(v_hat) + eps),
+    m_hat = m / c1, v_hat = v / c2, with the constant corrections c1 = 1 - beta1,
+    c2 = 1 - beta2, or with ``constant`` off Kingma & Ba's 1 - beta^t.
 
     (1 - beta1) g / (1 - beta1) is computed as written: it differs from g in
     the last bit for about one element in seven.
     """
+    correction = constant_bias_correction(beta1, beta2) if constant else step_bias_correction(beta1, beta2)
 
     def update(updates, state, params):
-        if kernels.applies(*updates, *state.first, *state.second):
+        if constant and kernels.applies(*updates, *state.first, *state.second):  # the kernel has the constants built in
             for u, m, v in zip(updates, state.first, state.second):
                 kernels.nadam_2018(kernels.flat(u), kernels.flat(m), kernels.flat(v), beta1, 1.0 - beta1, beta2, 1.0 - beta2, eps)
             return updates, state._replace(count=state.count + 1)
         state = _update_moments(updates, state, beta1, beta2)
+        c1, c2 = correction(state.count)
         for u, m, v, scratch in zip(updates, state.first, state.second, state.scratch):
             np.multiply(u, 1.0 - beta1, out=u)
-            np.divide(u, 1.0 - beta1, out=u)
-            np.divide(m, 1.0 - beta1, out=scratch)
+            np.divide(u, c1, out=u)
+            np.divide(m, c1, out=scratch)
             np.multiply(scratch, beta1, out=scratch)
             np.add(u, scratch, out=u)
-            np.divide(v, 1.0 - beta2, out=scratch)
+            np.divide(v, c2, out=scratch)
             np.sqrt(scratch, out=scratch)
             np.add(scratch, eps, out=scratch)
             np.divide(u, scratch, out=u)

@@ -149,7 +149,7 @@ def _method(name: str) -> MethodSection:
                 variant=variant,
                 equation=equations.equation(info.equation),
                 source=info.source,
-                quirks=list(info.quirks),
+                quirks=[quirk.text for quirk in info.quirks],
                 references=references.lookup(info.references),
             )
         )

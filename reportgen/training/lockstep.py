@@ -38,7 +38,7 @@ def total_cost(w, X, y, activation) -> float:
 
 
 def _run(spec: RunSpec, split, params, recorder: Recorder):
-    noise = seeding.noise_stream(spec.seed, spec.method.variant, split.pool_size, spec.sizes, spec.noise_stream)
+    noise = seeding.noise_stream(spec.seed, spec.noise_variant, split.pool_size, spec.sizes, spec.noise_stream)
     return engine.epochs(spec, split, params, noise, seeding.order_stream(spec.seed), recorder)
 
 

@@ -27,6 +27,13 @@ class RunSpec:
     record_timings: bool = True  # False writes 0 seconds so outputs are byte-identical
     engine: str = "fused"  # "fused": the update kernels where they apply; "numpy": the NumPy parts only (same bits)
     noise_stream: int = 0  # 0: the seed's noise stream (reportgen.training.seeding); k > 0: the k-th other one
+    # The variant whose random streams the run draws ("": the method's own). The experiment's, so that a
+    # quirk ablation's seed-2018 method in the textbook setup sees the textbook runs' noise (paired).
+    seeding: str = ""
+
+    @property
+    def noise_variant(self) -> str:
+        return self.seeding or self.method.variant
 
     @property
     def label(self) -> str:
@@ -102,6 +109,7 @@ def run_specs(config: dict, methods) -> list[RunSpec]:
             divergence_threshold=training["divergence_threshold"],
             record_timings=training["record_timings"],
             engine=training["engine"],
+            seeding=config["variant"],
         )
         for method in methods
         for seed in training["seeds"]

@@ -17,7 +17,7 @@ from reportgen.training.tasks import LockstepSpec, RunSpec
 def train_with(trainer: ModuleType, spec: RunSpec, split: Split) -> RunMetrics:
     """Train ``spec`` with ``trainer`` (``engine`` or ``reference``): weights, noise and order from the spec's seed only."""
     params = seeding.initial_weights(spec.seed, split.pool_size, spec.sizes)
-    noise = seeding.noise_stream(spec.seed, spec.method.variant, split.pool_size, spec.sizes, spec.noise_stream)
+    noise = seeding.noise_stream(spec.seed, spec.noise_variant, split.pool_size, spec.sizes, spec.noise_stream)
     return trainer.train(spec, split, params, noise, seeding.order_stream(spec.seed))
 
 
