@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seeds", type=int, metavar="N", help="seeds per cell: the experiment's, then 0, 1, 2, ...")
     sweep.add_argument("--open", action="store_true", help="open the report in a browser when done")
 
+    ablate = commands.add_parser("ablate", help="train the quirk ablations (each 2018 quirk changed alone, paired seeds), then render the report")
+    _experiment_options(ablate)
+    _training_options(ablate)
+    ablate.add_argument("--seeds", type=int, metavar="N", help="seeds per arm: the experiment's, then 0, 1, 2, ... (default 6, or [ablation] seeds)")
+    ablate.add_argument("--open", action="store_true", help="open the report in a browser when done")
+
     render = commands.add_parser("render", help="render the report from stored results; never trains")
     _experiment_options(render)
 
@@ -127,13 +133,45 @@ def _sweep_plans(args: argparse.Namespace, experiments) -> dict:
     return plans
 
 
+def _ablation_plans(args: argparse.Namespace, experiments) -> dict:
+    """Experiment name -> ablation plan, for the experiments with one variant that an ablation covers."""
+    from reportgen.ablation import plan
+
+    plans = {}
+    for experiment in experiments:
+        wanted = dict(experiment.ablation)
+        if args.command == "ablate" and args.seeds is not None:
+            wanted["seeds"] = args.seeds
+        if plan.ablatable(experiment):
+            plans[experiment.name] = plan.plan(experiment, wanted)
+    return plans
+
+
+def _ablations(args: argparse.Namespace, experiments, store: ResultStore, executor) -> list:
+    """``reportgen ablate`` trains them; every other command includes the ones fully stored (the report says how to run the rest)."""
+    from reportgen.ablation.run import run_ablation
+
+    ablations = []
+    for planned in _ablation_plans(args, experiments).values():
+        if args.command == "ablate":
+            ablation = run_ablation(planned, store, executor, force=args.force, quiet=args.quiet)
+            print(f"{planned.experiment.name} quirk ablation: {_action(ablation)} in {ablation.seconds:.1f} s", file=sys.stderr)
+        else:
+            try:
+                ablation = run_ablation(planned, store, executor, only_stored=True)
+            except RunError:
+                continue
+        ablations.append(ablation)
+    return ablations
+
+
 def _action(outcome) -> str:
     if not outcome.trained:
         return f"reused {outcome.reused} stored runs"
     return f"trained {outcome.trained} runs" + (f", reused {outcome.reused}" if outcome.reused else "")
 
 
-def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list]:
+def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list, list]:
     from reportgen.sweep.run import run_sweep  # imported here so `presets` and usage errors stay instant
     from reportgen.training.runner import run_experiments
 
@@ -149,10 +187,11 @@ def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[l
                 swept = run_sweep(plans[experiment.name], store, executor, force=args.force, quiet=args.quiet)
                 print(f"{experiment.name} sweep: {_action(swept)} in {swept.seconds:.1f} s", file=sys.stderr)
                 sweeps.append(swept.analysis)
-    return [outcome.result_set for outcome in outcomes], sweeps
+        ablations = _ablations(args, experiments, store, executor)
+    return [outcome.result_set for outcome in outcomes], sweeps, ablations
 
 
-def _stored(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list]:
+def _stored(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list, list]:
     """The stored results and sweeps of the experiments; a RunError names what is missing."""
     from reportgen.sweep.run import run_sweep
     from reportgen.training.runner import stored
@@ -165,10 +204,11 @@ def _stored(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[
         result_sets.append(found)
     with executors.InProcessExecutor() as nothing_to_train:
         sweeps = [run_sweep(plan, store, nothing_to_train, only_stored=True).analysis for plan in _sweep_plans(args, experiments).values()]
-    return result_sets, sweeps
+        ablations = _ablations(args, experiments, store, nothing_to_train)
+    return result_sets, sweeps, ablations
 
 
-def _render(args: argparse.Namespace, result_sets, out: Path, sweeps) -> Path:
+def _render(args: argparse.Namespace, result_sets, out: Path, sweeps, ablations) -> Path:
     from reportgen.analysis import analyse
     from reportgen.report.render import render
 
@@ -177,11 +217,13 @@ def _render(args: argparse.Namespace, result_sets, out: Path, sweeps) -> Path:
     if args.command == "sweep":
         given = {"--methods": args.methods, "--lr-grid": args.lr_grid, "--eta-grid": args.eta_grid, "--seeds": args.seeds}
         flags += [f"{flag} {value}" for flag, value in given.items() if value is not None]
+    if args.command == "ablate" and args.seeds is not None:
+        flags.append(f"--seeds {args.seeds}")
     command = f"reportgen {args.command} " + " ".join(flags)
     try:
         # figures are drawn on local processes even when runs train on a Dask cluster
         with executors.create("process", _workers(args)) as pool:
-            render(result_sets, analyse(result_sets), out, command=command.strip(), sweeps=sweeps or None, figure_cache_dir=out / "results", executor=pool)
+            render(result_sets, analyse(result_sets, ablations), out, command=command.strip(), sweeps=sweeps or None, figure_cache_dir=out / "results", executor=pool)
     except ReportgenError:
         raise
     except Exception as error:
@@ -206,12 +248,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     store = ResultStore(out / "results")
     with outputs.locked(out):
         if args.command == "render":
-            result_sets, sweeps = _stored(args, experiments, store)
-            _render(args, result_sets, out, sweeps)
+            result_sets, sweeps, ablations = _stored(args, experiments, store)
+            _render(args, result_sets, out, sweeps, ablations)
             return 0
-        result_sets, sweeps = _train(args, experiments, store)
-        if args.command in ("build", "sweep"):
-            index = _render(args, result_sets, out, sweeps)
+        result_sets, sweeps, ablations = _train(args, experiments, store)
+        if args.command in ("build", "sweep", "ablate"):
+            index = _render(args, result_sets, out, sweeps, ablations)
             print(index)
             if args.open:
                 webbrowser.open(index.as_uri())

@@ -43,6 +43,7 @@ class Experiment:
     methods: tuple[MethodSpec, ...]
     source: str  # where the config came from, for messages
     sweep: dict  # the [sweep] table as written; reportgen.sweep.plan checks it against this experiment
+    ablation: dict  # the [ablation] table as written; reportgen.ablation.plan checks it
     executor: dict  # the [executor] table, checked: kind and scheduler
 
     @property
@@ -180,8 +181,8 @@ REPORT_ONLY = ("report",)
 # fused kernels and the NumPy parts give the same bits (tests/test_kernels.py).
 HOW_ONLY = ("engine",)
 TOP_LEVEL = {"name", "description", "variant", "methods", "controls", *SCHEMA}
-# Tables other modules check (reportgen.sweep.plan, reportgen.training.executors); they change no number.
-PASSTHROUGH = {"sweep", "executor"}
+# Tables other modules check (reportgen.sweep.plan, reportgen.ablation.plan, reportgen.training.executors); they change no number.
+PASSTHROUGH = {"sweep", "ablation", "executor"}
 
 
 def _reject_unknown(where: str, keys, allowed) -> None:
@@ -260,11 +261,14 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
     methods = _methods(raw.get("methods"), variant, steps_per_epoch)
     config.update(name=name, variant=variant, methods={m.name: {"variant": m.variant, **m.hyperparams} for m in methods})
     config["controls"] = controls.settings(raw.get("controls", {}), [m.name for m in methods])
-    sweep = raw.get("sweep", {})
-    if not isinstance(sweep, dict):
-        raise ConfigError(f"sweep: expected a table [sweep], got {sweep!r}")
+    sweep, ablation = raw.get("sweep", {}), raw.get("ablation", {})
+    for table, value in (("sweep", sweep), ("ablation", ablation)):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{table}: expected a table [{table}], got {value!r}")
     executor = executors.settings(raw.get("executor", {}))
-    return Experiment(name=name, description=description, config=config, methods=methods, source=source, sweep=sweep, executor=executor)
+    return Experiment(
+        name=name, description=description, config=config, methods=methods, source=source, sweep=sweep, ablation=ablation, executor=executor
+    )
 
 
 def read_config_text(path: Path) -> str:

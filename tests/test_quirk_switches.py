@@ -18,13 +18,10 @@ from reportgen.errors import ConfigError
 from reportgen.training import engine
 
 WITH_QUIRKS = [name for name in optimizers.METHODS if optimizers.describe(name, "seed-2018").quirks]
-# Not a quirk of i: its Gaussian is its only noise, so which stream it comes from changes no distribution;
-# the textbook i draws from a stream of its own, so the comparison sets it too.
-STREAM_NOT_A_QUIRK = {"gaussian_noise": {"own_stream": True}}
 
 
 def all_fixes(name: str) -> dict:
-    fixes = dict(STREAM_NOT_A_QUIRK.get(name, {}))
+    fixes = {}
     for quirk in optimizers.describe(name, "seed-2018").quirks:
         fixes.update(quirk.fix)
     return fixes

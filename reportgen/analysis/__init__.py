@@ -10,6 +10,7 @@ result to the report, which only arranges it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,7 +22,10 @@ from reportgen.analysis.quirks import QuirkEffect
 from reportgen.analysis.tables import MethodRow, PairedComparison
 from reportgen.training.results import ResultSet
 
-REPLICA_VARIANT, TEXTBOOK_VARIANT = "seed-2018", "textbook"
+if TYPE_CHECKING:  # the ablation's runs reach the analysis as plain data; importing them here would cycle through reportgen.sweep
+    from reportgen.ablation.run import Ablation
+
+TEXTBOOK_VARIANT = "textbook"
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Analysis:
     """Everything the report states about a set of experiments, in their order."""
 
     experiments: list[ExperimentAnalysis]
-    quirk_effects: list[QuirkEffect]  # empty unless both a seed-2018 and a textbook experiment are given
+    quirk_effects: list[QuirkEffect]  # from the stored quirk ablations; empty without them
     findings: list[str]
 
 
@@ -66,11 +70,7 @@ def variant_of(result_set: ResultSet) -> str:
     return ", ".join(variants)
 
 
-def analyse(result_sets: list[ResultSet]) -> Analysis:
+def analyse(result_sets: list[ResultSet], ablations: list[Ablation] = ()) -> Analysis:
     experiments = [analyse_experiment(result_set) for result_set in result_sets]
-    by_variant: dict[str, ResultSet] = {}
-    for result_set in result_sets:
-        by_variant.setdefault(variant_of(result_set), result_set)
-    replica, textbook = by_variant.get(REPLICA_VARIANT), by_variant.get(TEXTBOOK_VARIANT)
-    effects = quirks.quirk_effects(replica, textbook) if replica is not None and textbook is not None else []
+    effects = [effect for ablation in ablations for effect in quirks.quirk_effects(ablation)]
     return Analysis(experiments, effects, findings.findings(result_sets, experiments, effects))

@@ -51,23 +51,19 @@ def _experiment_findings(result_set: ResultSet, analysis: ExperimentAnalysis) ->
     return sentences
 
 
-def _comparison_findings(effects: list[QuirkEffect]) -> list[str]:
-    by_method = {}
-    for effect in effects:
-        by_method.setdefault(effect.method, effect)
-    compared = [
-        effect for effect in by_method.values() if np.isfinite(effect.replica_final_cost) and np.isfinite(effect.textbook_final_cost)
-    ]
-    if not compared:
-        return []
-    higher = [effect for effect in compared if effect.replica_final_cost > effect.textbook_final_cost]
-    widest = max(compared, key=lambda effect: abs(effect.replica_final_cost - effect.textbook_final_cost))
-    return [
-        f"The 2018 replica ends with a higher cost than the textbook run for {len(higher)} of {len(compared)} methods "
-        f"with a quirk; the widest gap is {widest.letter} ({method_title(widest.method, 'seed-2018')}): {number(widest.replica_final_cost)} vs "
-        f"{number(widest.textbook_final_cost)}. The textbook runs also use other hyperparameters, so these gaps "
-        "are not the quirks' alone."
-    ]
+def _ablation_findings(effects: list[QuirkEffect]) -> list[str]:
+    """Per ablated setup: how many quirks change the final cost beyond their paired interval, and the largest."""
+    sentences = []
+    for experiment in dict.fromkeys(effect.experiment for effect in effects):
+        mine = [effect for effect in effects if effect.experiment == experiment]
+        shown = [effect for effect in mine if not effect.difference.tie]
+        changed = "undone" if mine[0].direction == "fix" else "added"
+        sentence = f"In {experiment}, with each 2018 quirk {changed} alone over {mine[0].seeds} paired seeds, {len(shown)} of {len(mine)} change the final cost beyond their interval"
+        if shown:
+            largest = max(shown, key=lambda effect: abs(effect.difference.median))
+            sentence += f"; the largest is {largest.letter} ({method_title(largest.method, 'seed-2018')}): {largest.quirk} (median change {number(largest.difference.median)})"
+        sentences.append(sentence + ".")
+    return sentences
 
 
 def findings(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis], effects: list[QuirkEffect]) -> list[str]:
@@ -75,5 +71,5 @@ def findings(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis], e
     sentences = []
     for result_set, analysis in zip(result_sets, analyses):
         sentences.extend(_experiment_findings(result_set, analysis))
-    sentences.extend(_comparison_findings(effects))
+    sentences.extend(_ablation_findings(effects))
     return sentences

@@ -1,88 +1,103 @@
-"""The 2018 quirks against the textbook rules: what each replica method does differently, and what the two runs measured."""
+"""The 2018 quirks, one at a time: each ablation arm against its baseline, paired seed by seed.
+
+An arm changes exactly one quirk (``reportgen.ablation.plan``); its effect is
+the paired difference of the final plotted cost (the logged training cost of
+the last epoch), arm minus baseline, over the ablation's seeds, with the
+sign-test interval of ``reportgen.analysis.paired``. A run that stopped as
+diverged has no final cost: such seeds are counted, not compared.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reportgen import optimizers
-from reportgen.analysis.curves import first_stop, median_final, seed_summary
-from reportgen.analysis.events import divergence_epoch
-from reportgen.formatting import listing, number, setting
-from reportgen.training.results import ResultSet
+from reportgen.analysis.curves import COST_METRIC
+from reportgen.analysis.paired import PairedDifference, paired_difference
+from reportgen.formatting import number, share
+from reportgen.training.results import RunMetrics
 
-# Bookkeeping of the 2018 epoch-based noise schedule (part of that quirk), not a tuning choice.
-SCHEDULE_SETTINGS = ("steps_per_epoch",)
+if TYPE_CHECKING:  # the ablation's runs reach the analysis as plain data; importing them here would cycle through reportgen.sweep
+    from reportgen.ablation.run import Ablation
 
 
 @dataclass(frozen=True)
 class QuirkEffect:
-    """One quirk of the 2018 script, the textbook rule, and what the two runs measured."""
+    """One quirk changed alone in one setup: what the arm measured against its baseline."""
 
+    experiment: str  # the setup: the replica ("fix": the quirk undone) or textbook ("add": the quirk added)
+    direction: str
     method: str
     letter: str
     quirk: str
     textbook_rule: str
-    replica_final_cost: float
-    textbook_final_cost: float
-    effect: str
+    seeds: int
+    seed_list: tuple[int, ...]
+    baseline_costs: tuple[float, ...]  # final cost per seed, NaN where the run stopped as diverged
+    arm_costs: tuple[float, ...]
+    baseline_final: float  # median over seeds of the final cost
+    arm_final: float
+    stopped: tuple[int, int]  # runs that stopped as diverged: baseline, arm
+    difference: PairedDifference  # arm - baseline, per seed
+    effect: str  # the sentence the report prints
 
 
-def _differences(replica: ResultSet, textbook: ResultSet, name: str) -> list[str]:
-    """Settings besides the quirks in which the two runs of a method differ."""
-    first = replica.methods[replica.method_index(name)].hyperparams
-    second = textbook.methods[textbook.method_index(name)].hyperparams
-    differences = []
-    for key in sorted((set(first) | set(second)) - set(SCHEDULE_SETTINGS)):
-        if first.get(key) != second.get(key):
-            differences.append(f"{key} ({setting(first.get(key, '-'))} vs {setting(second.get(key, '-'))})")
-    return differences
+def final_costs(runs: list[RunMetrics]) -> np.ndarray:
+    return np.array([run.arrays[COST_METRIC][-1] if not run.diverged_epoch else np.nan for run in runs])
 
 
-def _effect(replica: ResultSet, textbook: ResultSet, name: str, quirk: str) -> tuple[float, float, str]:
-    position = replica.method_index(name)
-    replica_final = median_final(replica, position)
-    textbook_final = median_final(textbook, textbook.method_index(name))
-    median, _, _ = seed_summary(replica)
-    blow_up = divergence_epoch(median[position], first_stop(replica, position))
-    if blow_up:
-        first = f"The replica diverges at epoch {blow_up} and ends at {number(replica_final)}; the textbook run ends at {number(textbook_final)}."
-    elif not (np.isfinite(replica_final) and np.isfinite(textbook_final)) or min(replica_final, textbook_final) <= 0:
-        first = f"The replica ends at {number(replica_final)}, the textbook run at {number(textbook_final)}."
+def _sentence(direction: str, difference: PairedDifference, baseline_final: float, stopped: tuple[int, int], seeds: int) -> str:
+    change = "Undoing it" if direction == "fix" else "Adding it"
+    parts = []
+    if stopped[1] != stopped[0]:
+        parts.append(f"{change} makes {stopped[1]} of {seeds} runs stop as diverged (baseline: {stopped[0]}).")
+    if difference.pairs == 0:
+        return " ".join(parts) or "No seed has a final cost in both runs."
+    interval = "no 95% interval" if np.isnan(difference.coverage) else (
+        f"[{number(difference.low)}, {number(difference.high)}] at {share(difference.coverage)} coverage"
+    )
+    if difference.tie:
+        parts.append(
+            f"No effect shown: the paired difference (median {number(difference.median)} over {difference.pairs} seeds) has interval {interval}, which includes zero."
+        )
     else:
-        ratio = max(replica_final, textbook_final) / min(replica_final, textbook_final)
-        if ratio < 1.05:
-            first = f"The replica and the textbook run end at about the same cost ({number(replica_final)} vs {number(textbook_final)})."
-        else:
-            direction = "higher" if replica_final > textbook_final else "lower"
-            first = (
-                f"The replica ends at {number(replica_final)}, {number(ratio)} times {direction} than "
-                f"the textbook run ({number(textbook_final)})."
-            )
-    confounders = _differences(replica, textbook, name)
-    activations = replica.config["network"]["activation"], textbook.config["network"]["activation"]
-    if activations[0] != activations[1] and "ELU" not in quirk:
-        confounders.append(f"the activation ({activations[0]} vs {activations[1]})")
-    if confounders:
-        second = f" The runs also differ in {listing(confounders)}, so the gap is not this quirk's alone."
-    else:
-        second = " No other setting differs."
-    return replica_final, textbook_final, first + second
+        direction_word = "raises" if difference.median > 0 else "lowers"
+        relative = f", {share(abs(difference.median) / baseline_final)} of the baseline's {number(baseline_final)}" if baseline_final > 0 else ""
+        parts.append(
+            f"{change} {direction_word} the final cost by {number(abs(difference.median))}{relative} "
+            f"(median paired difference over {difference.pairs} seeds, interval {interval}; lower than the baseline in {difference.first_lower} of {difference.pairs})."
+        )
+    return " ".join(parts)
 
 
-def quirk_effects(replica: ResultSet, textbook: ResultSet) -> list[QuirkEffect]:
-    """One row per quirk of each replica method that has a textbook counterpart, in a-l order.
-
-    Quirk texts come from reportgen.optimizers.describe(name, "seed-2018").
-    """
-    textbook_names = {spec.name for spec in textbook.methods}
+def quirk_effects(ablation: Ablation) -> list[QuirkEffect]:
+    """One row per arm, in the plan's order (a-l, each method's quirks in their order, the activation last)."""
     effects = []
-    for spec in replica.methods:
-        if spec.name not in textbook_names:
-            continue
-        replica_method = optimizers.describe(spec.name, spec.variant)
-        for quirk in replica_method.quirks:
-            replica_final, textbook_final, sentence = _effect(replica, textbook, spec.name, quirk)
-            effects.append(QuirkEffect(spec.name, spec.letter, quirk, replica_method.textbook_rule, replica_final, textbook_final, sentence))
+    for arm_runs in ablation.arms:
+        arm = arm_runs.arm
+        baseline, changed = final_costs(arm_runs.baseline), final_costs(arm_runs.runs)
+        stopped = (int(np.isnan(baseline).sum()), int(np.isnan(changed).sum()))
+        difference = paired_difference(changed, baseline)
+        baseline_final = float(np.nanmedian(baseline)) if np.isfinite(baseline).any() else float("nan")
+        effects.append(
+            QuirkEffect(
+                experiment=ablation.plan.experiment.name,
+                direction=ablation.plan.direction,
+                method=arm.baseline.name,
+                letter=arm.baseline.letter,
+                quirk=arm.quirk,
+                textbook_rule=arm.textbook_rule,
+                seeds=len(ablation.plan.seeds),
+                seed_list=tuple(ablation.plan.seeds),
+                baseline_costs=tuple(float(cost) for cost in baseline),
+                arm_costs=tuple(float(cost) for cost in changed),
+                baseline_final=baseline_final,
+                arm_final=float(np.nanmedian(changed)) if np.isfinite(changed).any() else float("nan"),
+                stopped=stopped,
+                difference=difference,
+                effect=_sentence(ablation.plan.direction, difference, baseline_final, stopped, len(ablation.plan.seeds)),
+            )
+        )
     return effects

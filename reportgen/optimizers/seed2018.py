@@ -177,11 +177,16 @@ def nadam(lr=LR, betas=(0.9, 0.999), eps=1e-8, constant_correction=True, fixed_m
         r"w \leftarrow w - \mathrm{lr}\, (g + n)",
     ),
     references=("neelakantan2015",),
-    quirks=GAUSSIAN_QUIRKS,
+    quirks=(
+        *GAUSSIAN_QUIRKS,
+        Quirk(
+            "the Gaussian is drawn from the run's noise stream, not one of its own: other numbers, the same distribution (i draws no other noise)",
+            {"own_stream": True},
+        ),
+    ),
     textbook_rule="a fresh Gaussian per element, variance eta / (1 + t)^0.55 at step t",
 )
 def gaussian_noise(lr=LR, eta=0.001, gamma=0.55, steps_per_epoch=50, scalar_noise=True, eta_is_sd=True, decay_per_epoch=True, own_stream=False):
-    """own_stream is not a quirk here (i draws no other noise); the textbook i has it on."""
     noise = add_gaussian_noise_2018(eta, gamma, steps_per_epoch, own_stream, scalar_noise, eta_is_sd, decay_per_epoch)
     return Rule(chain(noise, scale(lr)))
 

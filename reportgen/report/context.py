@@ -35,7 +35,7 @@ IN_DEPTH = ("nesterov", "rmsprop", "nadam", "gaussian_noise", "adam_noise")  # t
 
 FIGURE_SECTIONS = ("setup", "cost", "accuracy", "wallclock", "overlap", "sweep")
 
-DATA_FILES = ("data/metrics.csv", "data/metrics.json", "data/controls.csv")
+DATA_FILES = ("data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/ablations.csv")
 
 
 LATEX_TABLE = "paper/results.tex"

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from reportgen.analysis.quirks import QuirkEffect
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
 
 FORMAT = "reportgen-metrics"
@@ -105,6 +106,21 @@ def controls_csv(result_sets: list[ResultSet]) -> str:
                     stream = str(stream_index + 1) if values.ndim == 3 else ""
                     for epoch_index, value in enumerate(curve):
                         writer.writerow([result_set.experiment, name, seed, stream, epoch_index + 1, _cell(_value(value))])
+    return buffer.getvalue()
+
+
+ABLATION_COLUMNS = ("experiment", "direction", "method", "quirk", "seed", "baseline_final_cost", "arm_final_cost")
+
+
+def ablations_csv(effects: list[QuirkEffect]) -> str:
+    """The quirk ablations' final costs, one row per arm and seed (empty cost: the run stopped as diverged);
+    a header only when the build has no stored ablation."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ABLATION_COLUMNS)
+    for effect in effects:
+        for seed, baseline, arm in zip(effect.seed_list, effect.baseline_costs, effect.arm_costs):
+            writer.writerow([effect.experiment, effect.direction, effect.method, effect.quirk, seed, _cell(_value(baseline)), _cell(_value(arm))])
     return buffer.getvalue()
 
 

@@ -79,6 +79,7 @@ def render(
     outputs[DATA_FILES[0]] = export.to_csv(result_sets)
     outputs[DATA_FILES[1]] = export.to_json(result_sets)
     outputs[DATA_FILES[2]] = export.controls_csv(result_sets)
+    outputs[DATA_FILES[3]] = export.ablations_csv(analysis.quirk_effects)
     outputs[LATEX_TABLE] = render_latex_table(report)
     outputs["report.md"] = render_markdown(report)
     outputs["index.html"] = render_html(report)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reportgen.errors import RunError
 from reportgen.sweep.analysis import SweepAnalysis, analyse_sweep
@@ -19,10 +20,13 @@ from reportgen.training.fingerprint import results_key
 from reportgen.training.runner import Job, load_split, train_missing
 from reportgen.training.store import ResultStore
 
+if TYPE_CHECKING:
+    from reportgen.config import Experiment
 
-def sweep_key(planned: Plan, data_fingerprint: str) -> str:
-    """What every cell shares: data, network and training (not the methods, not the seeds)."""
-    numeric = planned.experiment.numeric_config()
+
+def sweep_key(experiment: Experiment, data_fingerprint: str) -> str:
+    """What every cell of a sweep or an ablation shares: data, network and training (not the methods, not the seeds)."""
+    numeric = experiment.numeric_config()
     shared = {"data": numeric["data"], "network": numeric["network"], "training": {k: v for k, v in numeric["training"].items() if k != "seeds"}}
     return results_key(shared, data_fingerprint)
 
@@ -41,7 +45,7 @@ def run_sweep(planned: Plan, store: ResultStore, executor, *, force: bool = Fals
     """Train the cells the store lacks (none with ``only_stored``: then a missing cell is a RunError) and analyse the sweep."""
     started = time.monotonic()
     split = load_split(planned.experiment.config["data"])
-    root = store.directory(f"{planned.experiment.name}-sweep", sweep_key(planned, split.fingerprint))
+    root = store.directory(f"{planned.experiment.name}-sweep", sweep_key(planned.experiment, split.fingerprint))
     specs = planned.specs()
 
     jobs = [Job(spec, root / "cells" / cell_name(spec.method), split) for spec in specs]
