@@ -5,10 +5,13 @@ import math
 import numpy as np
 import pytest
 
-from reportgen import analysis
+from reportgen import analysis, config
+from reportgen.ablation.plan import Arm
+from reportgen.ablation.plan import Plan as AblationPlan
+from reportgen.ablation.run import Ablation, ArmRuns
 from reportgen.analysis import curves, events, findings, overlap, quirks, tables
 from reportgen.formatting import number
-from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
+from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet, RunMetrics
 from fixtures import fixture_experiment, make_pair, make_result_set
 
 
@@ -170,29 +173,12 @@ def test_the_cause_reads_the_noise_floor_and_the_controlled_run():
     assert number(float(np.median(stats.cause.floor))) in stats.explanation
 
 
-def test_the_quirk_text_names_the_activation_both_runs_differ_in():
-    replica, textbook = make_pair()
-    assert (replica.config["network"]["activation"], textbook.config["network"]["activation"]) == ("elu_2018", "elu")
-    for effect in quirks.quirk_effects(replica, textbook):
-        assert "the activation (elu_2018 vs elu)" in effect.effect, effect.quirk
-
-
 def test_a_configured_target_cost_is_the_one_used():
     result_set = make_result_set(epochs=5)
     first_epoch = np.median(result_set.metric("train_cost_logged")[:, :, 0], axis=1)
     assert analysis.analyse_experiment(result_set).target_cost == pytest.approx(0.1 * np.median(first_epoch))
     result_set.config["report"]["target_cost"] = 7.5
     assert analysis.analyse_experiment(result_set).target_cost == 7.5
-
-
-def test_quirk_effects_state_the_measured_difference_and_the_confounders():
-    replica, textbook = make_pair()
-    effects = quirks.quirk_effects(replica, textbook)
-    adadelta = [effect for effect in effects if effect.method == "adadelta"]
-    assert adadelta and all("diverges at epoch 12" in effect.effect for effect in adadelta)
-    momentum = next(effect for effect in effects if effect.method == "momentum")
-    assert "momentum (0.001 vs 0.9)" in momentum.effect and "not this quirk's alone" in momentum.effect
-    assert momentum.replica_final_cost == pytest.approx(replica.metric("train_cost_logged")[1, 0, -1])
 
 
 def test_findings_follow_the_data():
@@ -211,7 +197,41 @@ def test_findings_follow_the_data():
     assert "lowest final costs are d (" in changed_text
     assert "blows up at epoch 18" in changed_text and "epoch 12" not in changed_text
 
-    effects = quirks.quirk_effects(replica, textbook)
-    comparison = findings.findings([replica, textbook], [analysis.analyse_experiment(replica), analysis.analyse_experiment(textbook)], effects)[-1]
-    higher = {effect.method for effect in effects if effect.replica_final_cost > effect.textbook_final_cost}
-    assert f"for {len(higher)} of {len({effect.method for effect in effects})} methods" in comparison
+
+def _ablation(finals: dict[str, tuple[list[float], list[float]]], stopped_arm_seed: int | None = None):
+    """A seed-2018 ablation whose arms end at the given final costs: quirk text -> (baseline per seed, arm per seed)."""
+    experiment = config.load_preset("seed-2018")
+    arms, runs = [], []
+    for quirk, (baseline, changed) in finals.items():
+        arm = Arm(quirk, "the textbook rule", experiment.methods[4], experiment.methods[4], "elu_2018")
+        arms.append(arm)
+
+        def metrics(costs, stop=None):
+            return [RunMetrics({"train_cost_logged": np.array([9.0, cost])}, diverged_epoch=2 if index == stop else 0) for index, cost in enumerate(costs)]
+
+        runs.append(ArmRuns(arm, metrics(baseline), metrics(changed, stopped_arm_seed)))
+    planned = AblationPlan(experiment, "fix", tuple(range(len(baseline))), tuple(arms))
+    return Ablation(planned, runs, trained=0, reused=0, seconds=0.0)
+
+
+def test_a_quirk_effect_is_the_paired_difference_with_its_interval_and_a_tie_when_it_includes_zero():
+    baseline = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    lower = [value - 0.5 - 0.01 * index for index, value in enumerate(baseline)]  # lower in every seed
+    mixed = [value + (0.1 if index % 2 else -0.1) for index, value in enumerate(baseline)]
+    effects = quirks.quirk_effects(_ablation({"lowers": (baseline, lower), "mixed": (baseline, mixed)}))
+    lowered, tied = effects
+    differences = np.sort(np.array(lower) - np.array(baseline))
+    assert (lowered.difference.low, lowered.difference.high) == (differences[0], differences[-1])  # 6 seeds: k = 1
+    assert not lowered.difference.tie and "Undoing it lowers the final cost by " + number(-float(np.median(differences))) in lowered.effect
+    assert "lower than the baseline in 6 of 6" in lowered.effect
+    assert tied.difference.tie and tied.effect.startswith("No effect shown") and "includes zero" in tied.effect
+    sentence = findings.findings([], [], effects)[-1]
+    assert "with each 2018 quirk undone alone over 6 paired seeds, 1 of 2 change the final cost beyond their interval" in sentence
+
+
+def test_a_run_that_stops_as_diverged_is_counted_not_compared():
+    baseline = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    effect = quirks.quirk_effects(_ablation({"stops": (baseline, baseline)}, stopped_arm_seed=0))[0]
+    assert effect.stopped == (0, 1) and effect.difference.pairs == 5
+    assert "makes 1 of 6 runs stop as diverged (baseline: 0)" in effect.effect
+    assert effect.difference.tie  # five pairs give no 95% interval

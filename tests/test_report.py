@@ -145,7 +145,7 @@ def _parse(html):
 
 def test_render_writes_every_output(built, drawn):
     out, paths = built
-    expected = {"index.html", "report.md", "data/metrics.csv", "data/metrics.json", "data/controls.csv", "paper/results.tex"}
+    expected = {"index.html", "report.md", "data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/ablations.csv", "paper/results.tex"}
     for figure in drawn:
         expected |= {f"figures/{figure.slug}.svg", f"figures/{figure.slug}.png", f"figures/{figure.slug}.pdf", f"paper/{figure.slug}.pdf"}
     assert {path.relative_to(out).as_posix() for path in paths} == expected
@@ -335,9 +335,11 @@ def test_sweep_block_only_when_given(result_sets, quick_render, tmp_path):
     assert '<a href="#learning-rate-sensitivity">' in html
 
 
-def test_one_experiment_renders_without_the_comparison(result_sets, quick_render, tmp_path):
+def test_without_stored_ablations_the_report_says_how_to_run_them(result_sets, quick_render, tmp_path):
     html, markdown = quick_render(result_sets[:1], tmp_path)
-    assert "needs both a seed-2018 and a textbook experiment" in html
+    assert "not measured in this build: run <code>reportgen ablate</code>" in html
+    assert "not measured in this build: run `reportgen ablate`" in markdown
+    assert (tmp_path / "data" / "ablations.csv").read_text() == "experiment,direction,method,quirk,seed,baseline_final_cost,arm_final_cost\n"
     assert _parse(html).errors == []
 
 
