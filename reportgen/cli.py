@@ -136,23 +136,30 @@ def _sweep_plans(args: argparse.Namespace, experiments) -> dict:
 def _ablation_plans(args: argparse.Namespace, experiments) -> dict:
     """Experiment name -> ablation plan, for the experiments with one variant that an ablation covers."""
     from reportgen.ablation import plan
+    from reportgen.analysis.paired import MIN_PAIRS
 
     plans = {}
     for experiment in experiments:
         wanted = dict(experiment.ablation)
         if args.command == "ablate" and args.seeds is not None:
+            plan.sweep_seeds("--seeds", args.seeds, experiment.seeds)  # so that an error names the flag
             wanted["seeds"] = args.seeds
         if plan.ablatable(experiment):
             plans[experiment.name] = plan.plan(experiment, wanted)
+    if args.command == "ablate":
+        if not plans:
+            raise ConfigError("ablate: no experiment runs all its methods in one variant (seed-2018 or textbook); an ablation needs one")
+        if any(len(planned.seeds) < MIN_PAIRS for planned in plans.values()):
+            print(f"reportgen: note: fewer than {MIN_PAIRS} seeds give no 95% paired interval; every effect will read \"no effect shown\"", file=sys.stderr)
     return plans
 
 
-def _ablations(args: argparse.Namespace, experiments, store: ResultStore, executor) -> list:
+def _ablations(args: argparse.Namespace, plans: dict, store: ResultStore, executor) -> list:
     """``reportgen ablate`` trains them; every other command includes the ones fully stored (the report says how to run the rest)."""
     from reportgen.ablation.run import run_ablation
 
     ablations = []
-    for planned in _ablation_plans(args, experiments).values():
+    for planned in plans.values():
         if args.command == "ablate":
             ablation = run_ablation(planned, store, executor, force=args.force, quiet=args.quiet)
             print(f"{planned.experiment.name} quirk ablation: {_action(ablation)} in {ablation.seconds:.1f} s", file=sys.stderr)
@@ -176,7 +183,7 @@ def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[l
     from reportgen.training.runner import run_experiments
 
     sweeps = []
-    plans = _sweep_plans(args, experiments)
+    plans, ablation_plans = _sweep_plans(args, experiments), _ablation_plans(args, experiments)  # checked before any training
     with _executor(args, experiments) as executor:
         outcomes = run_experiments(experiments, store, executor, force=args.force, quiet=args.quiet)
         for experiment, outcome in zip(experiments, outcomes):
@@ -187,7 +194,7 @@ def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[l
                 swept = run_sweep(plans[experiment.name], store, executor, force=args.force, quiet=args.quiet)
                 print(f"{experiment.name} sweep: {_action(swept)} in {swept.seconds:.1f} s", file=sys.stderr)
                 sweeps.append(swept.analysis)
-        ablations = _ablations(args, experiments, store, executor)
+        ablations = _ablations(args, ablation_plans, store, executor)
     return [outcome.result_set for outcome in outcomes], sweeps, ablations
 
 
@@ -204,7 +211,7 @@ def _stored(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[
         result_sets.append(found)
     with executors.InProcessExecutor() as nothing_to_train:
         sweeps = [run_sweep(plan, store, nothing_to_train, only_stored=True).analysis for plan in _sweep_plans(args, experiments).values()]
-        ablations = _ablations(args, experiments, store, nothing_to_train)
+        ablations = _ablations(args, _ablation_plans(args, experiments), store, nothing_to_train)
     return result_sets, sweeps, ablations
 
 

@@ -142,3 +142,9 @@ def test_every_effect_the_report_prints_is_recomputed_from_the_data_file(built):
             ties += tie
             assert cells[8].startswith("No effect shown") == tie, cells
     assert 0 < ties < sum(len(table) for table in printed.values())  # both kinds of row are checked
+
+
+def test_a_wrong_seed_count_fails_before_any_training(tmp_path, capsys):
+    assert cli.main(["ablate", "--preset", "seed-2018", "--seeds", "0", "--out", str(tmp_path / "out")]) == 2
+    assert "--seeds: expected a number of seeds 1 to 1000" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "results").exists()

@@ -14,7 +14,7 @@ from reportgen import cli
 pytestmark = pytest.mark.slow  # real processes
 
 SCRIPT = Path(sys.executable).parent / "reportgen"  # what `pip install` put beside this interpreter
-SUBCOMMANDS = ["build", "run", "sweep", "render", "presets", "bench"]  # as README's command-line section lists them
+SUBCOMMANDS = ["build", "run", "sweep", "ablate", "render", "presets", "bench"]  # as README's command-line section lists them
 
 
 def run_script(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
