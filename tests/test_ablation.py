@@ -144,6 +144,30 @@ def test_every_effect_the_report_prints_is_recomputed_from_the_data_file(built):
     assert 0 < ties < sum(len(table) for table in printed.values())  # both kinds of row are checked
 
 
+def test_the_summary_sentence_counts_the_effects_shown_and_names_the_largest(built):
+    rows = defaultdict(list)
+    with open(built / "data" / "ablations.csv", newline="") as stream:
+        for row in csv.DictReader(stream):
+            rows[(row["experiment"], row["method"], row["quirk"])].append((float(row["baseline_final_cost"]), float(row["arm_final_cost"])))
+    markdown = (built / "report.md").read_text()
+    for experiment, changed in (("tiny-2018", "undone"), ("tiny-textbook", "added")):
+        shown = {}
+        for (name, method, quirk), pairs in rows.items():
+            if name != experiment:
+                continue
+            baseline, arm = np.array(pairs).T
+            differences = np.sort(arm - baseline)
+            low, high = sign_test_interval(differences)
+            if not low <= 0 <= high:
+                shown[(method, quirk)] = float(np.median(differences))
+        total = sum(1 for key in rows if key[0] == experiment)
+        sentence = f"In {experiment}, with each 2018 quirk {changed} alone over 6 paired seeds, {len(shown)} of {total} change the final cost beyond their interval"
+        assert sentence in markdown
+        if shown:
+            method, quirk = max(shown, key=lambda key: abs(shown[key]))
+            assert f"{optimizers.TITLES[method]}): {quirk} (median change {shown[(method, quirk)]:.4g})" in markdown.replace("&lt;", "<").replace("&#34;", '"')
+
+
 def test_a_wrong_seed_count_fails_before_any_training(tmp_path, capsys):
     assert cli.main(["ablate", "--preset", "seed-2018", "--seeds", "0", "--out", str(tmp_path / "out")]) == 2
     assert "--seeds: expected a number of seeds 1 to 1000" in capsys.readouterr().err
