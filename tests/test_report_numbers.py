@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from reportgen import cli
+from reportgen.optimizers.registry import TITLES
 
 CONFIG = """
 name = "numbers"
@@ -128,3 +129,19 @@ def test_the_lowest_and_highest_final_costs(findings, curves):
         assert f") {digits(finals[method])}" in text
     assert re.search(rf"the highest is .* {re.escape(digits(finals[ranked[-1]]))}\.$", text)
 
+
+
+def test_the_target_and_the_epochs_to_reach_it(built, curves):
+    """The default target, as the caption states its rule, and each method's first epoch at or below it on the plotted median."""
+    markdown = (built / "report.md").read_text()
+    medians = {method: np.median(values, axis=0) for method, values in curves.items()}
+    first_epoch = float(np.median([curve[0] for curve in medians.values()]))
+    assert f"Target cost {digits(0.1 * first_epoch)} (a tenth of the median over methods of the first epoch's plotted cost, {digits(first_epoch)};" in markdown
+    table = markdown.split("Target cost", 1)[1].split("\n\n", 2)[1]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+    header = [cell.strip() for cell in table.splitlines()[0].strip("|").split("|")]
+    column = header.index("Epochs to target")
+    for row in rows:
+        method = next(name for name in medians if row[header.index("Method")] == TITLES[name])
+        reached = np.flatnonzero(medians[method] <= 0.1 * first_epoch)
+        assert row[column] == (str(reached[0] + 1) if reached.size else "never"), method

@@ -39,6 +39,7 @@ class ExperimentAnalysis:
     overlap_matrix: np.ndarray
     paired: list[PairedComparison]
     target_cost: float
+    target_rule: str  # where target_cost comes from, in words
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def analyse_experiment(result_set: ResultSet) -> ExperimentAnalysis:
         overlap_matrix=overlap.overlap_matrix(result_set, resolution),
         paired=tables.paired_comparisons(result_set),
         target_cost=target,
+        target_rule=tables.target_rule(result_set),
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from reportgen.analysis.curves import final_costs, first_stop, method_title, quiet, seed_summary
 from reportgen.analysis.events import divergence_epoch
+from reportgen.formatting import number
 from reportgen.training.results import ResultSet
 
 PAIRED_BASELINE = "sgd"
@@ -123,6 +124,14 @@ def paired_comparisons(result_set: ResultSet, baseline: str = PAIRED_BASELINE) -
             )
         )
     return comparisons
+
+
+def target_rule(result_set: ResultSet) -> str:
+    """Where the target of "epochs to target" comes from, as the report states it."""
+    if result_set.config["report"]["target_cost"] is not None:
+        return "set by the config's [report] target_cost"
+    first_epoch = seed_summary(result_set)[0][:, 0]
+    return f"a tenth of the median over methods of the first epoch's plotted cost, {number(float(quiet(np.nanmedian, first_epoch)))}; set [report] target_cost to choose another"
 
 
 def target_cost(result_set: ResultSet) -> float:
