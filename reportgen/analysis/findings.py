@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reportgen.analysis.curves import gradient_free, method_title
+from reportgen.analysis.provenance import images
 from reportgen.analysis.quirks import QuirkEffect
 from reportgen.analysis.tables import MethodRow
 from reportgen.formatting import listing, number, percent
@@ -25,7 +26,7 @@ def _experiment_findings(result_set: ResultSet, analysis: ExperimentAnalysis) ->
     seeds = len(result_set.seeds)
     sentences = [
         f"{experiment}: {len(result_set.methods)} methods trained for {result_set.epochs} epochs on "
-        f"{result_set.data['n_train']} training images, {seeds} seed{'s' if seeds != 1 else ''}."
+        f"{result_set.data['n_train']} training images from {images(result_set.data)}, {seeds} seed{'s' if seeds != 1 else ''}."
     ]
     ranked = sorted(analysis.rows, key=lambda row: row.rank)
     finished = [row for row in ranked if np.isfinite(row.final_cost)]
