@@ -23,6 +23,7 @@ SECTION_IDS = [
     "cost-plots",
     "overlap-analysis",
     "2018-replica-vs-textbook",
+    "the-2018-claims",
     "results-table",
     "references",
 ]
@@ -34,6 +35,7 @@ MARKDOWN_HEADINGS = [
     "## Cost plots",
     "## Overlap analysis",
     "## 2018 replica vs textbook",
+    "## The 2018 claims",
     "## Results table",
     "## References",
 ]

@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 
 import reportgen
 from reportgen import optimizers
-from reportgen.analysis import TEXTBOOK_VARIANT, Analysis, ExperimentAnalysis, variant_of
+from reportgen.analysis import TEXTBOOK_VARIANT, Analysis, ExperimentAnalysis, claims, variant_of
+from reportgen.analysis.claims import ClaimTable
 from reportgen.analysis.events import Marker
 from reportgen.analysis.quirks import QuirkEffect
 from reportgen.errors import ConfigError
@@ -36,6 +37,7 @@ IN_DEPTH = ("nesterov", "rmsprop", "nadam", "gaussian_noise", "adam_noise")  # t
 FIGURE_SECTIONS = ("setup", "cost", "accuracy", "wallclock", "overlap", "sweep")
 
 DATA_FILES = ("data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/ablations.csv")
+SWEEP_DATA_FILE = "data/sweep.csv"  # written when the report has a sweep
 
 
 LATEX_TABLE = "paper/results.tex"
@@ -123,6 +125,7 @@ class Report:
     titles: dict[str, str]  # method name -> title, for tables that name methods
     figures: dict[str, list[FigureView]]  # by section, in draw order
     quirk_effects: list[QuirkEffect]
+    claims: list[ClaimTable]  # one per replica (seed-2018 variant) experiment
     references: list[Reference]
     data_files: tuple[str, ...]
     latex_table: str
@@ -224,6 +227,7 @@ def gather(result_sets: list[ResultSet], analysis: Analysis, drawn: list[Figure]
         titles={method.name: method.title for method in methods},
         figures=_figure_views(drawn, analysis.experiments),
         quirk_effects=analysis.quirk_effects,
+        claims=claims.evaluate(result_sets, analysis.experiments, sweeps),
         references=list(references.REFERENCES.values()),  # every work is cited somewhere in the report
         data_files=DATA_FILES,
         latex_table=LATEX_TABLE,
