@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from reportgen.analysis.quirks import QuirkEffect
+from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
 
 FORMAT = "reportgen-metrics"
@@ -121,6 +122,25 @@ def ablations_csv(effects: list[QuirkEffect]) -> str:
     for effect in effects:
         for seed, baseline, arm in zip(effect.seed_list, effect.baseline_costs, effect.arm_costs):
             writer.writerow([effect.experiment, effect.direction, effect.method, effect.quirk, seed, _cell(_value(baseline)), _cell(_value(arm))])
+    return buffer.getvalue()
+
+
+SWEEP_COLUMNS = ("experiment", "method", "letter", "parameter", "value", "preset", "seed", "start_cost", "final_cost", "diverged_epoch", "status")
+
+
+def sweep_csv(sweeps: list[SweepAnalysis]) -> str:
+    """Every cell of every sweep, one row per seed: ``preset`` marks the experiment's own value
+    (listed once, also when it lies off the grid), an empty final cost NaN (the run stopped)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SWEEP_COLUMNS)
+    for sweep in sweeps:
+        for series in sweep.series:
+            off_grid = [] if series.default.value in series.values else [series.default]
+            for cell in sorted([*series.cells, *off_grid], key=lambda cell: cell.value):
+                for seed, start, final, diverged, status in zip(sweep.seeds, cell.start_cost, cell.final_cost, cell.diverged_epoch, cell.status):
+                    preset = _cell(cell.value == series.default.value)
+                    writer.writerow([sweep.experiment, series.method, series.letter, series.parameter, _cell(cell.value), preset, seed, _cell(_value(start)), _cell(_value(final)), diverged, status])
     return buffer.getvalue()
 
 

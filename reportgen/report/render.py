@@ -8,6 +8,7 @@ caller) -> figures -> a :class:`context.Report` -> ``templates/`` -> files::
     figures/<slug>.svg|png|pdf
     data/metrics.csv|json the raw metrics (reportgen.report.export)
     data/controls.csv     the control runs behind the overlap analysis
+    data/sweep.csv        every cell of a learning-rate sweep, when one was run
     paper/<slug>.pdf, paper/results.tex   for a paper: figures and a booktabs table
 
 Every file is written atomically and is byte-identical for the same results
@@ -25,7 +26,7 @@ from reportgen import atomic
 from reportgen.analysis import Analysis
 from reportgen.errors import ConfigError
 from reportgen.report import export, figure_cache, figures, sweep_figures
-from reportgen.report.context import DATA_FILES, LATEX_TABLE, Report, build_date, gather
+from reportgen.report.context import DATA_FILES, LATEX_TABLE, SWEEP_DATA_FILE, Report, build_date, gather
 from reportgen.report.templates import environment, latex_environment, markdown_environment, templates_dir
 from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import ResultSet
@@ -80,6 +81,8 @@ def render(
     outputs[DATA_FILES[1]] = export.to_json(result_sets)
     outputs[DATA_FILES[2]] = export.controls_csv(result_sets)
     outputs[DATA_FILES[3]] = export.ablations_csv(analysis.quirk_effects)
+    if sweeps:
+        outputs[SWEEP_DATA_FILE] = export.sweep_csv(sweeps)
     outputs[LATEX_TABLE] = render_latex_table(report)
     outputs["report.md"] = render_markdown(report)
     outputs["index.html"] = render_html(report)
