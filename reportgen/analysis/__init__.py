@@ -4,7 +4,9 @@
 brown stars), ``overlap`` (curves that hide each other), ``tables`` (rows,
 ranks, paired comparisons), ``quirks`` (replica against textbook) ->
 ``findings`` (the sentences). ``analyse`` runs them all; the caller hands its
-result to the report, which only arranges it.
+result to the report, which only arranges it. ``claims`` tests the 2018
+article's claims on a replica (the report calls it, with any sweep), and
+``provenance`` says which images a run used.
 """
 
 from __future__ import annotations
