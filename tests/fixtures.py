@@ -11,6 +11,7 @@ returns the same arrays.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -19,6 +20,7 @@ from reportgen import config, optimizers
 from reportgen.analysis import analyse
 from reportgen.report.render import render
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
+from reportgen.verification import Verification, verify
 
 METHODS = (
     "sgd",
@@ -258,6 +260,12 @@ def make_pair(epochs: int = 30, n_train: int = 50) -> tuple[ResultSet, ResultSet
     replica = make_result_set("seed-2018", "seed-2018", (678,), epochs, n_train)
     textbook = make_result_set("textbook", "textbook", (678, 679, 680), epochs, n_train)
     return replica, textbook
+
+
+@functools.cache
+def verified() -> Verification:
+    """The report's checks run once for every test that renders: they read only the code, which a test session does not change."""
+    return verify()
 
 
 def render_report(result_sets: list[ResultSet], out, **options) -> list:

@@ -6,11 +6,11 @@ import dataclasses
 
 import numpy as np
 import pytest
-from engine_runs import make_spec, run
 
 from reportgen import optimizers
 from reportgen.optimizers import kernels
 from reportgen.training import engine
+from reportgen.verification.trainers import make_spec, run
 
 KERNELS = ("adam", "nadam", "nadam_2018", "root_of_squares", "adadelta")
 # The methods whose chain holds a part with a kernel, by variant.

@@ -11,11 +11,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from engine_runs import SPLIT, WEIGHTS, make_spec
 
 from reportgen import optimizers
 from reportgen.errors import ConfigError
 from reportgen.training import engine
+from reportgen.verification import trainers
+from reportgen.verification.trainers import make_spec
 
 WITH_QUIRKS = [name for name in optimizers.METHODS if optimizers.describe(name, "seed-2018").quirks]
 
@@ -31,7 +32,7 @@ def trajectory(name, variant, hyperparams) -> list[np.ndarray]:
     """Every metric of every epoch (costs, accuracy, per-layer gradient and update norms) of a 2-epoch run."""
     spec = replace(make_spec(name, variant, hyperparams=hyperparams), activation="elu", epochs=2)
     noise = np.random.default_rng(2018)  # one kind of stream for both variants: the rule is what is compared
-    metrics = engine.train(spec, SPLIT, WEIGHTS, noise, np.random.default_rng(4))
+    metrics = engine.train(spec, trainers.split(), list(trainers.weights()), noise, np.random.default_rng(4))
     return [metrics.arrays[key] for key in sorted(metrics.arrays)]
 
 

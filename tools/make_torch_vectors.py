@@ -1,15 +1,16 @@
-"""Record torch.optim trajectories for the torch-parity test (tests/test_torch_parity.py).
+"""Record torch.optim trajectories for the torch-parity check (reportgen/verification/torch_parity.py).
 
 Run with a separate venv that has torch (torch is never a reportgen dependency):
 
     python3 -m venv /work/torchenv && /work/torchenv/bin/pip install numpy torch==2.13.0
-    /work/torchenv/bin/python tools/make_torch_vectors.py tests/data/torch_vectors.npz
+    /work/torchenv/bin/python tools/make_torch_vectors.py reportgen/verification/torch_vectors.npz
 
 For methods a-h of the textbook variant, with torch's defaults and with one
 non-default setting, it trains three small float64 tensors of different
 shapes on a fixed non-convex loss for STEPS steps and stores, for every step,
-the gradient torch used and the parameters after torch's step. The test feeds
-those gradients to reportgen's optimizer and compares the parameters.
+the gradient torch used and the parameters after torch's step. The file ships
+inside the package: tests/test_torch_parity.py and the report's Verification
+section feed those gradients to reportgen's optimizer and compare the parameters.
 """
 
 from __future__ import annotations
@@ -82,4 +83,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tests/data/torch_vectors.npz")
+    main(sys.argv[1] if len(sys.argv) > 1 else "reportgen/verification/torch_vectors.npz")
