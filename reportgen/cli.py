@@ -18,6 +18,7 @@ from pathlib import Path
 
 from reportgen import config, outputs
 from reportgen.errors import ConfigError, ReportgenError, RunError
+from reportgen.formatting import number
 from reportgen.training import executors
 from reportgen.training.store import ResultStore
 
@@ -218,6 +219,7 @@ def _stored(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[
 def _render(args: argparse.Namespace, result_sets, out: Path, sweeps, ablations) -> Path:
     from reportgen.analysis import analyse
     from reportgen.report.render import render
+    from reportgen.verification import verify
 
     started = time.monotonic()
     flags = [f"--config {path}" for path in (args.config or [])] + [f"--preset {name}" for name in (args.preset or [])]
@@ -228,14 +230,21 @@ def _render(args: argparse.Namespace, result_sets, out: Path, sweeps, ablations)
         flags.append(f"--seeds {args.seeds}")
     command = f"reportgen {args.command} " + " ".join(flags)
     try:
+        verification = verify()
         # figures are drawn on local processes even when runs train on a Dask cluster
         with executors.create("process", _workers(args)) as pool:
-            render(result_sets, analyse(result_sets, ablations), out, command=command.strip(), sweeps=sweeps or None, figure_cache_dir=out / "results", executor=pool)
+            render(
+                result_sets, analyse(result_sets, ablations), out,
+                verification=verification, command=command.strip(), sweeps=sweeps or None, figure_cache_dir=out / "results", executor=pool,
+            )
     except ReportgenError:
         raise
     except Exception as error:
         raise RunError(f"rendering the report failed: {type(error).__name__}: {error}") from error
     index = out / "index.html"
+    # A failed check does not stop the build: the report is where its evidence is shown, and the test suite is the gate.
+    for check in verification.failed:
+        print(f"reportgen: warning: verification failed: {check.group} {check.case} {check.subject}: {number(check.value)} > {number(check.tolerance)}; see Verification in the report", file=sys.stderr)
     print(f"report written in {time.monotonic() - started:.1f} s: {index}", file=sys.stderr)
     return index
 

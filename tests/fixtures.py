@@ -269,5 +269,6 @@ def verified() -> Verification:
 
 
 def render_report(result_sets: list[ResultSet], out, **options) -> list:
-    """The report of ``result_sets`` written into ``out``, analysed first as the command line does."""
+    """The report of ``result_sets`` written into ``out``, analysed and verified first as the command line does."""
+    options.setdefault("verification", verified())
     return render(result_sets, analyse(result_sets), out, **options)

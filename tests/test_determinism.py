@@ -61,7 +61,7 @@ def test_the_numpy_engine_writes_the_same_report_and_results(builds):
 
 def test_the_comparison_covers_the_whole_report(builds):
     names = set(builds[1][0])
-    for expected in ("index.html", "report.md", "data/metrics.csv", "data/metrics.json", "data/controls.csv", "paper/results.tex"):
+    for expected in ("index.html", "report.md", "data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/verification.csv", "paper/results.tex"):
         assert expected in names
     for kind in ("svg", "png", "pdf"):
         assert any(fnmatch(name, f"figures/*.{kind}") for name in names), kind

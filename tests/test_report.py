@@ -25,6 +25,7 @@ SECTION_IDS = [
     "2018-replica-vs-textbook",
     "the-2018-claims",
     "results-table",
+    "verification",
     "references",
 ]
 MARKDOWN_HEADINGS = [
@@ -37,6 +38,7 @@ MARKDOWN_HEADINGS = [
     "## 2018 replica vs textbook",
     "## The 2018 claims",
     "## Results table",
+    "## Verification",
     "## References",
 ]
 HOSTILE = "<script>alert(\"x\")</script> it's `tick` $HOME | a_b"
@@ -147,7 +149,7 @@ def _parse(html):
 
 def test_render_writes_every_output(built, drawn):
     out, paths = built
-    expected = {"index.html", "report.md", "data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/ablations.csv", "paper/results.tex"}
+    expected = {"index.html", "report.md", "data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/ablations.csv", "data/verification.csv", "paper/results.tex"}
     for figure in drawn:
         expected |= {f"figures/{figure.slug}.svg", f"figures/{figure.slug}.png", f"figures/{figure.slug}.pdf", f"paper/{figure.slug}.pdf"}
     assert {path.relative_to(out).as_posix() for path in paths} == expected

@@ -23,6 +23,7 @@ from reportgen.report.references import Reference
 from reportgen.report.templates import templates_dir
 from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import ResultSet
+from reportgen.verification import Verification
 
 # Derivation texts, in report order; files templates/derivations/<slug>.md.
 NETWORK_TEXT = "network"
@@ -36,7 +37,7 @@ IN_DEPTH = ("nesterov", "rmsprop", "nadam", "gaussian_noise", "adam_noise")  # t
 
 FIGURE_SECTIONS = ("setup", "cost", "accuracy", "wallclock", "overlap", "sweep")
 
-DATA_FILES = ("data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/ablations.csv")
+DATA_FILES = ("data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/ablations.csv", "data/verification.csv")
 SWEEP_DATA_FILE = "data/sweep.csv"  # written when the report has a sweep
 
 
@@ -130,6 +131,7 @@ class Report:
     data_files: tuple[str, ...]
     latex_table: str
     sweep: list[SweepAnalysis] | None  # one per swept experiment; None: no sweep section
+    verification: Verification
 
 
 def _derivation(slug: str) -> Derivation:
@@ -211,7 +213,9 @@ def build_date(environ=os.environ) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def gather(result_sets: list[ResultSet], analysis: Analysis, drawn: list[Figure], *, command: str, sweeps: list[SweepAnalysis] | None, date: str) -> Report:
+def gather(
+    result_sets: list[ResultSet], analysis: Analysis, drawn: list[Figure], *, command: str, sweeps: list[SweepAnalysis] | None, date: str, verification: Verification
+) -> Report:
     """Everything the templates show, as plain data."""
     methods = [_method(name) for name in optimizers.METHODS]
     return Report(
@@ -232,4 +236,5 @@ def gather(result_sets: list[ResultSet], analysis: Analysis, drawn: list[Figure]
         data_files=DATA_FILES,
         latex_table=LATEX_TABLE,
         sweep=sweeps,
+        verification=verification,
     )

@@ -19,6 +19,7 @@ import numpy as np
 from reportgen.analysis.quirks import QuirkEffect
 from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
+from reportgen.verification import Verification
 
 FORMAT = "reportgen-metrics"
 FORMAT_VERSION = 1
@@ -141,6 +142,20 @@ def sweep_csv(sweeps: list[SweepAnalysis]) -> str:
                 for seed, start, final, diverged, status in zip(sweep.seeds, cell.start_cost, cell.final_cost, cell.diverged_epoch, cell.status):
                     preset = _cell(cell.value == series.default.value)
                     writer.writerow([sweep.experiment, series.method, series.letter, series.parameter, _cell(cell.value), preset, seed, _cell(_value(start)), _cell(_value(final)), diverged, status])
+    return buffer.getvalue()
+
+
+VERIFICATION_COLUMNS = ("check", "case", "subject", "detail", "value", "tolerance", "passed")
+
+
+def verification_csv(verification: Verification) -> str:
+    """The Verification section's rows: ``value`` the largest deviation found (``inf`` where runs disagree on
+    divergence or NaN, ``nan`` where nothing was measured), ``passed`` whether it is at most ``tolerance``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(VERIFICATION_COLUMNS)
+    for check in verification.checks:
+        writer.writerow([check.group, check.case, check.subject, check.detail, _cell(check.value), _cell(check.tolerance), _cell(check.passed)])
     return buffer.getvalue()
 
 

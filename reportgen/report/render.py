@@ -9,6 +9,7 @@ caller) -> figures -> a :class:`context.Report` -> ``templates/`` -> files::
     data/metrics.csv|json the raw metrics (reportgen.report.export)
     data/controls.csv     the control runs behind the overlap analysis
     data/sweep.csv        every cell of a learning-rate sweep, when one was run
+    data/verification.csv the checks of the Verification section (reportgen.verification)
     paper/<slug>.pdf, paper/results.tex   for a paper: figures and a booktabs table
 
 Every file is written atomically and is byte-identical for the same results
@@ -30,6 +31,7 @@ from reportgen.report.context import DATA_FILES, LATEX_TABLE, SWEEP_DATA_FILE, R
 from reportgen.report.templates import environment, latex_environment, markdown_environment, templates_dir
 from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import ResultSet
+from reportgen.verification import Verification
 
 
 def render_html(report: Report) -> str:
@@ -50,12 +52,16 @@ def render(
     analysis: Analysis,
     out_dir: Path,
     *,
+    verification: Verification,
     command: str = "reportgen build",
     sweeps: list[SweepAnalysis] | None = None,
     figure_cache_dir: Path | None = None,
     executor=None,
 ) -> list[Path]:
     """Draw and write the whole report into ``out_dir``; return the files written.
+
+    ``verification`` is ``reportgen.verification.verify()``, run by the caller (the command line
+    warns about failed checks; tests reuse one run).
 
     With ``figure_cache_dir``, figures drawn for the same inputs before are reused from there;
     with ``executor`` (a local process pool), figures are drawn on its workers.
@@ -69,7 +75,7 @@ def render(
         return figures.draw_all(result_sets, analysis.experiments, executor) + (sweep_figures.draw_all(sweeps, executor) if sweeps else [])
 
     drawn = draw() if figure_cache_dir is None else figure_cache.drawn(figure_cache_dir, result_sets, analysis.experiments, sweeps, draw)
-    report = gather(result_sets, analysis, drawn, command=command, sweeps=sweeps, date=date)
+    report = gather(result_sets, analysis, drawn, command=command, sweeps=sweeps, date=date, verification=verification)
 
     outputs: dict[str, bytes | str] = {}
     for figure in drawn:
@@ -81,6 +87,7 @@ def render(
     outputs[DATA_FILES[1]] = export.to_json(result_sets)
     outputs[DATA_FILES[2]] = export.controls_csv(result_sets)
     outputs[DATA_FILES[3]] = export.ablations_csv(analysis.quirk_effects)
+    outputs[DATA_FILES[4]] = export.verification_csv(verification)
     if sweeps:
         outputs[SWEEP_DATA_FILE] = export.sweep_csv(sweeps)
     outputs[LATEX_TABLE] = render_latex_table(report)
