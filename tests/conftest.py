@@ -13,8 +13,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures import verified
 
 from bad_inputs import harness
+from reportgen import verification
+
+
+@pytest.fixture(scope="session", autouse=True)
+def verify_once():
+    """Builds in this process reuse one run of the report's checks (``fixtures.verified``): the checks read only
+    the code, which a session does not change, and each run takes seconds. Builds in other processes run their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verification, "verify", verified)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from fixtures import make_pair, render_report, verified
+from fixtures import make_pair, render_report
 
 from reportgen import cli, config
 from reportgen.formatting import number
@@ -215,7 +215,6 @@ def test_an_executor_table_is_checked():
 
 def test_a_sweep_from_a_config_file_runs_end_to_end_on_the_command_line(tmp_path, monkeypatch, capsys):
     drawn = {}
-    monkeypatch.setattr("reportgen.verification.verify", verified)  # computed once for the session's renders
     monkeypatch.setattr(
         "reportgen.report.render.render",
         lambda result_sets, analysis, out, verification, command, sweeps, figure_cache_dir, executor: drawn.update(sweeps=sweeps, command=command),

@@ -15,9 +15,10 @@ import math
 import re
 import shutil
 
+import fixtures
 import pytest
 
-from reportgen import cli
+from reportgen import cli, verification
 from reportgen.verification import gradient
 
 GROUPS = ("gradient", "torch", "engine")
@@ -105,6 +106,7 @@ def failed_build(diverging_report, tmp_path_factory):
     shutil.copytree(diverging_report[0], out)
     stderr = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stderr(stderr):
+        patch.setattr(verification, "verify", fixtures.verify)  # the real checks, not the session's stored run
         patch.setattr(gradient, "TOLERANCE", 1e-13)
         code = cli.main(["render", "--config", str(diverging_report[0].parent / "diverging.toml"), "--out", str(out)])
     return code, stderr.getvalue(), out
