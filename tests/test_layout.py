@@ -73,3 +73,12 @@ def test_every_stage_is_a_package_and_nothing_else_sits_at_the_top():
     assert all((PACKAGE / stage / "__init__.py").is_file() for stage in STAGES)
     top = sorted(path.stem for path in PACKAGE.glob("*.py"))
     assert top == sorted(["__init__", "__main__", "atomic", "bench", "cli", "config", "errors", "formatting", "outputs", "progress"])
+
+
+def test_every_package_is_installed():
+    """pyproject.toml lists packages by hand: a new stage left out would be missing from an installed copy."""
+    import tomllib
+
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(path.parent.relative_to(PACKAGE.parent).parts) for path in PACKAGE.rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)
