@@ -23,13 +23,14 @@ from reportgen.report import equations
 
 
 def templates_dir() -> Path:
-    """The installed ``reportgen.templates`` package, or ./templates beside the source package."""
-    try:
-        location = Path(str(importlib.resources.files("reportgen.templates")))
-    except ModuleNotFoundError:
-        # Running from a checkout with PYTHONPATH=.: the name reportgen.templates
-        # only exists once installed (pyproject maps it onto templates/).
-        location = Path(reportgen.__file__).resolve().parent.parent / "templates"
+    """./templates beside the source package in a checkout, else the installed ``reportgen.templates`` package."""
+    # A checkout comes first: with PYTHONPATH pointing at a checkout (a git worktree, say) while
+    # another one is installed in editable mode, the installed mapping of reportgen.templates
+    # would otherwise render this checkout's code with the other one's templates.
+    checkout = Path(reportgen.__file__).resolve().parent.parent / "templates"
+    if (checkout / "index.html.j2").is_file():
+        return checkout
+    location = Path(str(importlib.resources.files("reportgen.templates")))
     if not (location / "index.html.j2").is_file():
         raise FileNotFoundError(f"report templates not found in {location}")
     return location
