@@ -105,6 +105,9 @@ class ExperimentSection:
     source: str
     n_train: object
     n_test: object
+    hidden: list[int]  # hidden-layer sizes of the network
+    tuning: str | None  # how the hyperparameters were chosen ([report] tuning)
+    tuning_seeds: list[int]  # the seeds they were chosen on; empty if not stated
     settings: list[Setting]
     analysis: ExperimentAnalysis
     titles: dict[str, str]  # method name -> title
@@ -177,6 +180,9 @@ def _experiment(result_set: ResultSet, result: ExperimentAnalysis) -> Experiment
         source=str(data.get("source", "unknown")),
         n_train=data.get("n_train", "?"),
         n_test=data.get("n_test", "?"),
+        hidden=list(result_set.config["network"]["hidden"]),
+        tuning=result_set.config["report"]["tuning"],
+        tuning_seeds=list(result_set.config["report"]["tuning_seeds"] or []),
         settings=[
             Setting(spec.letter, spec.name, titles.get(spec.name, spec.name), spec.variant, list(spec.hyperparams.items()))
             for spec in result_set.methods

@@ -18,7 +18,8 @@ import jinja2
 from markupsafe import Markup
 
 import reportgen
-from reportgen.formatting import number, percent, setting
+from reportgen.analysis.paired import MIN_PAIRS
+from reportgen.formatting import listing, number, percent, rank_range, setting, share
 from reportgen.report import equations
 
 
@@ -57,7 +58,9 @@ def environment(autoescape: bool, escape=None) -> jinja2.Environment:
         # Markdown and LaTeX escape every value unless it is marked safe, as HTML does.
         finalize=None if escape is None else (lambda value: value if isinstance(value, Markup) else escape(value)),
     )
-    env.filters.update(number=number, percent=percent, epoch=epoch, setting=setting, slug=slug)
+    env.filters.update(number=number, percent=percent, share=share, rank_range=rank_range, epoch=epoch, setting=setting, slug=slug)
+    env.filters["listing"] = lambda items: listing([str(item) for item in items])
+    env.globals["min_pairs"] = MIN_PAIRS  # the seeds a 95% paired interval takes, for the sentences that say so
     return env
 
 
