@@ -34,7 +34,7 @@ def test_methods_every_seed_tells_apart_get_settled_ranks():
     result = analysis.analyse_experiment(with_finals(spaced_finals()))
     assert ranges(result) == {letter: (place, place) for place, letter in enumerate("abcdefghijkl", start=1)}
     assert result.ranking.coverage == pytest.approx(1 - 2 / 2**6) and result.ranking.agreeing == 6
-    assert all(step.shown_lower == step.upper and not step.difference.tie for step in result.ranking.steps)
+    assert all(step.shown_lower == step.above and not step.difference.tie for step in result.ranking.steps)
 
 
 def test_one_disagreeing_seed_of_six_is_a_tie_and_both_share_the_range():
@@ -43,7 +43,7 @@ def test_one_disagreeing_seed_of_six_is_a_tie_and_both_share_the_range():
     result = analysis.analyse_experiment(with_finals(finals))
     assert ranges(result)["d"] == ranges(result)["e"] == (4, 5)
     assert ranges(result)["c"] == (3, 3) and ranges(result)["f"] == (6, 6)  # the neighbours stay told apart
-    step = next(step for step in result.ranking.steps if {step.upper, step.lower} == {"adagrad", "adadelta"})
+    step = next(step for step in result.ranking.steps if {step.above, step.below} == {"adagrad", "adadelta"})
     assert step.difference.tie and step.shown_lower == ""
     assert (step.difference.low, step.difference.high) == (pytest.approx(-0.05), pytest.approx(0.05))  # [min, max] of six
 
@@ -69,7 +69,7 @@ def test_a_diverged_method_ranks_last_by_rule_even_untested():
     result = analysis.analyse_experiment(result_set)
     assert ranges(result)["e"] == (12, 12) and set(ranges(result).values()) == {(1, 11), (12, 12)}
     last = result.ranking.steps[-1]
-    assert (last.lower, last.by_rule, last.shown_lower) == ("adadelta", True, last.upper)
+    assert (last.below, last.by_rule, last.shown_lower) == ("adadelta", True, last.above)
 
 
 def test_shown_lower_follows_the_interval_sign():

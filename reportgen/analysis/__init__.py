@@ -66,7 +66,7 @@ def analyse_experiment(result_set: ResultSet) -> ExperimentAnalysis:
         markers=events.markers(result_set),
         overlaps=overlap.overlaps(result_set, resolution),
         overlap_matrix=overlap.overlap_matrix(result_set, resolution),
-        ranking=ranking.ranking(rows, final_costs(result_set)),
+        ranking=ranking.of_rows(rows, final_costs(result_set)),
         target_cost=target,
         target_rule=tables.target_rule(result_set),
         accuracy_step=1.0 / result_set.config["data"]["n_test"],

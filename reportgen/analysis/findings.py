@@ -53,7 +53,7 @@ def _rank_findings(result_set: ResultSet, analysis: ExperimentAnalysis) -> list[
     ]
     if ranking.steps:
         step, rows = ranking.steps[0], {row.method: row for row in analysis.rows}
-        upper, lower, difference = rows[step.upper], rows[step.lower], step.difference
+        upper, lower, difference = rows[step.above], rows[step.below], step.difference
         verdict = f"{rows[step.shown_lower].letter} is lower" if step.shown_lower else "a tie"
         interval = (
             f"{share(difference.coverage)} interval {number(difference.low)} to {number(difference.high)}"

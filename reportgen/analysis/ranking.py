@@ -10,9 +10,10 @@ for a 95% interval (fewer than ``paired.MIN_PAIRS``), the two are a tie.
 A method's rank is then the range the evidence allows: from 1 + the number of
 methods shown lower than it to the number of methods minus those shown higher
 (a league table with rank intervals). A single number means its place is
-settled; with one seed every method that does not diverge ranks "1–11": the
-order of single runs is untested. Each interval is a statement on its own, with
-no correction for the many pairs: six seeds could not pass one.
+settled; with one seed no pair is told apart and only the divergence rule
+orders methods: the order of single runs is untested. Each interval is a
+statement on its own, with no correction for the many pairs: six seeds could
+not pass one.
 """
 
 from __future__ import annotations
@@ -31,19 +32,19 @@ if TYPE_CHECKING:  # the rows are built by tables, which imports this module
 
 @dataclass(frozen=True)
 class RankStep:
-    """Two methods next to each other in the order: ``upper`` has the lower median final cost."""
+    """Two methods next to each other in the order: ``above`` has the lower median final cost."""
 
-    upper: str
-    lower: str
-    difference: PairedDifference  # upper's final cost - lower's, seed by seed
-    by_rule: bool  # lower diverges and upper does not: ordered by the divergence rule, not by a test
+    above: str
+    below: str
+    difference: PairedDifference  # above's final cost - below's, seed by seed
+    by_rule: bool  # below diverges and above does not: ordered by the divergence rule, not by a test
 
     @property
     def shown_lower(self) -> str:
         """The method the paired interval (or the divergence rule) shows to end lower; "" for a tie."""
         if self.by_rule or self.difference.high < 0:
-            return self.upper
-        return self.lower if self.difference.low > 0 else ""
+            return self.above
+        return self.below if self.difference.low > 0 else ""
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,13 @@ def rank_ranges(lower: np.ndarray) -> list[tuple[int, int]]:
     return [(1 + int(lower[:, method].sum()), count - int(lower[method, :].sum())) for method in range(count)]
 
 
-def ranking(rows: list[MethodRow], finals: np.ndarray) -> Ranking:
+def of_rows(rows: list[MethodRow], finals: np.ndarray) -> Ranking:
     """Each method against the next in the order of the rows' ranks (``finals``: methods x seeds, in row order)."""
     order = sorted(range(len(rows)), key=lambda position: rows[position].rank)
     last = [ranks_last(row.final_cost, row.diverged_epoch) for row in rows]
     steps = [
-        RankStep(rows[upper].method, rows[lower].method, paired_difference(finals[upper], finals[lower]), last[lower] and not last[upper])
-        for upper, lower in zip(order, order[1:])
+        RankStep(rows[above].method, rows[below].method, paired_difference(finals[above], finals[below]), last[below] and not last[above])
+        for above, below in zip(order, order[1:])
     ]
     seeds = finals.shape[1]
     k, coverage = interval_rank(seeds)  # the interval [d(k), d(seeds + 1 - k)] excludes zero when seeds + 1 - k differences share a sign
