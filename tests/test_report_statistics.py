@@ -137,11 +137,21 @@ def test_the_rank_ranges_count_every_pair(report, runs):
     assert any(DASH in value for value in ranges.values()) and any(DASH not in value for value in ranges.values())  # ties and settled places
 
 
-def test_final_costs_print_digits_that_tell_them_apart(report, runs):
+def test_costs_print_digits_that_tell_them_apart(built, report, runs):
     rows = table(report, "| Rank |   | Method | Final cost |")
     medians = {letter: median_final(runs[letter][0]) for letter in runs if np.isfinite(median_final(runs[letter][0]))}
+    curves = defaultdict(lambda: defaultdict(list))  # letter -> epoch -> costs over seeds
+    with open(built / "data" / "metrics.csv", newline="") as stream:
+        for line in csv.DictReader(stream):
+            curves[line["letter"]][int(line["epoch"])].append(float(line["train_cost_logged"]) if line["train_cost_logged"] else math.nan)
+    best = {}
+    for letter, by_epoch in curves.items():
+        plotted = [np.median([cost for cost in costs if np.isfinite(cost)]) if np.isfinite(costs).any() else math.nan for _, costs in sorted(by_epoch.items())]
+        if np.isfinite(plotted).any():
+            best[letter] = float(np.nanmin(plotted))
     for row in rows:
         assert row[3] == (told_apart(medians[row[1]], medians.values()) if row[1] in medians else "n/a"), row
+        assert row[5] == (told_apart(best[row[1]], best.values()) if row[1] in best else "n/a"), row
 
 
 def test_each_step_is_the_sign_test_interval_of_neighbours(report, runs):

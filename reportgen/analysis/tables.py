@@ -30,6 +30,7 @@ class MethodRow:
     final_cost_digits: int  # significant digits that tell this final cost apart from every other in the table
     final_cost_spread: float  # max - min over those seeds, 0 for one seed
     best_cost: float  # lowest point of the median curve
+    best_cost_digits: int  # likewise for the best cost
     best_epoch: int
     test_accuracy: float  # final epoch, median over seeds
     diverged_runs: int  # seeds whose run stopped as diverged (non-finite or huge weights)
@@ -78,10 +79,10 @@ def rows(result_set: ResultSet, target_cost: float) -> list[MethodRow]:
     ranks = rank_order(finals_of_rows, [row["diverged_epoch"] for row in provisional])
     last = [ranks_last(row["final_cost"], row["diverged_epoch"]) for row in provisional]
     ranges = rank_ranges(shown_lower(finals, last))
-    digits = distinguishing_digits(finals_of_rows)
+    digits = zip(distinguishing_digits(finals_of_rows), distinguishing_digits([row["best_cost"] for row in provisional]))
     return [
-        MethodRow(**row, final_cost_digits=count, rank=rank, rank_low=low, rank_high=high)
-        for row, count, rank, (low, high) in zip(provisional, digits, ranks, ranges)
+        MethodRow(**row, final_cost_digits=final, best_cost_digits=best, rank=rank, rank_low=low, rank_high=high)
+        for row, (final, best), rank, (low, high) in zip(provisional, digits, ranks, ranges)
     ]
 
 
