@@ -230,6 +230,7 @@ def test_limitations_and_tuning_state_the_data_and_seeds(built, report):
     assert f"{len(seeds)} paired seeds: a difference is declared only when {len(seeds)} of them agree on its sign" in limitations
     assert f"no correction for the {methods * (methods - 1) // 2} pairs" in limitations
     assert f"tuned on seeds {words(tuned)}, which it also reports" in limitations
+    assert meta["data"]["source"] == "embedded" and "Its images are the embedded sample of other images, not the 2018 images" in limitations
     setup = report.split("## Setup", 1)[1].split("## Derivations", 1)[0]
     assert "How the learning rates of stats were chosen: By hand, for this test." in setup
     assert f"They were tuned on seeds {words(tuned)}:" in setup
