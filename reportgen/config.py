@@ -173,6 +173,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], Any]]] = {
         # the plotted cost (the 2018 logged total) a method must reach for "epochs to target";
         # not set: a tenth of the median first-epoch cost (reportgen.analysis.tables.target_cost)
         "target_cost": (_optional(_positive_float(1e300)), None),
+        "tuning": (_optional(_text), None),  # how the hyperparameters were chosen, in words the report quotes
+        "tuning_seeds": (_optional(_seeds), None),  # the seeds they were chosen on: the report says what that implies
     },
 }
 # Sections that only change how results are reported: outside the results' cache key.

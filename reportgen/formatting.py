@@ -19,6 +19,23 @@ def number(value, digits: int = SIGNIFICANT_DIGITS) -> str:
     return f"{float(value):.{digits}g}"
 
 
+def distinguishing_digits(values, least: int = SIGNIFICANT_DIGITS, most: int = 17) -> list[int]:
+    """For each value, the fewest significant digits (at least ``least``) at which it reads
+    differently from every other, different value of ``values``: 1.767010 and 1.767011 both
+    need 7, where 4 would print both as 1.767. Equal values read the same at any length."""
+    finite = sorted({float(value) for value in values if value is not None and math.isfinite(float(value))})
+    needed = {value: least for value in finite}
+    for smaller, larger in zip(finite, finite[1:]):  # only neighbours can be the hardest to tell apart
+        digits = next((count for count in range(least, most + 1) if number(smaller, count) != number(larger, count)), most)
+        needed[smaller], needed[larger] = max(needed[smaller], digits), max(needed[larger], digits)
+    return [needed.get(float(value), least) if value is not None else least for value in values]
+
+
+def rank_range(low: int, high: int) -> str:
+    """A rank the evidence fixes ("8"), or the range it allows ("1–6")."""
+    return str(low) if low == high else f"{low}\u2013{high}"
+
+
 def percent(value) -> str:
     return MISSING if value is None or not math.isfinite(float(value)) else f"{100 * float(value):.1f}%"
 

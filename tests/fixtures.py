@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from pathlib import Path
 
 import numpy as np
 
-from reportgen import config, optimizers
+from reportgen import cli, config, optimizers
 from reportgen.analysis import analyse
 from reportgen.report.render import render
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
@@ -266,6 +267,26 @@ def make_pair(epochs: int = 30, n_train: int = 50) -> tuple[ResultSet, ResultSet
 def verified() -> Verification:
     """The report's checks run once for every test that renders: they read only the code, which a test session does not change."""
     return verify()
+
+
+def build_report(tmp_path_factory, name: str, config_text: str) -> Path:
+    """A real build of the experiment ``config_text`` (the command line, real training, one worker): its output directory."""
+    root = tmp_path_factory.mktemp(name)
+    (root / f"{name}.toml").write_text(config_text)
+    assert cli.main(["build", "--config", str(root / f"{name}.toml"), "--out", str(root / "out"), "--workers", "1", "--quiet"]) == 0
+    return root / "out"
+
+
+def digits(value: float) -> str:
+    """As the report writes a number: 4 significant digits."""
+    return f"{value:.4g}"
+
+
+def told_apart(value: float, others) -> str:
+    """``value`` with the fewest significant digits (at least 4) that tell it from every other, different value."""
+    rest = [other for other in others if other != value]
+    count = next((count for count in range(4, 18) if all(f"{value:.{count}g}" != f"{other:.{count}g}" for other in rest)), 17)
+    return f"{value:.{count}g}"
 
 
 def render_report(result_sets: list[ResultSet], out, **options) -> list:

@@ -9,7 +9,7 @@ from reportgen import analysis, config
 from reportgen.ablation.plan import Arm
 from reportgen.ablation.plan import Plan as AblationPlan
 from reportgen.ablation.run import Ablation, ArmRuns
-from reportgen.analysis import curves, events, findings, overlap, quirks, tables
+from reportgen.analysis import curves, events, findings, overlap, quirks, ranking
 from reportgen.formatting import number
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet, RunMetrics
 from fixtures import fixture_experiment, make_pair, make_result_set
@@ -105,8 +105,8 @@ def test_markers_from_a_result_set():
 
 
 def test_rank_order_puts_diverged_runs_last():
-    assert tables.rank_order([1.0, math.nan, 0.5, 3.0], [0, 1, 0, 0]) == [2, 4, 1, 3]
-    assert tables.rank_order([1.0, 0.1, 0.5], [0, 1, 0]) == [2, 3, 1]  # a low cost does not save a diverged run
+    assert ranking.rank_order([1.0, math.nan, 0.5, 3.0], [0, 1, 0, 0]) == [2, 4, 1, 3]
+    assert ranking.rank_order([1.0, 0.1, 0.5], [0, 1, 0]) == [2, 3, 1]  # a low cost does not save a diverged run
 
 
 def test_diverged_run_in_the_fixture_ranks_last_with_its_epoch():
@@ -116,19 +116,6 @@ def test_diverged_run_in_the_fixture_ranks_last_with_its_epoch():
     assert math.isnan(adadelta.final_cost)
     marker = next(marker for marker in result.markers if marker.method == "adadelta")
     assert (marker.kind, marker.epoch) == ("diverged", 12)
-
-
-def test_paired_comparison_counts_seeds():
-    result_set = tiny_result_set(
-        {
-            "sgd": [[5.0, 1.0], [5.0, 2.0], [5.0, 3.0]],
-            "adam": [[5.0, 0.5], [5.0, 2.5], [5.0, 2.0]],
-        }
-    )
-    (comparison,) = tables.paired_comparisons(result_set)
-    assert (comparison.first, comparison.second, comparison.seeds, comparison.first_better) == ("adam", "sgd", 3, 2)
-    assert comparison.median_difference == pytest.approx(-0.5)
-    assert tables.paired_comparisons(tiny_result_set({"sgd": [[1.0, 0.5]], "adam": [[1.0, 0.2]]})) == []
 
 
 def test_rows_aggregate_over_seeds():
@@ -185,7 +172,7 @@ def test_findings_follow_the_data():
     replica, textbook = make_pair()
     sentences = findings.findings([replica], [analysis.analyse_experiment(replica)], [])
     text = " ".join(sentences)
-    assert "lowest final costs are g (" in text
+    assert "lowest final costs of the single runs (seed 678) are g (" in text
     assert "blows up at epoch 12" in text
 
     # Make Adagrad the best and let Adadelta blow up later: the sentences must follow.
@@ -194,7 +181,7 @@ def test_findings_follow_the_data():
     costs[3, 0, -1] = 0.001
     costs[4, 0, 11:17] = costs[4, 0, 10]
     changed_text = " ".join(findings.findings([changed], [analysis.analyse_experiment(changed)], []))
-    assert "lowest final costs are d (" in changed_text
+    assert "lowest final costs of the single runs (seed 678) are d (" in changed_text
     assert "blows up at epoch 18" in changed_text and "epoch 12" not in changed_text
 
 

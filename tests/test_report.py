@@ -22,9 +22,10 @@ SECTION_IDS = [
     "update-equations",
     "cost-plots",
     "overlap-analysis",
-    "2018-replica-vs-textbook",
+    "the-2018-quirks-one-at-a-time",
     "the-2018-claims",
     "results-table",
+    "limitations",
     "verification",
     "references",
 ]
@@ -35,9 +36,10 @@ MARKDOWN_HEADINGS = [
     "## Update equations",
     "## Cost plots",
     "## Overlap analysis",
-    "## 2018 replica vs textbook",
+    "## The 2018 quirks, one at a time",
     "## The 2018 claims",
     "## Results table",
+    "## Limitations",
     "## Verification",
     "## References",
 ]

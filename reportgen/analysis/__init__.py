@@ -2,7 +2,8 @@
 
 ``curves`` (seed summaries, the plotted geometry) -> ``events`` (red and
 brown stars), ``overlap`` (curves that hide each other), ``tables`` (rows,
-ranks, paired comparisons), ``quirks`` (replica against textbook) ->
+ranks), ``ranking`` (the paired comparisons behind the ranks), ``quirks``
+(replica against textbook) ->
 ``findings`` (the sentences). ``analyse`` runs them all; the caller hands its
 result to the report, which only arranges it. ``claims`` tests the 2018
 article's claims on a replica (the report calls it, with any sweep), and
@@ -16,12 +17,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reportgen.analysis import events, findings, overlap, quirks, tables
-from reportgen.analysis.curves import plotted_resolution
+from reportgen.analysis import events, findings, overlap, quirks, ranking, tables
+from reportgen.analysis.curves import final_costs, plotted_resolution
 from reportgen.analysis.events import Marker
 from reportgen.analysis.overlap import OverlapStats
 from reportgen.analysis.quirks import QuirkEffect
-from reportgen.analysis.tables import MethodRow, PairedComparison
+from reportgen.analysis.ranking import Ranking
+from reportgen.analysis.tables import MethodRow
 from reportgen.training.results import ResultSet
 
 if TYPE_CHECKING:  # the ablation's runs reach the analysis as plain data; importing them here would cycle through reportgen.sweep
@@ -39,9 +41,10 @@ class ExperimentAnalysis:
     markers: list[Marker]
     overlaps: list[OverlapStats]
     overlap_matrix: np.ndarray
-    paired: list[PairedComparison]
+    ranking: Ranking
     target_cost: float
     target_rule: str  # where target_cost comes from, in words
+    accuracy_step: float  # one test image's share of the accuracy: 1 / n_test
 
 
 @dataclass(frozen=True)
@@ -56,15 +59,17 @@ class Analysis:
 def analyse_experiment(result_set: ResultSet) -> ExperimentAnalysis:
     resolution = plotted_resolution(result_set)
     target = tables.target_cost(result_set)
+    rows = tables.rows(result_set, target)
     return ExperimentAnalysis(
         experiment=result_set.experiment,
-        rows=tables.rows(result_set, target),
+        rows=rows,
         markers=events.markers(result_set),
         overlaps=overlap.overlaps(result_set, resolution),
         overlap_matrix=overlap.overlap_matrix(result_set, resolution),
-        paired=tables.paired_comparisons(result_set),
+        ranking=ranking.of_rows(rows, final_costs(result_set)),
         target_cost=target,
         target_rule=tables.target_rule(result_set),
+        accuracy_step=1.0 / result_set.config["data"]["n_test"],
     )
 
 

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reportgen.analysis.curves import gradient_free, method_title
+from reportgen.analysis.paired import MIN_PAIRS
 from reportgen.analysis.provenance import images
 from reportgen.analysis.quirks import QuirkEffect
+from reportgen.analysis.ranking import not_told_apart
 from reportgen.analysis.tables import MethodRow
-from reportgen.formatting import listing, number, percent
+from reportgen.formatting import listing, number, percent, rank_range, share
 from reportgen.training.results import ResultSet
 
 if TYPE_CHECKING:  # defined in the package, which imports this module
@@ -21,6 +23,77 @@ def _names(rows: list[MethodRow]) -> str:
     return listing([f"{row.letter} ({row.title})" for row in rows])
 
 
+def _cost(row: MethodRow) -> str:
+    return number(row.final_cost, row.final_cost_digits)
+
+
+def _rank_findings(result_set: ResultSet, analysis: ExperimentAnalysis) -> list[str]:
+    """The lowest and highest final costs, with the ranks the paired intervals allow (or the word that none is tested)."""
+    experiment, ranking = result_set.experiment, analysis.ranking
+    ranked = sorted(analysis.rows, key=lambda row: row.rank)
+    finished = [row for row in ranked if np.isfinite(row.final_cost)]
+    if not finished:
+        return []
+    last = ranked[-1]
+    highest = _cost(last) if np.isfinite(last.final_cost) else "with no final cost (diverged)"
+    if not ranking.tested:
+        leaders = ", ".join(f"{row.letter} ({row.title}) {_cost(row)}" for row in finished[:3])
+        costs = f"final costs of the single runs (seed {result_set.seeds[0]})" if ranking.seeds == 1 else "median final costs"
+        return [
+            f"In {experiment} the lowest {costs} are {leaders}; "
+            f"the highest is {last.letter} ({last.title}) {highest}. With {ranking.seeds} seed{'s' if ranking.seeds != 1 else ''} no paired "
+            f"interval exists (a 95% sign-test interval needs {MIN_PAIRS} seeds), so this order is untested: "
+            f"{ranked[0].letter} ({ranked[0].title}) can rank {rank_range(ranked[0].rank_low, ranked[0].rank_high)}, as can every method that does not diverge."
+        ]
+    leaders = ", ".join(f"{row.letter} ({row.title}) {_cost(row)} (rank {rank_range(row.rank_low, row.rank_high)})" for row in finished[:3])
+    sentences = [
+        f"In {experiment} the lowest median final costs are {leaders}; the highest is {last.letter} ({last.title}) {highest} "
+        f"(rank {rank_range(last.rank_low, last.rank_high)}). A rank is the range the paired sign-test intervals over "
+        f"{ranking.seeds} seeds allow ({share(ranking.coverage)} coverage each): a method ranks below each method shown to end lower."
+    ]
+    if ranking.steps:
+        step, rows = ranking.steps[0], {row.method: row for row in analysis.rows}
+        upper, lower, difference = rows[step.above], rows[step.below], step.difference
+        verdict = f"{rows[step.shown_lower].letter} is lower" if step.shown_lower else "a tie"
+        interval = (
+            f"{share(difference.coverage)} interval {number(difference.low)} to {number(difference.high)}"
+            if np.isfinite(difference.coverage)
+            else "too few runs finished for an interval"
+        )
+        sentences.append(
+            f"In {experiment} the first two, {upper.letter} ({upper.title}) and {lower.letter} ({lower.title}), differ by a median of "
+            f"{number(difference.median)} over {difference.pairs} seeds ({interval}; {upper.letter} lower in {difference.first_lower} "
+            f"of {difference.pairs}, sign-test p = {number(difference.p_value)}): {verdict}."
+        )
+    return sentences
+
+
+def _accuracy_finding(result_set: ResultSet, analysis: ExperimentAnalysis) -> list[str]:
+    """The highest median test accuracy, its ties, and the accuracy step of the test set."""
+    accuracies = np.array([row.test_accuracy for row in analysis.rows])
+    if not np.isfinite(accuracies).any():
+        return []
+    best = float(np.nanmax(accuracies))
+    top = [row for row in analysis.rows if row.test_accuracy == best]
+    step, seeds = analysis.accuracy_step, analysis.ranking.seeds
+    sentence = (
+        f"In {result_set.experiment} the highest median final test accuracy is {percent(best)}, reached by {_names(top)}; "
+        f"{round(1 / step)} test images give accuracy in steps of {number(100 * step)} points (one image), so equal accuracies are ties"
+    )
+    if not analysis.ranking.tested:
+        return [f"{sentence}, and with {seeds} seed{'s' if seeds != 1 else ''} no accuracy difference is tested."]
+    final = result_set.metric("test_accuracy")[:, :, -1]
+    reference = analysis.rows.index(top[0])
+    measured = [row for row in analysis.rows if np.isfinite(row.test_accuracy) and row not in top]  # a method with no accuracy is not a tie
+    close = [analysis.rows[other] for other in not_told_apart(final, reference) if analysis.rows[other] in measured]
+    below = (
+        f"{_names(close)} cannot be told apart from {top[0].letter} either"
+        if close
+        else f"every method below {percent(best)} is shown less accurate than {top[0].letter}"
+    )
+    return [f"{sentence}; paired over {seeds} seeds, {below}."]
+
+
 def _experiment_findings(result_set: ResultSet, analysis: ExperimentAnalysis) -> list[str]:
     experiment = result_set.experiment
     seeds = len(result_set.seeds)
@@ -28,20 +101,8 @@ def _experiment_findings(result_set: ResultSet, analysis: ExperimentAnalysis) ->
         f"{experiment}: {len(result_set.methods)} methods trained for {result_set.epochs} epochs on "
         f"{result_set.data['n_train']} training images from {images(result_set.data)}, {seeds} seed{'s' if seeds != 1 else ''}."
     ]
-    ranked = sorted(analysis.rows, key=lambda row: row.rank)
-    finished = [row for row in ranked if np.isfinite(row.final_cost)]
-    if finished:
-        leaders = ", ".join(f"{row.letter} ({row.title}) {number(row.final_cost)}" for row in finished[:3])
-        last = ranked[-1]
-        sentences.append(
-            f"In {experiment} the lowest final costs are {leaders}; the highest is {last.letter} ({last.title}) "
-            f"{number(last.final_cost) if np.isfinite(last.final_cost) else 'with no final cost (diverged)'}."
-        )
-    accuracies = np.array([row.test_accuracy for row in analysis.rows])
-    if np.isfinite(accuracies).any():
-        best = float(np.nanmax(accuracies))
-        winners = [row for row in analysis.rows if row.test_accuracy == best]
-        sentences.append(f"In {experiment} the best final test accuracy, {percent(best)}, is reached by {_names(winners)}.")
+    sentences.extend(_rank_findings(result_set, analysis))
+    sentences.extend(_accuracy_finding(result_set, analysis))
     diverged = [marker for marker in analysis.markers if marker.kind == "diverged"]
     if diverged:
         sentences.extend(f"In {experiment}, {marker.caption}." for marker in diverged)

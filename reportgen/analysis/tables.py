@@ -1,4 +1,4 @@
-"""The results table: one row per method, ranks, paired comparisons across seeds, epochs to target."""
+"""The results table: one row per method, its rank with the range the paired comparisons allow, epochs to target."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import numpy as np
 
 from reportgen.analysis.curves import final_costs, first_stop, method_title, quiet, seed_summary
 from reportgen.analysis.events import divergence_epoch
-from reportgen.formatting import number
+from reportgen.analysis.ranking import rank_order, rank_ranges, ranks_last, shown_lower
+from reportgen.formatting import distinguishing_digits, number
 from reportgen.training.results import ResultSet
 
-PAIRED_BASELINE = "sgd"
 # Epochs-to-target: unless the config sets [report] target_cost, the target is
 # this fraction of the median over methods of the first epoch's cost.
 TARGET_FRACTION = 0.10
@@ -27,26 +27,19 @@ class MethodRow:
     title: str
     variant: str
     final_cost: float  # median over the seeds that did not diverge (NaN if all did)
+    final_cost_digits: int  # significant digits that tell this final cost apart from every other in the table
     final_cost_spread: float  # max - min over those seeds, 0 for one seed
     best_cost: float  # lowest point of the median curve
+    best_cost_digits: int  # likewise for the best cost
     best_epoch: int
     test_accuracy: float  # final epoch, median over seeds
     diverged_runs: int  # seeds whose run stopped as diverged (non-finite or huge weights)
     diverged_epoch: int  # where the plotted curve diverges (events.divergence_epoch: a stop or a blow-up), 0 = never
     seconds_per_epoch: float
     epochs_to_target: int  # first epoch whose plotted (median) cost <= target_cost, 0 = never
-    rank: int  # 1 = lowest final cost; methods with a diverged run rank last
-
-
-@dataclass(frozen=True)
-class PairedComparison:
-    """first vs second across seeds: same weights and noise per seed, so paired."""
-
-    first: str
-    second: str
-    seeds: int  # seeds where both runs have a final cost
-    first_better: int  # seeds where first's final cost < second's
-    median_difference: float  # median of (first - second) final cost
+    rank: int  # place in the order: 1 = lowest median final cost; methods with a diverged run last
+    rank_low: int  # the best rank the paired comparisons allow (reportgen.analysis.ranking)
+    rank_high: int  # the worst
 
 
 def rows(result_set: ResultSet, target_cost: float) -> list[MethodRow]:
@@ -82,48 +75,15 @@ def rows(result_set: ResultSet, target_cost: float) -> list[MethodRow]:
                 epochs_to_target=int(reached[0]) + 1 if reached.size else 0,
             )
         )
-    ranks = rank_order([row["final_cost"] for row in provisional], [row["diverged_epoch"] for row in provisional])
-    return [MethodRow(**row, rank=rank) for row, rank in zip(provisional, ranks)]
-
-
-def rank_order(final_costs, diverged) -> list[int]:
-    """1 = lowest final cost; a method whose curve diverges (or with no final cost) ranks after all others.
-
-    Ties keep the a-l order.
-    """
-    keys = [
-        (bool(diverged) or not np.isfinite(cost), cost if np.isfinite(cost) else math.inf, position)
-        for position, (cost, diverged) in enumerate(zip(final_costs, diverged))
+    finals_of_rows = [row["final_cost"] for row in provisional]
+    ranks = rank_order(finals_of_rows, [row["diverged_epoch"] for row in provisional])
+    last = [ranks_last(row["final_cost"], row["diverged_epoch"]) for row in provisional]
+    ranges = rank_ranges(shown_lower(finals, last))
+    digits = zip(distinguishing_digits(finals_of_rows), distinguishing_digits([row["best_cost"] for row in provisional]))
+    return [
+        MethodRow(**row, final_cost_digits=final, best_cost_digits=best, rank=rank, rank_low=low, rank_high=high)
+        for row, (final, best), rank, (low, high) in zip(provisional, digits, ranks, ranges)
     ]
-    ranks = [0] * len(keys)
-    for rank, key in enumerate(sorted(keys), start=1):
-        ranks[key[2]] = rank
-    return ranks
-
-
-def paired_comparisons(result_set: ResultSet, baseline: str = PAIRED_BASELINE) -> list[PairedComparison]:
-    """Each method against the baseline seed by seed; empty with one seed or no baseline."""
-    names = [spec.name for spec in result_set.methods]
-    if len(result_set.seeds) < 2 or baseline not in names:
-        return []
-    finals = final_costs(result_set)
-    reference = finals[names.index(baseline)]
-    comparisons = []
-    for position, name in enumerate(names):
-        if name == baseline:
-            continue
-        both = np.isfinite(finals[position]) & np.isfinite(reference)
-        difference = finals[position][both] - reference[both]
-        comparisons.append(
-            PairedComparison(
-                first=name,
-                second=baseline,
-                seeds=int(both.sum()),
-                first_better=int(np.count_nonzero(difference < 0)),
-                median_difference=float(np.median(difference)) if difference.size else math.nan,
-            )
-        )
-    return comparisons
 
 
 def target_rule(result_set: ResultSet) -> str:

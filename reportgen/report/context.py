@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import reportgen
 from reportgen import optimizers
-from reportgen.analysis import TEXTBOOK_VARIANT, Analysis, ExperimentAnalysis, claims, variant_of
+from reportgen.analysis import TEXTBOOK_VARIANT, Analysis, ExperimentAnalysis, claims, provenance, variant_of
 from reportgen.analysis.claims import ClaimTable
 from reportgen.analysis.events import Marker
 from reportgen.analysis.quirks import QuirkEffect
@@ -106,6 +106,11 @@ class ExperimentSection:
     source: str
     n_train: object
     n_test: object
+    hidden: list[int]  # hidden-layer sizes of the network
+    images: str  # which images it trained on, as a noun phrase (reportgen.analysis.provenance)
+    images_2018: bool  # they are the 2018 images
+    tuning: str | None  # how the hyperparameters were chosen ([report] tuning)
+    tuning_seeds: list[int]  # the seeds they were chosen on; empty if not stated
     settings: list[Setting]
     analysis: ExperimentAnalysis
     titles: dict[str, str]  # method name -> title
@@ -179,6 +184,11 @@ def _experiment(result_set: ResultSet, result: ExperimentAnalysis) -> Experiment
         source=str(data.get("source", "unknown")),
         n_train=data.get("n_train", "?"),
         n_test=data.get("n_test", "?"),
+        hidden=list(result_set.config["network"]["hidden"]),
+        images=provenance.images(result_set.data),
+        images_2018=provenance.is_2018_images(result_set.data),
+        tuning=result_set.config["report"]["tuning"],
+        tuning_seeds=list(result_set.config["report"]["tuning_seeds"] or []),
         settings=[
             Setting(spec.letter, spec.name, titles.get(spec.name, spec.name), spec.variant, list(spec.hyperparams.items()))
             for spec in result_set.methods

@@ -40,6 +40,11 @@ def _epochs(result_set: ResultSet) -> np.ndarray:
     return np.arange(1, result_set.epochs + 1)
 
 
+def band_label(result_set: ResultSet) -> str:
+    """What a shaded band shows: the whole range of the seeds' runs (with few seeds no narrower quantile means much)."""
+    return f"band: min-max over {len(result_set.seeds)} seeds"
+
+
 def _draw_curves(axes, result_set: ResultSet, rows, linewidth: float, bands: bool) -> None:
     median, low, high = curves.seed_summary(result_set)
     epochs = _epochs(result_set)
@@ -48,6 +53,8 @@ def _draw_curves(axes, result_set: ResultSet, rows, linewidth: float, bands: boo
         axes.plot(epochs, median[position], color=colour, linestyle=style, linewidth=linewidth, label=_label(row))
         if bands and len(result_set.seeds) > 1:
             axes.fill_between(epochs, low[position], high[position], color=colour, alpha=0.15, linewidth=0)
+    if bands and len(result_set.seeds) > 1:  # one legend entry says what every band shows
+        axes.fill_between([], [], [], color="grey", alpha=0.3, linewidth=0, label=f"line: median; {band_label(result_set)}")
 
 
 def _draw_markers(axes, markers: list[Marker]) -> None:
@@ -65,8 +72,8 @@ def _extremes(result: ExperimentAnalysis) -> str:
     ranked = sorted(result.rows, key=lambda row: row.rank)
     first, last = ranked[0], ranked[-1]
     return (
-        f"Lowest final cost {first.letter} ({first.title}) {number(first.final_cost)}; "
-        f"highest {last.letter} ({last.title}) {number(last.final_cost)}."
+        f"Lowest median final cost {first.letter} ({first.title}) {number(first.final_cost, first.final_cost_digits)}; "
+        f"highest {last.letter} ({last.title}) {number(last.final_cost, last.final_cost_digits)}."
     )
 
 
@@ -100,7 +107,7 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
     axes.set_title(literal(title))
     axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
     seeds = len(result_set.seeds)
-    spread = "median over seeds with min-max bands" if seeds > 1 else f"seed {result_set.seeds[0]}"
+    spread = f"median over {seeds} seeds; {band_label(result_set)}" if seeds > 1 else f"seed {result_set.seeds[0]}"
     alt = (
         f"Line chart of the total training cost per epoch of {len(result.rows)} methods, labelled a to "
         f"{result.rows[-1].letter}, over {result_set.epochs} epochs ({result_set.experiment}, {spread}). "
@@ -132,7 +139,7 @@ def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure
         f"{len(reached)} of {len(result.rows)} methods reach the target {number(result.target_cost)} (dotted line); "
         + (f"{fastest.letter} ({fastest.title}) first, at epoch {fastest.epochs_to_target}." if fastest else "")
     )
-    bands = " Shaded: min-max over seeds, line: median." if len(result_set.seeds) > 1 else ""
+    bands = f" Line: median over seeds; {band_label(result_set)}." if len(result_set.seeds) > 1 else ""
     alt = f"Line chart of the cost per epoch of every method on a logarithmic y axis ({result_set.experiment}). {_extremes(result)} {target}"
     caption = f"The same costs on a log scale, which separates the methods that converge.{bands} {target}"
     return finished_figure(figure, figure_slug(result_set.experiment, "cost-log"), "cost", title, alt.strip(), caption.strip())
@@ -150,8 +157,9 @@ def small_multiples_figure(result_sets: list[ResultSet], results: list[Experimen
             index = result_set.method_index(row.method)
             median, low, high = (values[index] for values in curves.seed_summary(result_set))
             epochs = _epochs(result_set)
-            axes.plot(epochs, median, color=colour, linewidth=1.5, label=literal(result_set.experiment))
-            if len(result_set.seeds) > 1:
+            seeds = len(result_set.seeds)
+            axes.plot(epochs, median, color=colour, linewidth=1.5, label=literal(f"{result_set.experiment} ({seeds} seed{'s' if seeds != 1 else ''})"))
+            if seeds > 1:
                 axes.fill_between(epochs, low, high, color=colour, alpha=0.2, linewidth=0)
         axes.set_title(_label(row), fontsize=9)
         axes.set_yscale("log")
@@ -162,6 +170,7 @@ def small_multiples_figure(result_sets: list[ResultSet], results: list[Experimen
         axes.axis("off")
     figure.supxlabel("epoch")
     figure.supylabel("total cost (log scale)")
+    figure.suptitle("line: median over seeds; band: min-max over the seeds", fontsize=9)
     figure.tight_layout()
     names = " and ".join(result_set.experiment for result_set in result_sets)
     finals = []
@@ -172,7 +181,8 @@ def small_multiples_figure(result_sets: list[ResultSet], results: list[Experimen
             values.append(number(match[0].final_cost) if match else "-")
         finals.append(f"{row.letter} {' vs '.join(values)}")
     alt = f"{len(rows)} small panels, one per method, each with the cost per epoch of {names} on a log scale. Final costs ({' vs '.join(r.experiment for r in results)}): {'; '.join(finals)}."
-    caption = f"One panel per method: {names} side by side (median over seeds, band min-max)."
+    bands = "; ".join(f"{result_set.experiment}: " + (f"median, {band_label(result_set)}" if len(result_set.seeds) > 1 else f"seed {result_set.seeds[0]}, no band") for result_set in result_sets)
+    caption = f"One panel per method: {names} side by side ({bands})."
     return finished_figure(figure, "cost-small-multiples", "cost", "Cost per method, both variants", alt, caption)
 
 
@@ -186,16 +196,18 @@ def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalys
             axes.plot(_epochs(result_set), median[position], color=colour, linestyle=style, linewidth=1.5, label=_label(row))
         axes.set_title(literal(result_set.experiment))
         axes.set_xlabel("epoch")
-        best = max(result.rows, key=lambda row: row.test_accuracy)
-        worst = min(result.rows, key=lambda row: row.test_accuracy)
-        summary.append(
-            f"{result_set.experiment}: best final accuracy {percent(best.test_accuracy)} ({best.letter}), lowest {percent(worst.test_accuracy)} ({worst.letter})"
-        )
+        accuracies = [row.test_accuracy for row in result.rows]
+        extremes = [(word, [row.letter for row in result.rows if row.test_accuracy == value], value) for word, value in (("highest", max(accuracies)), ("lowest", min(accuracies)))]
+        summary.append(f"{result_set.experiment}: " + ", ".join(f"{word} final accuracy {percent(value)} ({', '.join(letters)})" for word, letters, value in extremes))
     grid[0][0].set_ylabel(f"test accuracy ({result_sets[0].data.get('n_test', '?')} held-out images)")
     grid[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
     figure.tight_layout()
     alt = "Line charts of the held-out test accuracy per epoch for every method. " + "; ".join(summary) + "."
-    caption = "Test accuracy per epoch: the fraction of held-out images with (output > 0.5) equal to the label (median over seeds)."
+    steps = ", ".join(f"{result.experiment}: {number(100 * result.accuracy_step)} points" for result in results)
+    caption = (
+        "Test accuracy per epoch: the fraction of held-out images with (output > 0.5) equal to the label (median over seeds). "
+        f"One image is one step of accuracy ({steps}), so curves that meet are ties."
+    )
     return finished_figure(figure, "accuracy", "accuracy", "Test accuracy per epoch", alt, caption)
 
 

@@ -18,18 +18,20 @@ import jinja2
 from markupsafe import Markup
 
 import reportgen
-from reportgen.formatting import number, percent, setting
+from reportgen.analysis.paired import MIN_PAIRS
+from reportgen.formatting import listing, number, percent, rank_range, setting, share
 from reportgen.report import equations
 
 
 def templates_dir() -> Path:
-    """The installed ``reportgen.templates`` package, or ./templates beside the source package."""
-    try:
-        location = Path(str(importlib.resources.files("reportgen.templates")))
-    except ModuleNotFoundError:
-        # Running from a checkout with PYTHONPATH=.: the name reportgen.templates
-        # only exists once installed (pyproject maps it onto templates/).
-        location = Path(reportgen.__file__).resolve().parent.parent / "templates"
+    """./templates beside the source package in a checkout, else the installed ``reportgen.templates`` package."""
+    # A checkout comes first: with PYTHONPATH pointing at a checkout (a git worktree, say) while
+    # another one is installed in editable mode, the installed mapping of reportgen.templates
+    # would otherwise render this checkout's code with the other one's templates.
+    checkout = Path(reportgen.__file__).resolve().parent.parent / "templates"
+    if (checkout / "index.html.j2").is_file():
+        return checkout
+    location = Path(str(importlib.resources.files("reportgen.templates")))
     if not (location / "index.html.j2").is_file():
         raise FileNotFoundError(f"report templates not found in {location}")
     return location
@@ -56,7 +58,9 @@ def environment(autoescape: bool, escape=None) -> jinja2.Environment:
         # Markdown and LaTeX escape every value unless it is marked safe, as HTML does.
         finalize=None if escape is None else (lambda value: value if isinstance(value, Markup) else escape(value)),
     )
-    env.filters.update(number=number, percent=percent, epoch=epoch, setting=setting, slug=slug)
+    env.filters.update(number=number, percent=percent, share=share, rank_range=rank_range, epoch=epoch, setting=setting, slug=slug)
+    env.filters["listing"] = lambda items: listing([str(item) for item in items])
+    env.globals["min_pairs"] = MIN_PAIRS  # the seeds a 95% paired interval takes, for the sentences that say so
     return env
 
 
