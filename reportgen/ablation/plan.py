@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 
 from reportgen import optimizers
 from reportgen.analysis.paired import MIN_PAIRS
-from reportgen.errors import ConfigError, did_you_mean
-from reportgen.sweep.plan import sweep_seeds
+from reportgen.errors import ConfigError
+from reportgen.sweep.plan import check_table, sweep_seeds
 from reportgen.training.results import MethodSpec
 from reportgen.training.tasks import RunSpec
 
@@ -112,11 +112,7 @@ def ablatable(experiment: Experiment) -> bool:
 
 def plan(experiment: Experiment, table: dict) -> Plan:
     """Check an ``[ablation]`` table (command-line flags merged in) against the experiment."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"ablation: expected a table [ablation], got {table!r}")
-    for key in table:
-        if key not in ABLATION_KEYS:
-            raise ConfigError(f"ablation.{key}: unknown key{did_you_mean(key, ABLATION_KEYS)}; expected one of {', '.join(ABLATION_KEYS)}")
+    check_table("ablation", table, ABLATION_KEYS)
     if not ablatable(experiment):
         raise ConfigError(f"ablation: experiment {experiment.name!r} mixes variants or has none of {', '.join(DIRECTIONS)}; an ablation needs one")
     direction = DIRECTIONS[experiment.config["variant"]]

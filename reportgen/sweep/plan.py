@@ -126,13 +126,18 @@ class Plan:
         return [replace(template, method=method, seed=seed) for method in methods.values() for seed in self.seeds]
 
 
+def check_table(name: str, table, allowed: tuple[str, ...]) -> None:
+    """A ``[name]`` table of the experiment file (a sweep's, an ablation's): a table, with only ``allowed`` keys."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{name}: expected a table [{name}], got {table!r}")
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(f"{name}.{key}: unknown key{did_you_mean(key, allowed)}; expected one of {', '.join(allowed)}")
+
+
 def plan(experiment: Experiment, table: dict) -> Plan:
     """Check a ``[sweep]`` table (command-line flags already merged in) against the experiment."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"sweep: expected a table [sweep], got {table!r}")
-    for key in table:
-        if key not in SWEEP_KEYS:
-            raise ConfigError(f"sweep.{key}: unknown key{did_you_mean(key, SWEEP_KEYS)}; expected one of {', '.join(SWEEP_KEYS)}")
+    check_table("sweep", table, SWEEP_KEYS)
     if "lr" not in table:
         raise ConfigError("sweep.lr: required: a learning-rate grid like \"1e-5:1e-1:13\" (--lr-grid on the command line)")
     configured = {method.name: method for method in experiment.methods}
