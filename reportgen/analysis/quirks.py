@@ -16,7 +16,7 @@ import numpy as np
 
 from reportgen.analysis.curves import COST_METRIC
 from reportgen.analysis.paired import PairedDifference, paired_difference
-from reportgen.formatting import number, share
+from reportgen.formatting import share
 from reportgen.training.results import RunMetrics
 
 if TYPE_CHECKING:  # the ablation's runs reach the analysis as plain data; importing them here would cycle through reportgen.sweep
@@ -48,27 +48,21 @@ def final_costs(runs: list[RunMetrics]) -> np.ndarray:
     return np.array([run.arrays[COST_METRIC][-1] if not run.diverged_epoch else np.nan for run in runs])
 
 
-def _sentence(direction: str, difference: PairedDifference, baseline_final: float, stopped: tuple[int, int], seeds: int) -> str:
+def _sentence(direction: str, difference: PairedDifference, stopped: tuple[int, int], seeds: int) -> str:
+    """What the arm did, in words; its numbers stand in the table's columns beside it."""
     change = "Undoing it" if direction == "fix" else "Adding it"
     parts = []
     if stopped[1] != stopped[0]:
         parts.append(f"{change} makes {stopped[1]} of {seeds} runs stop as diverged (baseline: {stopped[0]}).")
     if difference.pairs == 0:
         return " ".join(parts) or "No seed has a final cost in both runs."
-    interval = "no 95% interval" if np.isnan(difference.coverage) else (
-        f"[{number(difference.low)}, {number(difference.high)}] at {share(difference.coverage)} coverage"
-    )
     if difference.tie:
-        parts.append(
-            f"No effect shown: the paired difference (median {number(difference.median)} over {difference.pairs} seeds) has interval {interval}, which includes zero."
-        )
+        why = "too few seeds for a 95% interval" if difference.coverage != difference.coverage else "the interval includes zero"
+        parts.append(f"No effect shown: {why}.")
     else:
-        direction_word = "raises" if difference.median > 0 else "lowers"
-        relative = f", {share(abs(difference.median) / baseline_final)} of the baseline's {number(baseline_final)}" if baseline_final > 0 else ""
-        parts.append(
-            f"{change} {direction_word} the final cost by {number(abs(difference.median))}{relative} "
-            f"(median paired difference over {difference.pairs} seeds, interval {interval}; lower than the baseline in {difference.first_lower} of {difference.pairs})."
-        )
+        lower = difference.median < 0
+        count = difference.first_lower if lower else difference.second_lower
+        parts.append(f"{change} {'lowers' if lower else 'raises'} the final cost ({'lower' if lower else 'higher'} in {count} of {difference.pairs} seeds, coverage {share(difference.coverage)}).")
     return " ".join(parts)
 
 
@@ -97,7 +91,7 @@ def quirk_effects(ablation: Ablation) -> list[QuirkEffect]:
                 arm_final=float(np.nanmedian(changed)) if np.isfinite(changed).any() else float("nan"),
                 stopped=stopped,
                 difference=difference,
-                effect=_sentence(ablation.plan.direction, difference, baseline_final, stopped, len(ablation.plan.seeds)),
+                effect=_sentence(ablation.plan.direction, difference, stopped, len(ablation.plan.seeds)),
             )
         )
     return effects
