@@ -1,5 +1,6 @@
 """Figures: deterministic bytes, ids unique across the page, alt text, the main figure's legend."""
 
+import dataclasses
 import re
 import time
 import xml.etree.ElementTree as ElementTree
@@ -90,3 +91,11 @@ def test_figures_drawn_on_a_pool_are_the_same_figures_in_the_same_order(drawn):
     alone = draw()
     assert [figure.slug for figure in alone] == [figure.slug for figure in drawn]
     assert [(figure.svg, figure.png, figure.pdf) for figure in alone] == [(figure.svg, figure.png, figure.pdf) for figure in drawn]
+
+
+def test_the_wallclock_bars_take_experiments_with_different_methods():
+    result_sets, analyses = inputs()
+    fewer = dataclasses.replace(analyses[1], rows=[row for row in analyses[1].rows if row.letter in "abcdefgh"])
+    figure = figures.wallclock_figure(result_sets, [analyses[0], fewer])  # used to fail: bars of 12 and 8 on 12 positions
+    labels = re.findall(r"<!-- ([^>]{1,20}) -->", figure.svg)  # matplotlib names each text it draws
+    assert labels[:12] == list("abcdefghijkl")  # one tick per method of either experiment

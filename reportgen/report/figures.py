@@ -215,11 +215,11 @@ def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnaly
     figure, (bars, cumulative) = plt.subplots(1, 2, figsize=(11.0, 4.5))
     rows = results[0].rows
     width = 0.8 / len(results)
-    positions = np.arange(len(rows))
+    letters = sorted({row.letter for result in results for row in result.rows})  # experiments may train different methods
     for offset, (colour, result) in enumerate(zip(VARIANT_COLOURS, results)):
-        seconds = [row.seconds_per_epoch for row in result.rows]
-        bars.bar(positions + offset * width, seconds, width, color=colour, label=literal(result.experiment))
-    bars.set_xticks(positions + width * (len(results) - 1) / 2, [row.letter for row in rows])
+        positions = [letters.index(row.letter) + offset * width for row in result.rows]
+        bars.bar(positions, [row.seconds_per_epoch for row in result.rows], width, color=colour, label=literal(result.experiment))
+    bars.set_xticks(np.arange(len(letters)) + width * (len(results) - 1) / 2, letters)
     bars.set_ylabel("seconds per epoch (mean)")
     bars.set_title("Time per epoch")
     bars.legend(frameon=False)
