@@ -65,3 +65,18 @@ def test_a_long_adam_run_stays_identical():
     fused, plain = run(engine, dataclasses.replace(spec, engine="fused")), run(engine, dataclasses.replace(spec, engine="numpy"))
     assert fused.arrays["train_cost_logged"].tobytes() == plain.arrays["train_cost_logged"].tobytes()
     assert fused.arrays["update_norm"].tobytes() == plain.arrays["update_norm"].tobytes()
+
+
+def test_a_lockstep_group_leaves_the_kernels_and_numpys_error_state_as_it_found_them():
+    """Generators advanced in turn used to hold kernels.fused across their yields and restore each other's setting
+    in the wrong order: after a group the kernels stayed on in the process (and --engine numpy used them)."""
+    from reportgen.training import lockstep
+    from reportgen.training.tasks import LockstepSpec
+    from reportgen.verification.trainers import split
+
+    group = LockstepSpec((make_spec("sgd", "textbook", epochs=2), make_spec("momentum", "textbook", epochs=2)))
+    errors = np.geterr()
+    assert not kernels.applies(np.zeros(3))
+    comparison, runs = lockstep.train_group(group, split())
+    assert not kernels.applies(np.zeros(3)) and np.geterr() == errors
+    assert np.isfinite(comparison.arrays["momentum:cost_gap"][:2]).all()

@@ -124,25 +124,30 @@ def epochs(spec: RunSpec, split, params, noise_rng, order_rng, recorder: Recorde
     # One BLAS thread: the products here are vector-matrix sized, and runs
     # already fill the cores as separate processes; two workers each waking
     # OpenBLAS's thread pool on two cores made the seed-2018 preset 2.7x slower.
-    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"), kernels.fused(spec.engine == "fused"):
+    # (A process-wide setting, harmless to the caller while the generator is suspended.)
+    with threadpool_limits(limits=1, user_api="blas"):
         for epoch in range(spec.epochs):
-            started = time.perf_counter()
-            order = epoch_order(spec, n, order_rng)
-            logged = 0.0
-            for start in range(0, n, B):
-                X, y = X_train[order[start : start + B]], y_train[order[start : start + B]]
-                if optimizer.gradient == "current":
-                    logged += gradient_into(grads, w, X, y, activation)
-                else:
-                    logged += batch_cost(w, X, y, activation)
-                    if optimizer.gradient == "lookahead":
-                        gradient_into(grads, optimizer.lookahead(w, state), X, y, activation)
-                if start == last_start:
-                    grad_norm = [frobenius(g) for g in grads] if uses_gradient else [0.0, 0.0, 0.0]
-                    for wi, old in zip(w, before):
-                        np.copyto(old, wi)
-                w, state = optimizer.update(w, grads, state)
-            update_norm = [frobenius(np.subtract(after, old, out=old)) for after, old in zip(w, before)]
-            if recorder.end_epoch(epoch, w, logged, grad_norm, update_norm, time.perf_counter() - started):
+            # Entered and left within the epoch, never held across a yield: generators advanced in
+            # turn (lockstep) would otherwise restore each other's settings in the wrong order.
+            with np.errstate(all="ignore"), kernels.fused(spec.engine == "fused"):
+                started = time.perf_counter()
+                order = epoch_order(spec, n, order_rng)
+                logged = 0.0
+                for start in range(0, n, B):
+                    X, y = X_train[order[start : start + B]], y_train[order[start : start + B]]
+                    if optimizer.gradient == "current":
+                        logged += gradient_into(grads, w, X, y, activation)
+                    else:
+                        logged += batch_cost(w, X, y, activation)
+                        if optimizer.gradient == "lookahead":
+                            gradient_into(grads, optimizer.lookahead(w, state), X, y, activation)
+                    if start == last_start:
+                        grad_norm = [frobenius(g) for g in grads] if uses_gradient else [0.0, 0.0, 0.0]
+                        for wi, old in zip(w, before):
+                            np.copyto(old, wi)
+                    w, state = optimizer.update(w, grads, state)
+                update_norm = [frobenius(np.subtract(after, old, out=old)) for after, old in zip(w, before)]
+                ended = recorder.end_epoch(epoch, w, logged, grad_norm, update_norm, time.perf_counter() - started)
+            if ended:
                 return
             yield w

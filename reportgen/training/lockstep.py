@@ -42,6 +42,22 @@ def _run(spec: RunSpec, split, params, recorder: Recorder):
     return engine.epochs(spec, split, params, noise, seeding.order_stream(spec.seed), recorder)
 
 
+def _compare(group: LockstepSpec, epoch: int, weights, recorders, arrays: dict, X, y) -> None:
+    """After an epoch: each later run against the first, into ``arrays`` at ``epoch``."""
+    first = group.runs[0]
+    w_first = weights[0]
+    cost_first = total_cost(w_first, X, y, first.activation)
+    for run, recorder, w in zip(group.runs[1:], recorders[1:], weights[1:]):
+        gap = [b - a for a, b in zip(w_first, w)]
+        ahead = total_cost([a + STEP * d for a, d in zip(w_first, gap)], X, y, first.activation)
+        behind = total_cost([a - STEP * d for a, d in zip(w_first, gap)], X, y, first.activation)
+        name = run.method.name
+        arrays[f"{name}:cost_logged"][epoch] = recorder.arrays["train_cost_logged"][epoch]
+        arrays[f"{name}:cost_gap"][epoch] = total_cost(w, X, y, run.activation) - cost_first
+        arrays[f"{name}:first_order_gap"][epoch] = (ahead - behind) / (2 * STEP)
+        arrays[f"{name}:weight_gap"][epoch] = float(np.sqrt(sum(np.sum(d * d) for d in gap)))
+
+
 def train_group(group: LockstepSpec, split) -> tuple[RunMetrics, list[RunMetrics]]:
     """Every run of ``group`` in lockstep: (the comparison, arrays ``group.metrics`` NaN after a divergence; each run's own metrics)."""
     first = group.runs[0]
@@ -51,17 +67,8 @@ def train_group(group: LockstepSpec, split) -> tuple[RunMetrics, list[RunMetrics
     recorders = [Recorder(run, data) for run in group.runs]
     arrays = {name: np.full(group.epochs, np.nan) for name in group.metrics}
     for epoch, weights in enumerate(zip(*(_run(run, split, params, recorder) for run, recorder in zip(group.runs, recorders)))):
-        w_first = weights[0]
-        cost_first = total_cost(w_first, X, y, first.activation)
-        for run, recorder, w in zip(group.runs[1:], recorders[1:], weights[1:]):
-            gap = [b - a for a, b in zip(w_first, w)]
-            ahead = total_cost([a + STEP * d for a, d in zip(w_first, gap)], X, y, first.activation)
-            behind = total_cost([a - STEP * d for a, d in zip(w_first, gap)], X, y, first.activation)
-            name = run.method.name
-            arrays[f"{name}:cost_logged"][epoch] = recorder.arrays["train_cost_logged"][epoch]
-            arrays[f"{name}:cost_gap"][epoch] = total_cost(w, X, y, run.activation) - cost_first
-            arrays[f"{name}:first_order_gap"][epoch] = (ahead - behind) / (2 * STEP)
-            arrays[f"{name}:weight_gap"][epoch] = float(np.sqrt(sum(np.sum(d * d) for d in gap)))
+        with np.errstate(all="ignore"):  # a run on its way to diverging overflows here as in its own epochs
+            _compare(group, epoch, weights, recorders, arrays, X, y)
     runs = [recorder.metrics for recorder in recorders]
     stopped = [run.diverged_epoch for run in runs if run.diverged_epoch]
     reasons = "; ".join(f"{spec.method.name}: {run.divergence_reason}" for spec, run in zip(group.runs, runs) if run.divergence_reason)
