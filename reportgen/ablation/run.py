@@ -18,7 +18,7 @@ from reportgen.errors import RunError
 from reportgen.sweep.plan import cell_name
 from reportgen.sweep.run import sweep_key
 from reportgen.training.results import RunMetrics
-from reportgen.training.runner import Job, load_split, train_missing
+from reportgen.training.runner import Job, Trained, load_split, train_missing
 from reportgen.training.store import ResultStore
 from reportgen.training.tasks import RunSpec
 
@@ -58,11 +58,14 @@ def run_ablation(planned: Plan, store: ResultStore, executor, *, force: bool = F
         jobs.setdefault((job.directory, spec.file_name), job)  # an arm equal to its baseline (none today) is trained once
     unique = list(jobs.values())
     label = f"{planned.experiment.name} quirk ablation"
-    if only_stored:
-        missing = sum(store.load_run(job.directory, job.spec) is None for job in unique)
+    if only_stored:  # each run read once; nothing to train
+        stored_runs = [store.load_run(job.directory, job.spec) for job in unique]
+        missing = sum(run is None for run in stored_runs)
         if missing:
             raise RunError(f"{label}: {missing} of {len(unique)} runs are not stored in {store.root}; run `reportgen ablate` first")
-    trained = train_missing(unique, store, executor, label=label, force=force, quiet=quiet)
+        trained = Trained(stored_runs, [False] * len(unique))
+    else:
+        trained = train_missing(unique, store, executor, label=label, force=force, quiet=quiet)
     found = {(job.directory, job.spec.file_name): run for job, run in zip(unique, trained.runs)}
 
     def runs_of(specs: list[RunSpec]) -> list[RunMetrics]:

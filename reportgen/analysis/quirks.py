@@ -44,7 +44,8 @@ class QuirkEffect:
     effect: str  # the sentence the report prints
 
 
-def final_costs(runs: list[RunMetrics]) -> np.ndarray:
+def _final_costs(runs: list[RunMetrics]) -> np.ndarray:
+    """Per run, its last logged cost; NaN where it stopped as diverged (curves.final_costs does this for a ResultSet)."""
     return np.array([run.arrays[COST_METRIC][-1] if not run.diverged_epoch else np.nan for run in runs])
 
 
@@ -71,7 +72,7 @@ def quirk_effects(ablation: Ablation) -> list[QuirkEffect]:
     effects = []
     for arm_runs in ablation.arms:
         arm = arm_runs.arm
-        baseline, changed = final_costs(arm_runs.baseline), final_costs(arm_runs.runs)
+        baseline, changed = _final_costs(arm_runs.baseline), _final_costs(arm_runs.runs)
         stopped = (int(np.isnan(baseline).sum()), int(np.isnan(changed).sum()))
         difference = paired_difference(changed, baseline)
         baseline_final = float(np.nanmedian(baseline)) if np.isfinite(baseline).any() else float("nan")
