@@ -83,7 +83,8 @@ def metrics(built):
 def table(built):
     """claim subject -> its table row in report.md, Markdown escapes removed."""
     markdown = (built / "report.md").read_text()
-    section = markdown[markdown.index("### Claims tested on claims\n") : markdown.index("## Results table")]
+    start = markdown.index("### Claims tested on claims\n")
+    section = markdown[start : markdown.index("\n## ", start)]
     lines = [re.sub(r"\\([\\`*_\[\]|$~>])", r"\1", line) for line in section.splitlines() if line.startswith("| **")]
     return {line.split("**")[1]: line for line in lines}
 

@@ -1,7 +1,10 @@
 """The report files: contents and order, self-containment, escaping, valid HTML, determinism."""
 
+import base64
 import dataclasses
 import re
+from html import unescape
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -9,8 +12,11 @@ import pytest
 from fixtures import make_pair, render_report
 from markupsafe import escape
 
+import reportgen
 from reportgen import optimizers
+from reportgen.analysis import analyse
 from reportgen.report import context, equations, figures, templates
+from reportgen.report import render as render_module
 from reportgen.training import executors
 from reportgen.errors import ConfigError
 
@@ -18,29 +24,33 @@ EPOCHS = 12
 SECTION_IDS = [
     "summary",
     "setup",
-    "derivations",
     "update-equations",
     "cost-plots",
+    "results-table",
     "overlap-analysis",
     "the-2018-quirks-one-at-a-time",
     "the-2018-claims",
-    "results-table",
     "limitations",
+    "derivations",
+    "code-of-the-parts",
     "verification",
+    "cite-this-report",
     "references",
 ]
 MARKDOWN_HEADINGS = [
     "## Summary",
     "## Setup",
-    "## Derivations",
     "## Update equations",
     "## Cost plots",
+    "## Results table",
     "## Overlap analysis",
     "## The 2018 quirks, one at a time",
     "## The 2018 claims",
-    "## Results table",
     "## Limitations",
+    "## Derivations",
+    "## Code of the parts",
     "## Verification",
+    "## Cite this report",
     "## References",
 ]
 HOSTILE = "<script>alert(\"x\")</script> it's `tick` $HOME | a_b"
@@ -151,7 +161,7 @@ def _parse(html):
 
 def test_render_writes_every_output(built, drawn):
     out, paths = built
-    expected = {"index.html", "report.md", "data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/ablations.csv", "data/verification.csv", "paper/results.tex"}
+    expected = {"index.html", "report.md", "CITATION.cff", "data/metrics.csv", "data/metrics.json", "data/controls.csv", "data/ablations.csv", "data/verification.csv", "paper/results.tex"}
     for figure in drawn:
         expected |= {f"figures/{figure.slug}.svg", f"figures/{figure.slug}.png", f"figures/{figure.slug}.pdf", f"paper/{figure.slug}.pdf"}
     assert {path.relative_to(out).as_posix() for path in paths} == expected
@@ -175,21 +185,30 @@ def test_every_method_appears_in_both(built):
     for name in optimizers.METHODS:
         info = optimizers.describe(name, "textbook")
         assert f'id="derivation-{name}"' in html and f'id="update-{name}"' in html
-        for variant in optimizers.VARIANTS:
-            assert f'id="update-{name}-{variant}"' in html
+        variants = [optimizers.describe(name, variant) for variant in optimizers.VARIANTS]
+        if len({info.equation for info in variants}) == 1:  # one equation, headed by both variants
+            assert f'id="update-{name}-variants"' in html
+        else:
+            for variant in optimizers.VARIANTS:
+                assert f'id="update-{name}-{variant}"' in html
         heading = f"### {info.letter}. {equations.escape_markdown(info.title)}"
         assert markdown.count(heading) == 2, heading  # derivation and update equations
     for name in context.IN_DEPTH:
         assert re.search(rf'id="derivation-{name}">.*?<span class="badge">in depth</span></h3>', html)
 
 
-def test_update_rules_show_the_source_that_runs(built):
-    html = _html(built)
+def test_update_rules_show_the_source_that_runs_each_function_once(built):
+    html, markdown = _html(built), _markdown(built)
+    shown = set()
     for name in optimizers.METHODS:
         for variant in optimizers.VARIANTS:
-            source = optimizers.describe(name, variant).source
-            first_line = source.strip().splitlines()[0]
-            assert escape_html(first_line) in html
+            for code in optimizers.describe(name, variant).code:
+                shown.add(code.name)
+                heading = "# " + code.name.removeprefix("reportgen.optimizers.")
+                # Once in each output, under its heading, whole: every method and variant that runs it links there.
+                assert html.count(escape_html(heading) + "\n") == 1 and markdown.count(heading + "\n") == 1, heading
+                assert escape_html(heading + "\n" + code.source) in html and heading + "\n" + code.source in markdown
+    assert len(shown) > 2 * len(optimizers.METHODS)  # the parts too, not only the builders
 
 
 def test_one_mathml_element_per_equation(built):
@@ -198,7 +217,7 @@ def test_one_mathml_element_per_equation(built):
     derivation_maths = sum(
         len(equations.math_segments((templates.templates_dir() / "derivations" / f"{slug}.md").read_text(encoding="utf-8"))) for slug in texts
     )
-    rules = len(optimizers.METHODS) * len(optimizers.VARIANTS)
+    rules = sum(len({optimizers.describe(name, variant).equation for variant in optimizers.VARIANTS}) for name in optimizers.METHODS)
     assert _parse(html).math == derivation_maths + rules
     assert "merror" not in html
     # report.md keeps the LaTeX: every rule as a math block, no MathML
@@ -226,7 +245,7 @@ def test_html_is_self_contained(built):
     assert "<script" not in html and "@import" not in html and "@font-face" not in html
     assert not re.search(r"\bsrc\s*=", html)
     assert not re.search(r"url\(\s*['\"]?(https?:|//)", html)
-    assert all(href.startswith(("#", "https://", "http://", "figures/", "data/", "paper/")) for href in parser.hrefs)
+    assert all(href.startswith(("#", "https://", "http://", "figures/", "data/", "paper/", "CITATION.cff", "data:")) for href in parser.hrefs)
 
 
 def test_figures_are_inline_with_alt_text_and_captions(built, drawn):
@@ -322,12 +341,17 @@ def test_user_text_is_escaped_everywhere(result_sets, quick_render, monkeypatch,
 def test_build_date_only_with_source_date_epoch(result_sets, quick_render, monkeypatch, tmp_path):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     html, markdown = quick_render(result_sets, tmp_path / "plain")
-    assert "SOURCE_DATE_EPOCH" not in html and "(UTC)" not in markdown
-    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", html + markdown)
+    assert "(UTC" not in html and "(UTC)" not in markdown
+    # Without it only the citation is dated (a citation needs a date): today's
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    before_citation = html[: html.index('<h2 id="cite-this-report">')] + markdown[: markdown.index("## Cite this report")]
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", before_citation)
+    assert f"on {today};" in html and f"date-released: \"{today}\"" in (tmp_path / "plain" / "CITATION.cff").read_text()
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1609459200")  # 2021-01-01 00:00 UTC
     html, markdown = quick_render(result_sets, tmp_path / "dated")
     assert "built 2021-01-01 (UTC" in html and "on 2021-01-01 (UTC)" in markdown
+    assert "year = {2021}" in html and 'date-released: "2021-01-01"' in (tmp_path / "dated" / "CITATION.cff").read_text()
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(ConfigError, match="SOURCE_DATE_EPOCH"):
@@ -358,3 +382,50 @@ def test_templates_found_from_the_source_tree():
     directory = templates.templates_dir()
     assert (directory / "index.html.j2").is_file() and (directory / "derivations" / "backprop.md").is_file()
     assert directory.resolve() == (Path(__file__).resolve().parent.parent / "templates").resolve()
+
+
+def test_first_screen_gives_the_takeaway_and_the_main_figure(built, result_sets):
+    html = _html(built)
+    header = html[html.index("<header") : html.index("</header>")]
+    analysis = analyse(result_sets)
+    assert 1 <= len(analysis.takeaway) <= 3
+    for sentence in analysis.takeaway:  # each is a finding or the start of one, so the findings' tests cover its numbers
+        assert any(finding.startswith(sentence) for finding in analysis.findings), sentence
+        assert f"<p>{escape_html(sentence)}</p>" in header
+    assert f'id="figure-{figures.figure_slug(result_sets[0].experiment, "cost")}"' in header
+    assert html.count(f'id="figure-{figures.figure_slug(result_sets[0].experiment, "cost")}"') == 1
+
+
+def test_no_paragraph_printed_twice(built):
+    html, markdown = _html(built), _markdown(built)
+    paragraphs = [re.sub(r"<[^>]+>", "", text).strip() for text in re.findall(r"<(?:p|li)\b[^>]*>(.*?)</(?:p|li)>", html, re.S)]
+    repeated = {text for text in paragraphs if len(text) > 40 and paragraphs.count(text) > 1}
+    assert not repeated
+    prose = re.sub(r"```.*?```", "", markdown, flags=re.S)  # code is checked by the test above
+    paragraphs = [text for text in prose.split("\n\n") if len(text) > 40 and not text.startswith(("#", "|"))]
+    assert not {text for text in paragraphs if paragraphs.count(text) > 1}
+
+
+def test_citation_with_version_and_date(built, monkeypatch, result_sets, quick_render, tmp_path):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764633600")  # 2025-12-02
+    html, markdown = quick_render(result_sets, tmp_path)
+    cff = (tmp_path / "CITATION.cff").read_text()
+    version = reportgen.__version__
+    assert f'version: "{version}"' in cff and 'date-released: "2025-12-02"' in cff and cff.startswith("cff-version: 1.2.0\n")
+    bibtex = re.search(r'<pre class="bibtex"[^>]*><code>(.*?)</code></pre>', html, re.S)[1]
+    assert bibtex.startswith("@misc{reportgen-") and "year = {2025}" in bibtex and f"version = {{{version}}}" in bibtex
+    assert bibtex.count("{") == bibtex.count("}")
+    assert "```bibtex\n" + unescape(bibtex) in markdown
+
+
+def test_small_files_travel_inside_the_page(built):
+    """A copy of index.html alone keeps the download links of the small files: each is a data: URL with the file's bytes."""
+    out, _ = built
+    html = _html(built)
+    links = dict(re.findall(r'<a href="data:[^;]+;charset=utf-8;base64,([^"]+)" download="([^"]+)">', html))
+    names = {name: data for data, name in links.items()}
+    for relative in ("data/verification.csv", "data/ablations.csv", "paper/results.tex", "CITATION.cff"):
+        path = out / relative
+        assert path.stat().st_size <= render_module.EMBED_LIMIT
+        assert base64.b64decode(names[path.name]) == path.read_bytes(), relative
+    assert "metrics.json" not in names and (out / "data" / "metrics.json").stat().st_size > 0

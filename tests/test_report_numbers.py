@@ -74,6 +74,20 @@ def findings(built):
     return [line[2:] for line in text.splitlines() if line.startswith("- In numbers")]
 
 
+@pytest.fixture(scope="module")
+def takeaway(built):
+    """The first screen's sentences: the paragraphs between the title's introduction and the main figure."""
+    text = (built / "report.md").read_text()
+    return [paragraph for paragraph in text[: text.index("![")].split("\n\n") if paragraph.startswith("In ")]
+
+
+@pytest.fixture(scope="module")
+def j_and_k(built):
+    """The Overlap analysis's paragraph on j and k: the geometry, then the cause."""
+    text = (built / "report.md").read_text()
+    return sentence([line for line in text.splitlines()], "**j (Noise training) vs k (")
+
+
 def sentence(findings, start):
     matches = [line for line in findings if line.startswith(start)]
     assert len(matches) == 1, (start, findings)
@@ -86,13 +100,15 @@ def resolution(curves) -> float:
     return (high + 0.05 * (high - low) - (low - 0.05 * (high - low))) / PLOT_HEIGHT_PIXELS
 
 
-def test_the_overlap_sentence_of_j_and_k(findings, curves, controls):
-    text = sentence(findings, "In numbers, j (Noise training) and k")
+def test_the_overlap_sentence_of_j_and_k(takeaway, j_and_k, curves, controls):
+    text = j_and_k
     j, k = np.median(curves["noise_training"], axis=0), np.median(curves["noise_gaussian"], axis=0)
     gap = np.max(np.abs(j - k))
     pixels = gap / resolution(curves)
     seen = "can be told apart" if pixels > LINE_WIDTH_PIXELS else "hide each other"
-    assert f"{seen} in the main figure: their plotted curves are at most {digits(gap)} apart, {digits(pixels)} pixels" in text
+    geometry = f"{seen} in the main figure: their plotted curves are at most {digits(gap)} apart, {digits(pixels)} pixels"
+    summary = sentence(takeaway, "In numbers, j (Noise training) and k")  # the first screen gives the geometry only
+    assert geometry in text and geometry in summary and "noise floor" not in summary
     own_j = curves["noise_training"]
     floor = [np.max(np.abs(np.array(values) - own_j[[678, 1, 2].index(seed)])) for (seed, _), values in sorted(controls["floor:noise_training"].items())]
     assert f"lies {digits(np.median(floor))} (median; {digits(min(floor))} to {digits(max(floor))} over {len(floor)} runs) from itself" in text
@@ -102,8 +118,8 @@ def test_the_overlap_sentence_of_j_and_k(findings, curves, controls):
     assert f"k's own effect is {digits(100 * np.median(own) / gap)}% of the plotted gap, which is {digits(gap / np.median(floor))} times" in text
 
 
-def test_the_first_order_link_of_j_and_k(findings, controls):
-    text = sentence(findings, "In numbers, j (Noise training) and k")
+def test_the_first_order_link_of_j_and_k(j_and_k, controls):
+    text = j_and_k
     measured = np.array([controls["lockstep:noise_training:noise_gaussian:cost_gap"][seed, ""] for seed in (678, 1, 2)])
     predicted = np.array([controls["lockstep:noise_training:noise_gaussian:first_order_gap"][seed, ""] for seed in (678, 1, 2)])
     weights = np.array([controls["lockstep:noise_training:noise_gaussian:weight_gap"][seed, ""] for seed in (678, 1, 2)])

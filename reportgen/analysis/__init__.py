@@ -54,6 +54,7 @@ class Analysis:
     experiments: list[ExperimentAnalysis]
     quirk_effects: list[QuirkEffect]  # from the stored quirk ablations; empty without them
     findings: list[str]
+    takeaway: list[str]  # three of the findings, for the first screen
 
 
 def analyse_experiment(result_set: ResultSet) -> ExperimentAnalysis:
@@ -82,4 +83,4 @@ def variant_of(result_set: ResultSet) -> str:
 def analyse(result_sets: list[ResultSet], ablations: list[Ablation] = ()) -> Analysis:
     experiments = [analyse_experiment(result_set) for result_set in result_sets]
     effects = [effect for ablation in ablations for effect in quirks.quirk_effects(ablation)]
-    return Analysis(experiments, effects, findings.findings(result_sets, experiments, effects))
+    return Analysis(experiments, effects, findings.findings(result_sets, experiments, effects), findings.takeaway(result_sets, experiments))

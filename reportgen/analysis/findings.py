@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reportgen.analysis.curves import gradient_free, method_title
+from reportgen.analysis.overlap import geometry
 from reportgen.analysis.paired import MIN_PAIRS
 from reportgen.analysis.provenance import images
 from reportgen.analysis.quirks import QuirkEffect
@@ -27,28 +28,39 @@ def _cost(row: MethodRow) -> str:
     return number(row.final_cost, row.final_cost_digits)
 
 
-def _rank_findings(result_set: ResultSet, analysis: ExperimentAnalysis) -> list[str]:
-    """The lowest and highest final costs, with the ranks the paired intervals allow (or the word that none is tested)."""
-    experiment, ranking = result_set.experiment, analysis.ranking
+def _leaders(result_set: ResultSet, analysis: ExperimentAnalysis) -> str:
+    """One sentence: the three lowest final costs and the highest (with their ranks when the seeds test them); "" when no run finished."""
     ranked = sorted(analysis.rows, key=lambda row: row.rank)
     finished = [row for row in ranked if np.isfinite(row.final_cost)]
     if not finished:
-        return []
-    last = ranked[-1]
+        return ""
+    last, ranking = ranked[-1], analysis.ranking
     highest = _cost(last) if np.isfinite(last.final_cost) else "with no final cost (diverged)"
     if not ranking.tested:
-        leaders = ", ".join(f"{row.letter} ({row.title}) {_cost(row)}" for row in finished[:3])
         costs = f"final costs of the single runs (seed {result_set.seeds[0]})" if ranking.seeds == 1 else "median final costs"
-        return [
-            f"In {experiment} the lowest {costs} are {leaders}; "
-            f"the highest is {last.letter} ({last.title}) {highest}. With {ranking.seeds} seed{'s' if ranking.seeds != 1 else ''} no paired "
-            f"interval exists (a 95% sign-test interval needs {MIN_PAIRS} seeds), so this order is untested: "
-            f"{ranked[0].letter} ({ranked[0].title}) can rank {rank_range(ranked[0].rank_low, ranked[0].rank_high)}, as can every method that does not diverge."
-        ]
+        leaders = ", ".join(f"{row.letter} ({row.title}) {_cost(row)}" for row in finished[:3])
+        return f"In {result_set.experiment} the lowest {costs} are {leaders}; the highest is {last.letter} ({last.title}) {highest}."
     leaders = ", ".join(f"{row.letter} ({row.title}) {_cost(row)} (rank {rank_range(row.rank_low, row.rank_high)})" for row in finished[:3])
+    return (
+        f"In {result_set.experiment} the lowest median final costs are {leaders}; the highest is {last.letter} ({last.title}) {highest} "
+        f"(rank {rank_range(last.rank_low, last.rank_high)})."
+    )
+
+
+def _rank_findings(result_set: ResultSet, analysis: ExperimentAnalysis) -> list[str]:
+    """The lowest and highest final costs, with the ranks the paired intervals allow (or the word that none is tested)."""
+    leaders, ranking = _leaders(result_set, analysis), analysis.ranking
+    if not leaders:
+        return []
+    if not ranking.tested:
+        first = min(analysis.rows, key=lambda row: row.rank)
+        return [
+            f"{leaders} With {ranking.seeds} seed{'s' if ranking.seeds != 1 else ''} no paired "
+            f"interval exists (a 95% sign-test interval needs {MIN_PAIRS} seeds), so this order is untested: "
+            f"{first.letter} ({first.title}) can rank {rank_range(first.rank_low, first.rank_high)}, as can every method that does not diverge."
+        ]
     sentences = [
-        f"In {experiment} the lowest median final costs are {leaders}; the highest is {last.letter} ({last.title}) {highest} "
-        f"(rank {rank_range(last.rank_low, last.rank_high)}). A rank is the range the paired sign-test intervals over "
+        f"{leaders} A rank is the range the paired sign-test intervals over "
         f"{ranking.seeds} seeds allow ({share(ranking.coverage)} coverage each): a method ranks below each method shown to end lower."
     ]
     if ranking.steps:
@@ -61,7 +73,7 @@ def _rank_findings(result_set: ResultSet, analysis: ExperimentAnalysis) -> list[
             else "too few runs finished for an interval"
         )
         sentences.append(
-            f"In {experiment} the first two, {upper.letter} ({upper.title}) and {lower.letter} ({lower.title}), differ by a median of "
+            f"In {result_set.experiment} the first two, {upper.letter} ({upper.title}) and {lower.letter} ({lower.title}), differ by a median of "
             f"{number(difference.median)} over {difference.pairs} seeds ({interval}; {upper.letter} lower in {difference.first_lower} "
             f"of {difference.pairs}, sign-test p = {number(difference.p_value)}): {verdict}."
         )
@@ -109,8 +121,13 @@ def _experiment_findings(result_set: ResultSet, analysis: ExperimentAnalysis) ->
     else:
         sentences.append(f"In {experiment} no method diverges.")
     sentences.extend(f"In {experiment}, {marker.caption}." for marker in analysis.markers if marker.kind == "converging")
-    sentences.extend(f"In {experiment}, {stats.explanation}" for stats in analysis.overlaps if gradient_free(result_set.methods[result_set.method_index(stats.first)]))
+    # Only the geometry: the cause is told once, in the Overlap analysis.
+    sentences.extend(f"In {experiment}, {geometry(result_set, stats)}" for stats in _gradient_free_pairs(result_set, analysis))
     return sentences
+
+
+def _gradient_free_pairs(result_set: ResultSet, analysis: ExperimentAnalysis) -> list:
+    return [stats for stats in analysis.overlaps if gradient_free(result_set.methods[result_set.method_index(stats.first)])]
 
 
 def _ablation_findings(effects: list[QuirkEffect]) -> list[str]:
@@ -126,6 +143,15 @@ def _ablation_findings(effects: list[QuirkEffect]) -> list[str]:
             sentence += f"; the largest is {largest.letter} ({method_title(largest.method, 'seed-2018')}): {largest.quirk} (median change {number(largest.difference.median)})"
         sentences.append(sentence + ".")
     return sentences
+
+
+def takeaway(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis]) -> list[str]:
+    """The first screen's three sentences, each one of the findings: who ends lowest in each experiment, then whether
+    the first gradient-free pair can be seen apart (the 2018 article's own question)."""
+    experiments = list(zip(result_sets, analyses))
+    leaders = [sentence for result_set, analysis in experiments if (sentence := _leaders(result_set, analysis))]
+    pairs = [f"In {result_set.experiment}, {geometry(result_set, stats)}" for result_set, analysis in experiments for stats in _gradient_free_pairs(result_set, analysis)]
+    return (leaders[:2] + pairs[:1] + leaders[2:])[:3]
 
 
 def findings(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis], effects: list[QuirkEffect]) -> list[str]:

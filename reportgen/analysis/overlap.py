@@ -170,8 +170,8 @@ def label(result_set: ResultSet, name: str) -> str:
     return f"{spec.letter} ({method_title(spec.name, spec.variant)})"
 
 
-def explain(result_set: ResultSet, stats: OverlapStats) -> str:
-    """The geometry of the pair on the plotted curves, then what the controls say caused the gap."""
+def geometry(result_set: ResultSet, stats: OverlapStats) -> str:
+    """One sentence: whether the pair can be told apart in the main figure, and by how much."""
     a, b = label(result_set, stats.first), label(result_set, stats.second)
     seen = "can be told apart" if stats.distinguishable else "hide each other"
     separation = (
@@ -179,10 +179,15 @@ def explain(result_set: ResultSet, stats: OverlapStats) -> str:
         if stats.separation_epoch
         else f"they never differ by more than {number(stats.tolerance)} (1% of the range they span)"
     )
-    sentences = [
+    return (
         f"{a} and {b} {seen} in the main figure: their plotted curves are at most {number(stats.max_abs_diff)} apart, "
         f"{number(stats.pixels)} pixels against a line {number(LINE_WIDTH_PIXELS)} pixels wide; {separation}."
-    ]
+    )
+
+
+def explain(result_set: ResultSet, stats: OverlapStats) -> str:
+    """The geometry of the pair on the plotted curves, then what the controls say caused the gap."""
+    sentences = [geometry(result_set, stats)]
     found, seeds = stats.cause, "seeds"
     if found is None:
         return sentences[0]

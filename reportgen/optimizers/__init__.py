@@ -20,7 +20,7 @@ import textwrap
 
 from reportgen.optimizers import noise, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
-from reportgen.optimizers.registry import LETTERS, METHODS, TITLES, VARIANTS, MethodInfo, resolve, unknown_choice
+from reportgen.optimizers.registry import LETTERS, METHODS, TITLES, VARIANTS, CodeDefinition, MethodInfo, resolve, unknown_choice
 
 __all__ = [
     "METHODS", "LETTERS", "VARIANTS", "MethodInfo", "Optimizer", "OptimizerState",
@@ -68,15 +68,15 @@ def describe(name: str, variant: str = "textbook") -> MethodInfo:
         references=list(entry.references),
         quirks=list(entry.quirks),
         textbook_rule=entry.textbook_rule,
-        source=implementation_source(entry.builder),
+        code=implementation_code(entry.builder),
     )
 
 
-def implementation_source(builder) -> str:
+def implementation_code(builder) -> tuple[CodeDefinition, ...]:
     """The builder's code followed by every part and helper it runs, each once, read from the modules."""
     found = []
     _collect(builder, found)
-    return "\n\n".join(_definition(function) for function in found)
+    return tuple(_definition(function) for function in found)
 
 
 def _collect(function, found):
@@ -106,9 +106,8 @@ def _referenced_functions(code, namespace):
             yield from _referenced_functions(constant, namespace)
 
 
-def _definition(function) -> str:
+def _definition(function) -> CodeDefinition:
     """The function's source from its ``def`` line on (the registration decorator is shown elsewhere)."""
-    source = textwrap.dedent(inspect.getsource(function))
-    lines = source.splitlines()
+    lines = textwrap.dedent(inspect.getsource(function)).splitlines()
     start = next(index for index, line in enumerate(lines) if line.startswith("def "))
-    return f"# {function.__module__}.{function.__qualname__}\n" + "\n".join(lines[start:]).rstrip()
+    return CodeDefinition(f"{function.__module__}.{function.__qualname__}", "\n".join(lines[start:]).rstrip())

@@ -61,6 +61,14 @@ class Quirk:
 
 
 @dataclass(frozen=True)
+class CodeDefinition:
+    """One function of the code that runs an update, as the report shows it."""
+
+    name: str  # module.qualname, unique across the optimizer modules
+    source: str  # from its ``def`` line on
+
+
+@dataclass(frozen=True)
 class MethodInfo:
     name: str
     letter: str
@@ -71,7 +79,12 @@ class MethodInfo:
     references: list[str]
     quirks: list[Quirk]  # seed-2018: one per difference from the textbook method
     textbook_rule: str  # seed-2018 with quirks: what the textbook variant does instead, in one line
-    source: str  # the code that runs this method's update, read from the module
+    code: tuple[CodeDefinition, ...]  # the builder, then every part it runs, each once, read from the modules
+
+    @property
+    def source(self) -> str:
+        """All of :attr:`code` as one listing, each function headed by its name."""
+        return "\n\n".join(f"# {definition.name}\n{definition.source}" for definition in self.code)
 
 
 @dataclass(frozen=True)

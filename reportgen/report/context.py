@@ -7,23 +7,26 @@ first; the templates in ``templates/`` only arrange and format them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import reportgen
 from reportgen import optimizers
-from reportgen.analysis import TEXTBOOK_VARIANT, Analysis, ExperimentAnalysis, claims, provenance, variant_of
+from reportgen.analysis import TEXTBOOK_VARIANT, Analysis, ExperimentAnalysis, claims, curves, provenance, variant_of
 from reportgen.analysis.claims import ClaimTable
 from reportgen.analysis.events import Marker
 from reportgen.analysis.quirks import QuirkEffect
 from reportgen.errors import ConfigError
 from reportgen.report import equations, references
+from reportgen.report.citation import Citation, citation
 from reportgen.report.drawing import Figure, figure_slug
 from reportgen.report.references import Reference
 from reportgen.report.templates import templates_dir
 from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import ResultSet
 from reportgen.verification import Verification
+
+TITLE = "Twelve gradient-descent optimizers on a small NumPy network"
 
 # Derivation texts, in report order; files templates/derivations/<slug>.md.
 NETWORK_TEXT = "network"
@@ -53,14 +56,35 @@ class Derivation:
 
 
 @dataclass(frozen=True)
+class Code:
+    """One function of the optimizer modules, under the anchor the report gives it."""
+
+    name: str  # module.function, e.g. transforms.scale_by_adam
+    anchor: str
+    source: str
+
+    @property
+    def module(self) -> str:
+        return self.name.split(".")[0]
+
+
+@dataclass(frozen=True)
 class UpdateRule:
-    """One method in one variant: its update equation beside the code that runs it."""
+    """One method in one variant: its update equation and the builder that makes it."""
 
     variant: str
     equation: equations.Equation
-    source: str
+    builder: Code
     quirks: list[str]
     references: list[Reference]
+
+
+@dataclass(frozen=True)
+class PartUse:
+    """A function a method's builders run: shown once, under Code of the parts or as another method's builder."""
+
+    code: Code
+    only: str  # the one variant that runs it; "" when both do
 
 
 @dataclass(frozen=True)
@@ -71,12 +95,36 @@ class MethodSection:
     in_depth: bool
     derivation: Derivation
     rules: list[UpdateRule]  # one per variant
+    parts: list[PartUse]
+
+    @property
+    def one_equation(self) -> bool:
+        """Both variants have the same update equation (they differ, if at all, in their settings)."""
+        return len({rule.equation.latex for rule in self.rules}) == 1
+
+    shared_quirks: list[tuple[str, str]]  # (letter, title) of earlier methods whose quirks this one repeats
+
+    @property
+    def quirks(self) -> list[str]:
+        return [quirk for rule in self.rules for quirk in rule.quirks]
+
+    @property
+    def references(self) -> list[Reference]:
+        return list({ref.anchor: ref for rule in self.rules for ref in rule.references}.values())
+
+
+# Figures that show again, another way, what a section's first figures show: the HTML folds them away.
+SUPPORTING_FIGURES = ("-cost-log", "cost-small-multiples", "-overlap-matrix")
 
 
 @dataclass(frozen=True)
 class FigureView:
     figure: Figure
     markers: list[Marker]  # the annotations drawn on this figure, listed under it
+
+    @property
+    def supporting(self) -> bool:
+        return self.figure.slug.endswith(SUPPORTING_FIGURES)
 
     @property
     def image(self) -> str:
@@ -115,6 +163,7 @@ class ExperimentSection:
     analysis: ExperimentAnalysis
     titles: dict[str, str]  # method name -> title
     letters: dict[str, str]  # method name -> a-l
+    gradient_free: list[str]  # methods fed noise instead of gradients: their pairs lead the Overlap analysis
 
 
 @dataclass(frozen=True)
@@ -123,11 +172,13 @@ class Report:
     command: str
     date: str  # "" unless SOURCE_DATE_EPOCH is set
     generator: str
+    takeaway: list[str]  # three of the findings, with the main figure on the first screen
     findings: list[str]
     experiments: list[ExperimentSection]
     network: Derivation
     backprop: Derivation
     methods: list[MethodSection]
+    shared_code: list[Code]  # the parts several builders run, shown once
     titles: dict[str, str]  # method name -> title, for tables that name methods
     figures: dict[str, list[FigureView]]  # by section, in draw order
     quirk_effects: list[QuirkEffect]
@@ -137,6 +188,7 @@ class Report:
     latex_table: str
     sweep: list[SweepAnalysis] | None  # one per swept experiment; None: no sweep section
     verification: Verification
+    citation: Citation
 
 
 def _derivation(slug: str) -> Derivation:
@@ -150,21 +202,55 @@ def _derivation(slug: str) -> Derivation:
     )
 
 
+def _code(definition: optimizers.CodeDefinition) -> Code:
+    name = definition.name.removeprefix(f"{optimizers.__name__}.")
+    return Code(name, "code-" + name.replace(".", "-").replace("_", "-").lower(), definition.source)
+
+
 def _method(name: str) -> MethodSection:
-    rules = []
-    for variant in optimizers.VARIANTS:
-        info = optimizers.describe(name, variant)
-        rules.append(
-            UpdateRule(
-                variant=variant,
-                equation=equations.equation(info.equation),
-                source=info.source,
-                quirks=[quirk.text for quirk in info.quirks],
-                references=references.lookup(info.references),
-            )
+    infos = [optimizers.describe(name, variant) for variant in optimizers.VARIANTS]
+    rules = [
+        UpdateRule(
+            variant=info.variant,
+            equation=equations.equation(info.equation),
+            builder=_code(info.code[0]),
+            quirks=[quirk.text for quirk in info.quirks],
+            references=references.lookup(info.references),
         )
+        for info in infos
+    ]
+    builders = {rule.builder.name for rule in rules}
+    runs = {info.variant: [_code(definition) for definition in info.code[1:]] for info in infos}
+    parts = {code.name: code for codes in runs.values() for code in codes if code.name not in builders}
+    uses = [
+        PartUse(code, "" if all(code in codes for codes in runs.values()) else next(variant for variant, codes in runs.items() if code in codes))
+        for code in parts.values()
+    ]
     info = optimizers.describe(name, TEXTBOOK_VARIANT)
-    return MethodSection(name, info.letter, info.title, name in IN_DEPTH, _derivation(name), rules)
+    return MethodSection(name, info.letter, info.title, name in IN_DEPTH, _derivation(name), rules, uses, [])
+
+
+def _without_repeated_quirks(methods: list[MethodSection]) -> list[MethodSection]:
+    """Each quirk text listed once: a later method that repeats an earlier one's points to it instead."""
+    first_seen: dict[str, MethodSection] = {}
+    unique = []
+    for method in methods:
+        rules, shared = [], {}
+        for rule in method.rules:
+            for quirk in rule.quirks:
+                owner = first_seen.setdefault(quirk, method)
+                if owner is not method:
+                    shared[owner.letter] = owner.title
+            rules.append(replace(rule, quirks=[quirk for quirk in rule.quirks if first_seen[quirk] is method]))
+        unique.append(replace(method, rules=rules, shared_quirks=list(shared.items())))
+    return unique
+
+
+def shared_code(methods: list[MethodSection]) -> list[Code]:
+    """Every part the methods run that is not itself a method's builder, once each, in module order."""
+    builders = {rule.builder.name for method in methods for rule in method.rules}
+    parts = {use.code.name: use.code for method in methods for use in method.parts if use.code.name not in builders}
+    return sorted(parts.values(), key=lambda code: code.name.split(".")[0])
 
 
 def _experiment(result_set: ResultSet, result: ExperimentAnalysis) -> ExperimentSection:
@@ -196,6 +282,7 @@ def _experiment(result_set: ResultSet, result: ExperimentAnalysis) -> Experiment
         analysis=result,
         titles=titles,
         letters={spec.name: spec.letter for spec in result_set.methods},
+        gradient_free=[spec.name for spec in result_set.methods if curves.gradient_free(spec)],
     )
 
 
@@ -227,17 +314,19 @@ def gather(
     result_sets: list[ResultSet], analysis: Analysis, drawn: list[Figure], *, command: str, sweeps: list[SweepAnalysis] | None, date: str, verification: Verification
 ) -> Report:
     """Everything the templates show, as plain data."""
-    methods = [_method(name) for name in optimizers.METHODS]
+    methods = _without_repeated_quirks([_method(name) for name in optimizers.METHODS])
     return Report(
-        title="Twelve gradient-descent optimizers on a small NumPy network",
+        title=TITLE,
         command=command,
         date=date,
         generator=f"reportgen {reportgen.__version__}",
+        takeaway=analysis.takeaway,
         findings=analysis.findings,
         experiments=[_experiment(result_set, result) for result_set, result in zip(result_sets, analysis.experiments)],
         network=_derivation(NETWORK_TEXT),
         backprop=_derivation(BACKPROP_TEXT),
         methods=methods,
+        shared_code=shared_code(methods),
         titles={method.name: method.title for method in methods},
         figures=_figure_views(drawn, analysis.experiments),
         quirk_effects=analysis.quirk_effects,
@@ -247,4 +336,5 @@ def gather(
         latex_table=LATEX_TABLE,
         sweep=sweeps,
         verification=verification,
+        citation=citation(TITLE, reportgen.__version__, [result_set.key for result_set in result_sets], date),
     )

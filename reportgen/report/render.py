@@ -11,14 +11,16 @@ caller) -> figures -> a :class:`context.Report` -> ``templates/`` -> files::
     data/sweep.csv        every cell of a learning-rate sweep, when one was run
     data/verification.csv the checks of the Verification section (reportgen.verification)
     paper/<slug>.pdf, paper/results.tex   for a paper: figures and a booktabs table
+    CITATION.cff          how to cite the report (reportgen.report.citation)
 
 Every file is written atomically and is byte-identical for the same results
-and package versions: no wall-clock time, except the date given by
-``SOURCE_DATE_EPOCH`` when that is set.
+and package versions: no wall-clock time except the citation's date, which
+is ``SOURCE_DATE_EPOCH``'s when that is set and today's otherwise.
 """
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from markupsafe import Markup
@@ -34,9 +36,26 @@ from reportgen.training.results import ResultSet
 from reportgen.verification import Verification
 
 
-def render_html(report: Report) -> str:
+# Files this small are also put in the page, so its download links work when index.html is copied alone.
+EMBED_LIMIT = 64 * 1024
+MEDIA_TYPES = {".csv": "text/csv", ".tex": "application/x-tex", ".cff": "application/x-yaml"}
+
+
+def embedded(outputs: dict[str, bytes | str]) -> dict[str, str]:
+    """path -> data: URL, for each small data, LaTeX or citation file."""
+    found = {}
+    for path, content in outputs.items():
+        media = MEDIA_TYPES.get(Path(path).suffix)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if media and len(data) <= EMBED_LIMIT:
+            found[path] = f"data:{media};charset=utf-8;base64,{base64.b64encode(data).decode('ascii')}"
+    return found
+
+
+def render_html(report: Report, downloads: dict[str, str] | None = None) -> str:
+    """The page; ``downloads`` maps a file's path to the data: URL its links use instead."""
     css = (templates_dir() / "style.css").read_text(encoding="utf-8")
-    return environment(True).get_template("index.html.j2").render(report=report, css=Markup(css))
+    return environment(True).get_template("index.html.j2").render(report=report, css=Markup(css), downloads=downloads or {})
 
 
 def render_markdown(report: Report) -> str:
@@ -91,8 +110,9 @@ def render(
     if sweeps:
         outputs[SWEEP_DATA_FILE] = export.sweep_csv(sweeps)
     outputs[LATEX_TABLE] = render_latex_table(report)
+    outputs[report.citation.cff_file] = report.citation.cff
     outputs["report.md"] = render_markdown(report)
-    outputs["index.html"] = render_html(report)
+    outputs["index.html"] = render_html(report, embedded(outputs))
 
     written = []
     for relative, content in outputs.items():
