@@ -28,11 +28,11 @@ def report(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(report):
-    """A browser showing the fixture report."""
+def page(request):
+    """A browser showing the fixture report (built only once the browser is known to be there)."""
     _require("The browser tests need", checks.missing())
     with checks.browser() as driver:
-        driver.get(report.as_uri())
+        driver.get(request.getfixturevalue("report").as_uri())
         yield driver
 
 
@@ -86,9 +86,9 @@ def test_no_accessibility_violations(page):
     )
 
 
-def test_valid_html(report):
+def test_valid_html(request):
     _require("The HTML check needs", checks.vnu_missing())
-    errors = checks.vnu_errors(report)
+    errors = checks.vnu_errors(request.getfixturevalue("report"))
     assert not errors, f"The Nu HTML checker (vnu-jar {checks.version('vnu-jar')}) found {len(errors)} distinct errors:{_lines(errors)}"
 
 
