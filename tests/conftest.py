@@ -4,7 +4,7 @@ pytest puts this folder on ``sys.path``, so tests import the helpers beside
 them by name: ``fixtures`` (synthetic result sets built through
 ``config.validate``), ``idx_files`` (MNIST-format files, whole or broken) and
 ``bad_inputs.harness`` (running reportgen, hashing a tree). Tests that start
-real processes, send signals or start a Dask cluster are marked ``slow``:
+real processes (a browser, Java), send signals or start a Dask cluster are marked ``slow``:
 ``pytest -m "not slow"`` runs the rest in under a minute.
 """
 
