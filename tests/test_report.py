@@ -15,7 +15,7 @@ from markupsafe import escape
 import reportgen
 from reportgen import optimizers
 from reportgen.analysis import analyse
-from reportgen.report import context, equations, figures, templates
+from reportgen.report import equations, figures, methods, templates
 from reportgen.report import render as render_module
 from reportgen.training import executors
 from reportgen.errors import ConfigError
@@ -193,8 +193,8 @@ def test_every_method_appears_in_both(built):
                 assert f'id="update-{name}-{variant}"' in html
         heading = f"### {info.letter}. {equations.escape_markdown(info.title)}"
         assert markdown.count(heading) == 2, heading  # derivation and update equations
-    for name in context.IN_DEPTH:
-        assert re.search(rf'id="derivation-{name}">.*?<span class="badge">in depth</span></h3>', html)
+    for name in methods.IN_DEPTH:
+        assert re.search(rf'id="derivation-{name}">.*?<span class="badge">in depth</span><a class="permalink" href="#derivation-{name}"', html)
 
 
 def test_update_rules_show_the_source_that_runs_each_function_once(built):
@@ -213,7 +213,7 @@ def test_update_rules_show_the_source_that_runs_each_function_once(built):
 
 def test_one_mathml_element_per_equation(built):
     html, markdown = _html(built), _markdown(built)
-    texts = [context.NETWORK_TEXT, context.BACKPROP_TEXT, *optimizers.METHODS]
+    texts = [methods.NETWORK_TEXT, methods.BACKPROP_TEXT, *optimizers.METHODS]
     derivation_maths = sum(
         len(equations.math_segments((templates.templates_dir() / "derivations" / f"{slug}.md").read_text(encoding="utf-8"))) for slug in texts
     )
@@ -429,3 +429,14 @@ def test_small_files_travel_inside_the_page(built):
         assert path.stat().st_size <= render_module.EMBED_LIMIT
         assert base64.b64decode(names[path.name]) == path.read_bytes(), relative
     assert "metrics.json" not in names and (out / "data" / "metrics.json").stat().st_size > 0
+
+
+def test_every_heading_and_figure_has_a_visible_permalink(built):
+    html = _html(built)
+    headings = re.findall(r'<h([2-6]) id="([^"]+)">(.*?)</h\1>', html, re.S)
+    assert len(headings) > 40
+    for _, anchor, content in headings:
+        assert re.search(rf'<a class="permalink" href="#{re.escape(anchor)}" aria-label="Link to [^"]+">#</a>$', content), anchor
+    for slug in re.findall(r'<figure class="chart" id="figure-([^"]+)">', html):
+        assert f'<a class="permalink" href="#figure-{slug}"' in html, slug
+    assert "a.permalink" in html  # styled: visible, quiet until pointed at

@@ -30,6 +30,7 @@ from reportgen.analysis import Analysis
 from reportgen.errors import ConfigError
 from reportgen.report import export, figure_cache, figures, sweep_figures
 from reportgen.report.context import DATA_FILES, LATEX_TABLE, SWEEP_DATA_FILE, Report, build_date, gather
+from reportgen.report.permalinks import add_permalinks
 from reportgen.report.templates import environment, latex_environment, markdown_environment, templates_dir
 from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import ResultSet
@@ -55,7 +56,8 @@ def embedded(outputs: dict[str, bytes | str]) -> dict[str, str]:
 def render_html(report: Report, downloads: dict[str, str] | None = None) -> str:
     """The page; ``downloads`` maps a file's path to the data: URL its links use instead."""
     css = (templates_dir() / "style.css").read_text(encoding="utf-8")
-    return environment(True).get_template("index.html.j2").render(report=report, css=Markup(css), downloads=downloads or {})
+    page = environment(True).get_template("index.html.j2").render(report=report, css=Markup(css), downloads=downloads or {})
+    return add_permalinks(page)
 
 
 def render_markdown(report: Report) -> str:
