@@ -82,3 +82,9 @@ def test_every_package_is_installed():
     listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
     found = {".".join(path.parent.relative_to(PACKAGE.parent).parts) for path in PACKAGE.rglob("__init__.py")}
     assert found <= listed, sorted(found - listed)
+
+
+def test_the_citation_file_names_this_version():
+    """CITATION.cff at the top cites the software; its version must follow the package's."""
+    text = (PACKAGE.parent / "CITATION.cff").read_text(encoding="utf-8")
+    assert f'\nversion: "{reportgen.__version__}"\n' in text and text.startswith("cff-version: 1.2.0\n")
