@@ -215,4 +215,6 @@ def measure(path: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 2 or missing():
         sys.exit(missing() or "usage: python tests/browser_checks.py path/to/index.html")
+    if not Path(sys.argv[1]).is_file():
+        sys.exit(f"{sys.argv[1]}: no such file (build a report first: reportgen build)")
     measure(Path(sys.argv[1]))
