@@ -286,6 +286,23 @@ def test_the_maths_font_covers_every_character_of_the_maths(built):
     assert len(cmap) < len(needed) + 40  # a subset of the maths, not the whole font
 
 
+def test_markdown_inline_maths_stays_on_one_line(built):
+    """GitHub reads $...$ only within one line: outside code and maths blocks, every line opens and closes its $."""
+    odd, fence = [], None
+    for number, line in enumerate(_markdown(built).splitlines(), 1):
+        opening = re.match(r"\s*(`{3,}|~{3,})", line)
+        if fence is None and opening:
+            fence = opening[1]
+        elif fence is not None:
+            fence = None if line.strip().startswith(fence) else fence
+        else:
+            text = re.sub(r"\$\$.*?\$\$", "", re.sub(r"(`+).+?\1", "", line))
+            if len(re.findall(r"(?<!\\)\$", text)) % 2:
+                odd.append(f"{number}: {line}")
+    assert odd == []
+    assert re.search(r"(?<!\\)\$[^$\n]+(?<!\\)\$", _markdown(built))  # there is inline maths to check
+
+
 def test_figures_are_inline_with_alt_text_and_captions(built, drawn):
     html = _html(built)
     for figure in drawn:
