@@ -2,6 +2,7 @@
 
 import base64
 import dataclasses
+import io
 import re
 from html import unescape
 from datetime import datetime, timezone
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fixtures import make_pair, render_report
+from fontTools.ttLib import TTFont
 from markupsafe import escape
 
 import reportgen
@@ -242,10 +244,81 @@ def test_html_is_self_contained(built):
     html = _html(built)
     parser = _parse(html)
     assert parser.addresses == [] and parser.text_addresses == []
-    assert "<script" not in html and "@import" not in html and "@font-face" not in html
+    assert "<script" not in html and "@import" not in html
+    # one web font, the maths font, inline: nothing to download
+    assert re.findall(r"@font-face \{[^}]*\}", html) == [re.search(r'@font-face \{ font-family: "reportgen Math"; src: url\("data:font/woff;base64,[A-Za-z0-9+/=]+"\) format\("woff"\); \}', html)[0]]
     assert not re.search(r"\bsrc\s*=", html)
     assert not re.search(r"url\(\s*['\"]?(https?:|//)", html)
     assert all(href.startswith(("#", "https://", "http://", "figures/", "data/", "paper/", "CITATION.cff", "data:")) for href in parser.hrefs)
+
+
+class MathText(HTMLParser):
+    """The text of every <math> element, the letters alone in an attribute-free <mi>, and whether there is a root."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth, self.characters, self.lone_letters, self.roots, self.mi = 0, set(), set(), 0, None
+
+    def handle_starttag(self, tag, attributes):
+        self.depth += tag == "math"
+        self.roots += tag in ("msqrt", "mroot")
+        self.mi = "" if tag == "mi" and not attributes else None
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "math"
+        if tag == "mi" and self.mi is not None and len(self.mi.strip()) == 1:
+            self.lone_letters.add(self.mi.strip())
+        self.mi = None
+
+    def handle_data(self, data):
+        if self.depth:
+            self.characters.update(data.replace("\n", ""))
+            if self.mi is not None:
+                self.mi += data
+
+
+def _italic(letter: str) -> str | None:
+    """The mathematical italic form a browser draws for a lone Latin or Greek letter in <mi> (MathML Core)."""
+    special = {"h": "\u210e", "\u03f5": "\U0001d716", "\u03d1": "\U0001d717", "\u03d5": "\U0001d719"}
+    if letter in special:
+        return special[letter]
+    for first, last, italic in (("a", "z", 0x1D44E), ("A", "Z", 0x1D434), ("\u03b1", "\u03c9", 0x1D6FC), ("\u0391", "\u03a9", 0x1D6E2)):
+        if first <= letter <= last:
+            return chr(italic + ord(letter) - ord(first))
+    return None
+
+
+def test_the_maths_font_covers_every_character_of_the_maths(built):
+    html = _html(built)
+    embedded = re.findall(r'@font-face \{ font-family: "reportgen Math"; src: url\("data:font/woff;base64,([A-Za-z0-9+/=]+)"\)', html)
+    assert len(embedded) == 1 and html.index("@font-face") < html.index("</style>")
+    font = TTFont(io.BytesIO(base64.b64decode(embedded[0])))
+    maths = MathText()
+    maths.feed(html)
+    assert maths.roots and {"x", "\u03b8", "\u03f5"} <= maths.lone_letters  # what the checks below are about
+    italics = {_italic(letter) for letter in maths.lone_letters} - {None}
+    needed = maths.characters | italics | {"\u221a"}  # a root is drawn with the font's √
+    cmap = font.getBestCmap()
+    assert sorted(character for character in needed if ord(character) not in cmap) == []
+    assert "MATH" in font
+    assert len(cmap) < len(needed) + 40  # a subset of the maths, not the whole font
+
+
+def test_markdown_inline_maths_stays_on_one_line(built):
+    """GitHub reads $...$ only within one line: outside code and maths blocks, every line opens and closes its $."""
+    odd, fence = [], None
+    for number, line in enumerate(_markdown(built).splitlines(), 1):
+        opening = re.match(r"\s*(`{3,}|~{3,})", line)
+        if fence is None and opening:
+            fence = opening[1]
+        elif fence is not None:
+            fence = None if line.strip().startswith(fence) else fence
+        else:
+            text = re.sub(r"\$\$.*?\$\$", "", re.sub(r"(`+).+?\1", "", line))
+            if len(re.findall(r"(?<!\\)\$", text)) % 2:
+                odd.append(f"{number}: {line}")
+    assert odd == []
+    assert re.search(r"(?<!\\)\$[^$\n]+(?<!\\)\$", _markdown(built))  # there is inline maths to check
 
 
 def test_figures_are_inline_with_alt_text_and_captions(built, drawn):

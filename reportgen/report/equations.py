@@ -1,7 +1,8 @@
 """Maths and text for the three output languages: HTML (MathML), Markdown and LaTeX.
 
 * :func:`to_mathml` converts LaTeX with latex2mathml, in Python, so the HTML
-  report needs no script and no web font to show an equation.
+  report needs no script to show an equation (its font comes inline:
+  :mod:`reportgen.report.mathfont`).
 * :func:`markdown_to_html` renders Markdown whose ``$...$`` / ``$$...$$`` must
   not be read as emphasis (``a_1 ... a_2`` would become italics): the maths is
   cut out first, replaced by placeholders, the Markdown rendered, and the

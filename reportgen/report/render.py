@@ -3,7 +3,7 @@
 The data path ends here: ResultSets and their ``Analysis`` (computed by the
 caller) -> figures -> a :class:`context.Report` -> ``templates/`` -> files::
 
-    index.html            one self-contained page: inline CSS, SVG, MathML; no script
+    index.html            one self-contained page: inline CSS, SVG, MathML and its font; no script
     report.md             the same content for GitHub, images from figures/
     figures/<slug>.svg|png|pdf
     data/metrics.csv|json the raw metrics (reportgen.report.export)
@@ -28,7 +28,7 @@ from markupsafe import Markup
 from reportgen import atomic
 from reportgen.analysis import Analysis
 from reportgen.errors import ConfigError
-from reportgen.report import export, figure_cache, figures, sweep_figures
+from reportgen.report import export, figure_cache, figures, mathfont, sweep_figures
 from reportgen.report.context import DATA_FILES, LATEX_TABLE, SWEEP_DATA_FILE, Report, build_date, gather
 from reportgen.report.permalinks import add_permalinks
 from reportgen.report.templates import environment, latex_environment, markdown_environment, templates_dir
@@ -55,9 +55,9 @@ def embedded(outputs: dict[str, bytes | str]) -> dict[str, str]:
 
 def render_html(report: Report, downloads: dict[str, str] | None = None) -> str:
     """The page; ``downloads`` maps a file's path to the data: URL its links use instead."""
-    css = (templates_dir() / "style.css").read_text(encoding="utf-8")
+    css = mathfont.PLACEHOLDER + (templates_dir() / "style.css").read_text(encoding="utf-8")
     page = environment(True).get_template("index.html.j2").render(report=report, css=Markup(css), downloads=downloads or {})
-    return add_permalinks(page)
+    return mathfont.embed(add_permalinks(page))
 
 
 def render_markdown(report: Report) -> str:
