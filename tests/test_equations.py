@@ -110,3 +110,8 @@ def test_every_derivation_converts_cleanly(path):
     for latex, display in segments:
         if not display:
             assert "\\{" not in latex and "\\\\" not in latex, latex
+
+
+def test_sim_is_the_relation_not_a_tilde():
+    mathml = equations.to_mathml(r"n \sim \mathcal{N}(0, 1)")
+    assert "&#x0223C;</mo>" in mathml and "&#x0007E;" not in mathml

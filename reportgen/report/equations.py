@@ -63,12 +63,18 @@ def _for_latex2mathml(latex: str) -> str:
     return latex.replace(r"\begin{aligned}", r"\begin{align*}").replace(r"\end{aligned}", r"\end{align*}")
 
 
+# latex2mathml 3.81 writes \sim as an identifier holding an ASCII tilde; it is the relation "distributed as".
+_TILDE = "<mi>&#x0007E;</mi>"
+_SIM = '<mo lspace="0.2778em" rspace="0.2778em">&#x0223C;</mo>'
+
+
 def to_mathml(latex: str, display: bool = False) -> str:
     """MathML for one LaTeX formula (``display=True`` for a block)."""
     try:
-        return convert(_for_latex2mathml(display_latex(latex)), display="block" if display else "inline")
+        mathml = convert(_for_latex2mathml(display_latex(latex)), display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many types; name the formula
         raise ValueError(f"cannot convert LaTeX to MathML: {latex!r}: {error}") from error
+    return mathml.replace(_TILDE, _SIM)
 
 
 def equation(latex: str) -> Equation:
