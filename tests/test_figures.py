@@ -15,7 +15,7 @@ from fixtures import make_pair
 from reportgen import analysis
 from reportgen.analysis import curves
 from reportgen.formatting import number
-from reportgen.report import drawing, figures
+from reportgen.report import drawing, figures, overlap_figures, wallclock
 from reportgen.training import executors
 
 
@@ -89,7 +89,8 @@ def kept():
         return drawn
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(figures, "finished_figure", keep)
+        for module in (figures, overlap_figures, wallclock):
+            patch.setattr(module, "finished_figure", keep)
         result_sets, analyses = inputs()
         for function in (figures.main_cost_figure, figures.overlap_matrix_figure):
             for pair in zip(result_sets, analyses):
@@ -190,7 +191,7 @@ def test_the_overlap_matrix_prints_every_cell_and_marks_the_line_width(kept):
         for i in range(len(matrix)):
             for j in range(len(matrix)):
                 if i != j:
-                    assert (figures._cell_text(matrix[i, j]) if np.isfinite(matrix[i, j]) else "\u2013") in texts
+                    assert (overlap_figures._cell_text(matrix[i, j]) if np.isfinite(matrix[i, j]) else "\u2013") in texts
         (colourbar,) = drawn.axes[0].child_axes  # an inset, as tall as the matrix
         assert any(line.get_ydata()[0] == pytest.approx(curves.LINE_WIDTH_PIXELS) for line in colourbar.get_lines())
         assert any(text.startswith("line width") for text in texts)

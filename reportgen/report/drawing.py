@@ -29,6 +29,7 @@ import matplotlib
 matplotlib.use("Agg")  # never open a window
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from reportgen.analysis.curves import FIGURE_DPI  # noqa: E402
@@ -78,6 +79,7 @@ LINE_STYLES = {
 }
 
 FALLBACK_STYLE = ("#777777", "-")
+VARIANT_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")  # one per experiment where experiments share a plot
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,16 @@ class Figure:
     svg: str  # ids prefixed with the slug, no XML declaration or doctype
     png: bytes
     pdf: bytes
+
+
+def method_name(row, experiment: str) -> str:
+    """A method's curve named for its hover title, from its analysis row: "g. Adam (textbook)"."""
+    return f"{row.letter}. {row.title} ({experiment})"
+
+
+def epoch_numbers(result_set) -> np.ndarray:
+    """The x values of a curve: epochs counted from 1."""
+    return np.arange(1, result_set.epochs + 1)
 
 
 def line_style(name: str) -> tuple[str, str]:
@@ -135,6 +147,10 @@ def readable_points(figure_width: float) -> float:
 def phone_pixels(points: float, figure_width: float) -> float:
     """How tall text of ``points`` is when a figure ``figure_width`` inches wide is shown PHONE_WIDTH_PIXELS wide."""
     return points * PHONE_WIDTH_PIXELS / (figure_width * 72)
+
+
+WIDTH = 6.4  # inches: every figure of an experiment
+TEXT = readable_points(WIDTH)  # legend text, PHONE_TEXT_PIXELS tall on a phone
 
 
 def hover(artist, text: str):

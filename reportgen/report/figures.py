@@ -3,10 +3,10 @@
 The main cost figure draws the panels ``reportgen.analysis.curves.main_panels``
 computes the plotted resolution from (methods, scale, y-range, height in
 pixels), so what the overlap analysis measures is what is drawn. Every figure
-is ``WIDTH`` inches wide with legends of ``TEXT`` points, below the axes: 8
-pixels tall when a phone shows the figure 360 pixels wide. Every curve, band
-and marker is named for the SVG's hover titles. Style and output bytes come
-from ``reportgen.report.drawing``.
+is ``drawing.WIDTH`` inches wide with legends of ``drawing.TEXT`` points,
+below the axes. Every curve, band and marker is named for the SVG's hover
+titles. The wall-clock figure is in ``wallclock``, the overlap figures in
+``overlap_figures``. Style and output bytes come from ``reportgen.report.drawing``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ matplotlib.use("Agg")  # never open a window
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.colors import LogNorm, to_rgba  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
@@ -31,16 +31,16 @@ from reportgen.analysis.events import Marker  # noqa: E402
 from reportgen.analysis.tables import MethodRow  # noqa: E402
 from reportgen.formatting import number, percent  # noqa: E402
 from reportgen.report.drawing import (  # noqa: E402
-    DPI, Figure, FigureJob, draw, figure_slug, finished_figure, hover, legend_below, line_style, literal, readable_points, stack_panels,
+    DPI, TEXT, VARIANT_COLOURS, WIDTH, Figure, FigureJob, draw, epoch_numbers, figure_slug, finished_figure, hover, legend_below, line_style, literal,
+    method_name, stack_panels,
 )
+from reportgen.report.overlap_figures import overlap_figure, overlap_matrix_figure  # noqa: E402
+from reportgen.report.wallclock import wallclock_figure  # noqa: E402
 from reportgen.training.results import ResultSet  # noqa: E402
 
 
-VARIANT_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 MARKER_STYLE = {"diverged": ("*", "#D00000", "red star"), "converging": ("*", "#8B4513", "brown star")}
 MAIN_TITLE = "Total Cost per Training"
-WIDTH = 6.4  # inches, every figure here
-TEXT = readable_points(WIDTH)  # legend text: PHONE_TEXT_PIXELS tall at a phone's width
 LEGEND_COLUMNS = 2
 LABEL_CHARACTERS = 27  # a legend label wraps here, so two columns fit in WIDTH
 OUTLINED_BANDS = 3  # a panel of this many methods or fewer outlines each band: few enough edges to follow
@@ -51,20 +51,11 @@ def _label(row: MethodRow) -> str:
     return textwrap.fill(row.title, LABEL_CHARACTERS, initial_indent=f"{row.letter}  ", subsequent_indent="     ")
 
 
-def method_name(row: MethodRow, experiment: str) -> str:
-    """A curve's hover title: "g. Adam (textbook)"."""
-    return f"{row.letter}. {row.title} ({experiment})"
-
-
 def _letters(rows: list[MethodRow]) -> str:
     """"a-i" for consecutive letters, else "a, c, e"."""
     letters = [row.letter for row in rows]
     consecutive = len(letters) > 2 and all(ord(b) - ord(a) == 1 for a, b in zip(letters, letters[1:]))
     return f"{letters[0]}\u2013{letters[-1]}" if consecutive else ", ".join(letters)
-
-
-def _epochs(result_set: ResultSet) -> np.ndarray:
-    return np.arange(1, result_set.epochs + 1)
 
 
 def band_label(result_set: ResultSet) -> str:
@@ -76,7 +67,7 @@ def _draw_curves(axes, result_set: ResultSet, rows: list[MethodRow], linewidth: 
     """Each row's median line and, with several seeds and ``bands``, its min-max band: ``outlined`` draws each band's edges
     in the method's colour and style, so bands that lie on each other can still be told apart."""
     median, low, high = curves.seed_summary(result_set)
-    epochs = _epochs(result_set)
+    epochs = epoch_numbers(result_set)
     banded = bands and len(result_set.seeds) > 1
     for row in rows:
         position = result_set.method_index(row.method)
@@ -221,7 +212,7 @@ def small_multiples_figure(result_sets: list[ResultSet], results: list[Experimen
                 continue
             index = result_set.method_index(row.method)
             median, low, high = (values[index] for values in curves.seed_summary(result_set))
-            epochs = _epochs(result_set)
+            epochs = epoch_numbers(result_set)
             seeds = len(result_set.seeds)
             name = method_name(row, result_set.experiment)
             hover(axes.plot(epochs, median, color=colour, linewidth=1.5)[0], name)
@@ -261,7 +252,7 @@ def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalys
         median, _, _ = curves.seed_summary(result_set, "test_accuracy")
         for position, row in enumerate(result.rows):
             colour, style = line_style(row.method)
-            line = axes.plot(_epochs(result_set), median[result_set.method_index(row.method)], color=colour, linestyle=style, linewidth=1.5, label=_label(row))[0]
+            line = axes.plot(epoch_numbers(result_set), median[result_set.method_index(row.method)], color=colour, linestyle=style, linewidth=1.5, label=_label(row))[0]
             hover(line, f"{method_name(row, result_set.experiment)}: median over seeds")
         axes.set_title(literal(result_set.experiment))
         axes.set_xlabel("epoch")
@@ -279,192 +270,6 @@ def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalys
         f"One image is one step of accuracy ({steps}), so curves that meet are ties."
     )
     return finished_figure(figure, "accuracy", "accuracy", "Test accuracy per epoch", alt, caption)
-
-
-def machine_sentence(result_sets: list[ResultSet]) -> str:
-    """Where the timings were measured, as the results record it (``ResultSet.timings["machine"]``)."""
-    described = {}
-    for result_set in result_sets:
-        found = result_set.timings.get("machine") if isinstance(result_set.timings, dict) else None
-        if not found or not found.get("cpu"):
-            where = (
-                f"on a {found.get('executor', 'cluster')} whose machines the results do not name" if found
-                else "on a machine the results do not record (they were trained before reportgen recorded it)"
-            )
-        else:
-            at_once = int(found.get("workers", 1))
-            where = (
-                f"on {found['cpu']} ({found.get('cores', '?')} logical cores), "
-                + (f"up to {at_once} runs training at once" if at_once > 1 else "one run at a time")
-            )
-        described.setdefault(where, []).append(result_set.experiment)
-    if len(described) == 1:
-        return f"Timed {next(iter(described))}."
-    return " ".join(f"{', '.join(names)} timed {where}." for where, names in described.items())
-
-
-def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
-    figure = plt.figure()
-    bars, cumulative = figure.add_axes((0.1, 0.55, 0.8, 0.4)), figure.add_axes((0.1, 0.05, 0.8, 0.4))
-    width = 0.8 / len(results)
-    letters = sorted({row.letter for result in results for row in result.rows})  # experiments may train different methods
-    steps = {result_set.experiment: curves.training_steps(result_set)[0] for result_set in result_sets}
-    per_step = {}  # (experiment, letter) -> seconds per optimizer step
-    for offset, (colour, result, result_set) in enumerate(zip(VARIANT_COLOURS, results, result_sets)):
-        batch = result_set.config["training"]["batch_size"]
-        count = steps[result.experiment]
-        for row in result.rows:
-            per_step[result.experiment, row.letter] = row.seconds_per_epoch / count
-        positions = [letters.index(row.letter) + offset * width for row in result.rows]
-        drawn = bars.bar(positions, [1000 * per_step[result.experiment, row.letter] for row in result.rows], width, color=colour,
-                         label=literal(f"{result.experiment}: {count} steps of {batch} image{'s' if batch != 1 else ''} per epoch"))
-        for patch, row in zip(drawn.patches, result.rows):
-            hover(patch, f"{method_name(row, result.experiment)}: {number(1000 * per_step[result.experiment, row.letter])} ms per step")
-    bars.set_xticks(np.arange(len(letters)) + width * (len(results) - 1) / 2, letters)
-    bars.set_ylabel("milliseconds per step")
-    bars.set_title("Time per optimizer step (mean over epochs and seeds)")
-    result_set, result = result_sets[0], results[0]
-    median, _, _ = curves.seed_summary(result_set)
-    clock, _, _ = curves.seed_summary(result_set, "epoch_seconds")
-    for row in result.rows:
-        position = result_set.method_index(row.method)
-        colour, style = line_style(row.method)
-        line = cumulative.plot(np.nancumsum(clock[position]), median[position], color=colour, linestyle=style, linewidth=1.5, label=row.letter)[0]
-        hover(line, method_name(row, result_set.experiment))
-    cumulative.set_yscale("log")
-    cumulative.set_xlabel("cumulative seconds of training")
-    cumulative.set_ylabel("total cost (log scale)")
-    cumulative.set_title(literal(f"Cost against time ({result_set.experiment})"))
-    stack_panels(figure, WIDTH, [(bars, 2.4), (cumulative, 2.8)], [{"ncol": 1, "fontsize": TEXT}, {"ncol": 6, "fontsize": TEXT}])
-    rows = results[0].rows
-    first = results[0].experiment
-    slowest = max(rows, key=lambda row: per_step[first, row.letter])
-    fastest = min(rows, key=lambda row: per_step[first, row.letter])
-    machine = machine_sentence(result_sets)
-    alt = (
-        f"Bar chart of mean milliseconds per optimizer step per method and experiment, and a line chart of cost against cumulative seconds. "
-        f"In {first} the slowest step is {slowest.letter} ({slowest.title}) at {number(1000 * per_step[first, slowest.letter])} ms, "
-        f"the fastest {fastest.letter} ({fastest.title}) at {number(1000 * per_step[first, fastest.letter])} ms. {machine}"
-    )
-    counts = "; ".join(f"{result_set.experiment} {steps[result_set.experiment]} per epoch" for result_set in result_sets)
-    caption = (
-        "Wall-clock cost of each method. Top: the time of one optimizer step, in milliseconds per step: each epoch's training pass "
-        f"(every batch's forward and backward pass and update, not the evaluation after the epoch) divided by its steps ({counts}), "
-        f"the mean over epochs and seeds. Bottom: cost reached against the seconds of training spent ({first}). {machine}"
-    )
-    return finished_figure(figure, "wallclock", "wallclock", "Wall-clock time", alt, caption)
-
-
-def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
-    """Difference of each overlapping pair, with the tolerance and the main figure's line width, and a zoom on the first pair."""
-    means, _, _ = curves.seed_summary(result_set)
-    epochs = _epochs(result_set)
-    names = [spec.name for spec in result_set.methods]
-    letters = {row.method: row.letter for row in result.rows}
-    rows_by = {row.method: row for row in result.rows}
-    count = len(result.overlaps) + 1
-    columns = min(2, count)
-    figure, grid = plt.subplots(-(-count // columns), columns, figsize=(WIDTH, 2.9 * -(-count // columns)), squeeze=False)
-    panels = list(grid.flat)
-    sentences = []
-    for axes, stats in zip(panels, result.overlaps):
-        difference = means[names.index(stats.first)] - means[names.index(stats.second)]
-        pair = f"{letters[stats.first]} - {letters[stats.second]}"
-        hover(axes.plot(epochs, difference, color="black", linewidth=1.5)[0], f"{pair} ({result_set.experiment}): difference of the plotted medians")
-        if math.isfinite(stats.resolution):  # a linear panel: one line width is a fixed cost difference
-            line = curves.LINE_WIDTH_PIXELS * stats.resolution
-            axes.axhspan(-line, line, color="#88CCEE", alpha=0.4, linewidth=0)
-        axes.axhline(stats.tolerance, color="#CC6677", linestyle="--", linewidth=1)
-        axes.axhline(-stats.tolerance, color="#CC6677", linestyle="--", linewidth=1)
-        axes.set_title(f"difference {pair}")
-        axes.set_xlabel("epoch")
-        separation = f"first beyond tolerance at epoch {stats.separation_epoch}" if stats.separation_epoch else "never beyond tolerance"
-        sentences.append(f"{pair}: at most {number(stats.max_abs_diff)} apart ({number(stats.pixels)} pixels), {separation}")
-    panels[0].set_ylabel("cost difference")
-    zoom = panels[len(result.overlaps)]
-    if result.overlaps:
-        stats = result.overlaps[0]
-        for name in (stats.first, stats.second):
-            colour, style = line_style(name)
-            hover(zoom.plot(epochs, means[names.index(name)], color=colour, linestyle=style, linewidth=2, label=letters[name])[0], method_name(rows_by[name], result_set.experiment))
-        zoom.set_title(f"zoom: {letters[stats.first]} and {letters[stats.second]}")
-        zoom.set_xlabel("epoch")
-        zoom.legend(frameon=False, fontsize=TEXT)
-    for axes in panels[count:]:
-        axes.axis("off")
-    figure.tight_layout()
-    legend_below(figure, [Patch(color="#88CCEE", alpha=0.4, linewidth=0, label="main figure line width"),
-                          Line2D([], [], color="#CC6677", linestyle="--", linewidth=1, label="tolerance")], ncol=2, fontsize=TEXT)
-    alt = f"Difference plots of overlapping cost curves in {result_set.experiment} and a zoom on the first pair. " + "; ".join(sentences) + "."
-    caption = (
-        "Where the curves that hide each other in the main figure differ. Blue band: one line width of the main figure; "
-        "dashed: the separation tolerance (1% of the pair's range). Curves: the median over seeds, as plotted."
-    )
-    return finished_figure(figure, figure_slug(result_set.experiment, "overlap"), "overlap", f"Overlapping curves ({result_set.experiment})", alt, caption)
-
-
-def _cell_text(value: float) -> str:
-    """A gap in pixels at a glance, four characters at most: whole pixels from 10, tenths from 1, hundredths below
-    (without the leading zero), "<.01" under the colour scale's floor."""
-    if value >= 9.95:
-        return f"{value:.0f}"
-    if value >= 0.995:
-        return f"{value:.1f}"
-    return f"{value:.2f}".lstrip("0") if value >= 0.005 else "<.01"
-
-
-def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
-    matrix = np.array(result.overlap_matrix, dtype=float)
-    letters = [row.letter for row in result.rows]
-    side, margin = 4.25, 0.45  # inches: a square matrix, tick labels below and title above; the colour bar right of it
-    figure = plt.figure(figsize=(WIDTH, side + 2 * margin))
-    axes = figure.add_axes((margin / WIDTH, margin / (side + 2 * margin), side / WIDTH, side / (side + 2 * margin)))
-    off_diagonal = ~np.eye(len(letters), dtype=bool)
-    shown = np.where(off_diagonal, np.maximum(matrix, 1e-2), np.nan)
-    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#DDDDDD")
-    norm = LogNorm(vmin=1e-2, vmax=max(np.nanmax(shown, initial=1.0), 10 * curves.LINE_WIDTH_PIXELS))  # initial: one method leaves only the NaN diagonal
-    image = axes.imshow(np.where(np.isfinite(shown), shown, np.nan), cmap=cmap, norm=norm)
-    size = 9 if len(letters) > 8 else 11
-    for i in range(len(letters)):
-        for j in range(len(letters)):
-            if i == j:
-                continue
-            if not math.isfinite(matrix[i, j]):
-                axes.text(j, i, "\u2013", ha="center", va="center", fontsize=size, color="black")
-                continue
-            red, green, blue, _ = cmap(norm(shown[i, j]))
-            dark = 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.45  # relative luminance: white text on dark cells
-            axes.text(j, i, _cell_text(matrix[i, j]), ha="center", va="center", fontsize=size, color="white" if dark else "black")
-    axes.set_xticks(range(len(letters)), letters)
-    axes.set_yticks(range(len(letters)), letters)
-    axes.grid(False)
-    colourbar = figure.colorbar(image, cax=axes.inset_axes((1.19, 0.0, 0.05, 1.0)))  # as tall as the matrix; room for the line width's label on its left
-    colourbar.ax.grid(False)
-    colourbar.set_label("largest gap in pixels of the main figure")
-    threshold = curves.LINE_WIDTH_PIXELS
-    colourbar.ax.axhline(threshold, color="white", linewidth=4)
-    colourbar.ax.axhline(threshold, color="#D00000", linewidth=2)
-    colourbar.ax.annotate(f"line width\n{number(threshold, 3)} px", (0, threshold), xycoords=("axes fraction", "data"), xytext=(-4, 0),
-                          textcoords="offset points", ha="right", va="center", fontsize=9, color="#D00000")
-    axes.set_title(literal(f"How far apart the curves get ({result_set.experiment})"))
-    hidden = [
-        f"{letters[i]}-{letters[j]}"
-        for i in range(len(letters))
-        for j in range(i + 1, len(letters))
-        if matrix[i, j] <= curves.LINE_WIDTH_PIXELS
-    ]
-    split = not np.isfinite(matrix[off_diagonal]).all()
-    panels = " Grey cells with a dash: the two are drawn in different panels, so they never hide each other." if split else ""
-    within = f"Pairs never further apart than one line width ({number(curves.LINE_WIDTH_PIXELS)} pixels): {', '.join(hidden) if hidden else 'none'}."
-    alt = (
-        f"Heat map of a {len(letters)} by {len(letters)} matrix, methods a to {letters[-1]} on both axes, coloured by the largest gap between "
-        f"two cost curves in pixels (log scale), each cell labelled with its number; the colour bar marks one line width.{panels} {within}"
-    )
-    caption = (
-        "All pairs: the largest distance between two plotted cost curves (median over seeds), in pixels of the main figure, written in each cell "
-        f"(gaps under 0.01 pixels are coloured as 0.01). The red line on the colour bar is one line width: cells below it are pairs that hide each other.{panels} {within}"
-    )
-    return finished_figure(figure, figure_slug(result_set.experiment, "overlap-matrix"), "overlap", f"Overlap matrix ({result_set.experiment})", alt, caption)
 
 
 def draw_all(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis], executor=None) -> list[Figure]:
