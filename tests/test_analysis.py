@@ -137,14 +137,35 @@ def test_fixture_overlaps_are_the_lockstep_pairs_on_the_plotted_medians():
     ]
     hidden = result.overlaps[0]
     assert not hidden.distinguishable and hidden.separation_epoch == 0
-    low, high = curves.cost_plot_range(replica)
-    assert hidden.resolution == pytest.approx((high - low) / curves.MAIN_PLOT_HEIGHT_PIXELS)
+    every = replica.metric("train_cost_logged")  # the y-range holds every seed's curve, plus 5% each side
+    low, high = np.nanmin(every), np.nanmax(every)
+    assert hidden.resolution == pytest.approx(1.1 * (high - low) / curves.MAIN_PLOT_HEIGHT_PIXELS)
+    assert hidden.pixels == pytest.approx(hidden.max_abs_diff / hidden.resolution)
     median = np.median(textbook.metric("train_cost_logged"), axis=1)
     stats = analysis.analyse_experiment(textbook).overlaps[0]
     assert stats.max_abs_diff == pytest.approx(np.max(np.abs(median[9] - median[10])))  # medians, not means
     assert result.overlap_matrix.shape == (12, 12)
     assert np.allclose(np.diag(result.overlap_matrix), 0.0)
     assert np.allclose(result.overlap_matrix, result.overlap_matrix.T)
+
+
+def test_the_textbook_main_figure_measures_each_pair_in_the_panel_that_draws_it():
+    _, textbook = make_pair()
+    result = analysis.analyse_experiment(textbook)
+    upper, lower = curves.main_panels(textbook)
+    assert upper.log and not lower.log
+    names = [spec.name for spec in textbook.methods]
+    median = np.nanmedian(textbook.metric("train_cost_logged"), axis=1)
+    a, b, j, k = (names.index(name) for name in ("sgd", "momentum", "noise_training", "noise_gaussian"))
+    assert result.overlap_matrix[j, k] == pytest.approx(np.max(np.abs(median[j] - median[k])) / lower.resolution)
+    decades = np.log10(upper.high) - np.log10(upper.low)
+    assert result.overlap_matrix[a, b] == pytest.approx(np.nanmax(np.abs(np.log10(median[a] / median[b]))) * upper.height / decades)
+    assert np.isnan(result.overlap_matrix[a, j])  # in different panels: never hide each other
+    assert result.overlaps[0].resolution == pytest.approx(lower.resolution)
+    every = textbook.metric("train_cost_logged")
+    for panel in (upper, lower):
+        drawn = every[[names.index(name) for name in panel.methods]]
+        assert panel.low < np.nanmin(drawn) and np.nanmax(drawn) < panel.high  # the bands fit
 
 
 def test_the_cause_reads_the_noise_floor_and_the_controlled_run():

@@ -1,18 +1,21 @@
 """Figures: deterministic bytes, ids unique across the page, alt text, the main figure's legend."""
 
 import dataclasses
+import html
 import re
 import time
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from fixtures import make_pair
 
 from reportgen import analysis
 from reportgen.analysis import curves
-from reportgen.report import figures
+from reportgen.formatting import number
+from reportgen.report import drawing, figures, overlap_figures, wallclock
 from reportgen.training import executors
 
 
@@ -74,12 +77,142 @@ def test_main_figure_legend_names_every_method_by_letter(drawn):
     assert "red star" in main.alt.lower() and "epoch" in main.caption
 
 
-def test_main_figure_png_has_the_geometry_the_resolution_assumes(drawn):
-    main = next(figure for figure in drawn if figure.slug == "seed-2018-cost")
-    width = int.from_bytes(main.png[16:20], "big")
-    height = int.from_bytes(main.png[20:24], "big")
-    assert (width, height) == (figures.MAIN_SIZE[0] * figures.DPI, figures.MAIN_SIZE[1] * figures.DPI)
-    assert figures.MAIN_AXES[3] * height == pytest.approx(curves.MAIN_PLOT_HEIGHT_PIXELS)
+@pytest.fixture(scope="module")
+def kept():
+    """Every figure drawn in this process, its matplotlib figure kept: slug -> (Figure, matplotlib figure)."""
+    found = {}
+    original = figures.finished_figure
+
+    def keep(figure, slug, *arguments):
+        drawn = original(figure, slug, *arguments)
+        found[slug] = (drawn, figure)
+        return drawn
+
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (figures, overlap_figures, wallclock):
+            patch.setattr(module, "finished_figure", keep)
+        result_sets, analyses = inputs()
+        for function in (figures.main_cost_figure, figures.overlap_matrix_figure):
+            for pair in zip(result_sets, analyses):
+                function(*pair)
+        for function in (figures.log_cost_figure, figures.overlap_figure):
+            function(result_sets[1], analyses[1])
+        for function in (figures.small_multiples_figure, figures.accuracy_figure, figures.wallclock_figure):
+            function(result_sets, analyses)
+    return found
+
+
+def _plot_axes(figure):
+    return [axes for axes in figure.axes if axes.get_label() != "<colorbar>"]
+
+
+def test_main_figure_panels_have_the_geometry_the_resolution_assumes(kept):
+    result_sets, _ = inputs()
+    for result_set in result_sets:
+        _, figure = kept[f"{result_set.experiment}-cost"]
+        panels = curves.main_panels(result_set)
+        assert len(_plot_axes(figure)) == len(panels)
+        for axes, panel in zip(_plot_axes(figure), panels):
+            assert axes.get_window_extent().height * figures.DPI / figure.dpi == pytest.approx(panel.height)
+            assert axes.get_ylim() == pytest.approx((panel.low, panel.high))
+            assert axes.get_yscale() == ("log" if panel.log else "linear")
+            assert {line.get_label().split()[0] for line in axes.get_lines() if not line.get_label().startswith("_")} == {
+                spec.letter for spec in result_set.methods if spec.name in panel.methods
+            }
+    replica, textbook = (curves.main_panels(result_set) for result_set in result_sets)
+    assert len(replica) == 1 and replica[0].height == curves.MAIN_PLOT_HEIGHT_PIXELS  # the 2018 figure as the claims measure it
+    assert [panel.log for panel in textbook] == [True, False] and textbook[1].methods == ("noise_training", "noise_gaussian", "adam_noise")
+
+
+def test_the_textbook_cost_axes_contain_every_band_and_line(kept):
+    _, figure = kept["textbook-cost"]
+    for axes in _plot_axes(figure):
+        low, high = axes.get_ylim()
+        bands = [collection for collection in axes.collections if len(collection.get_paths())]
+        assert bands  # six seeds: every method has a band
+        for band in bands:
+            heights = np.concatenate([path.vertices[:, 1] for path in band.get_paths()])
+            assert low <= heights.min() and heights.max() <= high
+        for line in axes.get_lines():
+            heights = np.asarray(line.get_ydata(), dtype=float)
+            heights = heights[np.isfinite(heights)]
+            assert heights.size == 0 or (low <= heights.min() and heights.max() <= high)
+    texts = re.findall(r"<!-- (.*?) -->", kept["textbook-cost"][0].svg)
+    assert any("band: min\u2013max over 3 seeds" in text for text in texts)  # the legend says what a band is
+
+
+def test_every_curve_band_and_marker_of_the_cost_figures_is_named_on_hover(drawn):
+    result_sets, analyses = inputs()
+    for result_set, result in zip(result_sets, analyses):
+        figure = next(figure for figure in drawn if figure.slug == f"{result_set.experiment}-cost")
+        root = ElementTree.fromstring(figure.svg)
+        parents = {child: parent for parent in root.iter() for child in parent}
+        drawn_data = [
+            element for element in root.iter()
+            if element.tag.rsplit("}", 1)[-1] in ("path", "use") and "clip-path" in element.attrib | parents[element].attrib
+            and "#b0b0b0" not in element.get("style", "")  # grid lines
+        ]
+        assert drawn_data
+        for element in drawn_data:
+            group = element if element.tag.endswith("}g") else parents[element]
+            while group is not root and group.find("{http://www.w3.org/2000/svg}title") is None:
+                group = parents[group]
+            assert group is not root, ElementTree.tostring(element)[:200]
+        titles = [title.text for title in root.iter("{http://www.w3.org/2000/svg}title")]
+        for row in result.rows:
+            assert f"{row.letter}. {row.title} ({result_set.experiment})" in " ".join(titles), row.letter
+        for marker in result.markers:
+            assert marker.caption in titles
+
+
+def test_pngs_are_at_least_200_dpi(drawn):
+    for figure in drawn:
+        chunk = figure.png.index(b"pHYs")
+        x, y, unit = int.from_bytes(figure.png[chunk + 4 : chunk + 8], "big"), int.from_bytes(figure.png[chunk + 8 : chunk + 12], "big"), figure.png[chunk + 12]
+        assert unit == 1 and min(x, y) * 0.0254 >= 199.9, figure.slug  # pixels per metre
+
+
+def test_legends_stay_readable_on_a_phone(kept):
+    for slug, (_, figure) in kept.items():
+        width = figure.get_figwidth()
+        legends = [axes.get_legend() for axes in figure.axes if axes.get_legend()] + list(figure.legends)
+        for legend in legends:
+            for text in legend.get_texts():
+                assert drawing.phone_pixels(text.get_fontsize(), width) >= drawing.PHONE_TEXT_PIXELS, (slug, text.get_text())
+            assert legend.get_window_extent().x1 <= figure.bbox.x1 + 0.5, slug  # within the figure
+
+
+def test_the_overlap_matrix_prints_every_cell_and_marks_the_line_width(kept):
+    _, analyses = inputs()
+    for result in analyses:
+        figure, drawn = kept[f"{result.experiment}-overlap-matrix"]
+        texts = [html.unescape(text) for text in re.findall(r"<!-- (.*?) -->", figure.svg)]
+        matrix = result.overlap_matrix
+        for i in range(len(matrix)):
+            for j in range(len(matrix)):
+                if i != j:
+                    assert (overlap_figures._cell_text(matrix[i, j]) if np.isfinite(matrix[i, j]) else "\u2013") in texts
+        (colourbar,) = drawn.axes[0].child_axes  # an inset, as tall as the matrix
+        assert any(line.get_ydata()[0] == pytest.approx(curves.LINE_WIDTH_PIXELS) for line in colourbar.get_lines())
+        assert any(text.startswith("line width") for text in texts)
+        cells = [text for text in _plot_axes(drawn)[0].texts]
+        colours = {text.get_color() for text in cells}
+        assert colours <= {"white", "black"}
+
+
+def test_the_wallclock_figure_shows_time_per_step_and_names_the_machine():
+    result_sets, analyses = inputs()
+    figure = figures.wallclock_figure(result_sets, analyses)
+    assert "milliseconds per step" in figure.caption and "divided by its steps (seed-2018 50 per epoch; textbook 50 per epoch)" in figure.caption
+    assert "a machine the results do not record" in figure.caption
+    where = {"cpu": "Example CPU @ 2.0GHz", "cores": 2, "executor": "process pool", "workers": 2}
+    timed = [dataclasses.replace(result_set, timings={"train_seconds": 1.0, "machine": where}) for result_set in result_sets]
+    figure = figures.wallclock_figure(timed, analyses)
+    assert "Timed on Example CPU @ 2.0GHz (2 logical cores), up to 2 runs training at once." in figure.caption
+    assert "Timed on Example CPU" in figure.alt
+    seconds = result_sets[0].metric("epoch_seconds")[result_sets[0].method_index("sgd")]
+    per_step = 1000 * np.nanmean(seconds) / curves.training_steps(result_sets[0])[0]
+    assert f"at {number(per_step)} ms" in figure.alt or "the fastest a (" not in figure.alt
 
 
 def test_figures_stay_within_the_page_budget(drawn):

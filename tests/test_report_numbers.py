@@ -95,8 +95,9 @@ def sentence(findings, start):
 
 
 def resolution(curves) -> float:
-    medians = np.array([np.median(values, axis=0) for values in curves.values()])
-    low, high = np.nanmin(medians), np.nanmax(medians)
+    """Cost units per pixel of the replica's main figure: its y-range holds every seed's curve (the min-max bands) plus 5% each side."""
+    every = np.concatenate([values.ravel() for values in curves.values()])
+    low, high = np.nanmin(every), np.nanmax(every)
     return (high + 0.05 * (high - low) - (low - 0.05 * (high - low))) / PLOT_HEIGHT_PIXELS
 
 

@@ -131,3 +131,12 @@ def test_a_stored_set_is_described_by_the_config_as_written_now(tmp_path):
     assert (again.trained, again.reused) == (0, 6)  # neither changes a number: nothing retrains
     assert again.result_set.description == "new words" and again.result_set.config["report"]["target_cost"] == 0.5
     assert runner.stored(reworded, store).description == "new words"
+
+
+def test_timed_results_record_the_machine_and_untimed_ones_do_not(tmp_path):
+    timed = runner.run_experiment(tiny(record_timings=True), ResultStore(tmp_path / "a"), executors.InProcessExecutor(), quiet=True).result_set
+    where = timed.timings["machine"]
+    assert where["cpu"] == runner.cpu_model() and where["cpu"] and where["cores"] >= 1
+    assert (where["executor"], where["workers"]) == ("in-process", 1)
+    untimed = runner.run_experiment(tiny(), ResultStore(tmp_path / "b"), executors.InProcessExecutor(), quiet=True).result_set
+    assert untimed.timings == {}  # byte-identical outputs name no machine

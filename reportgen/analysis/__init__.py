@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reportgen.analysis import events, findings, overlap, quirks, ranking, tables
-from reportgen.analysis.curves import final_costs, plotted_resolution
+from reportgen.analysis.curves import final_costs
 from reportgen.analysis.events import Marker
 from reportgen.analysis.overlap import OverlapStats
 from reportgen.analysis.quirks import QuirkEffect
@@ -34,7 +34,8 @@ TEXTBOOK_VARIANT = "textbook"
 
 @dataclass(frozen=True)
 class ExperimentAnalysis:
-    """overlap_matrix[i, j]: max |plotted curve i - plotted curve j| (medians over seeds) in pixels of the main figure."""
+    """overlap_matrix[i, j]: the largest gap between plotted curves i and j (medians over seeds) in pixels of the main figure's
+    panel that draws both (NaN when different panels draw them)."""
 
     experiment: str
     rows: list[MethodRow]
@@ -58,15 +59,14 @@ class Analysis:
 
 
 def analyse_experiment(result_set: ResultSet) -> ExperimentAnalysis:
-    resolution = plotted_resolution(result_set)
     target = tables.target_cost(result_set)
     rows = tables.rows(result_set, target)
     return ExperimentAnalysis(
         experiment=result_set.experiment,
         rows=rows,
         markers=events.markers(result_set),
-        overlaps=overlap.overlaps(result_set, resolution),
-        overlap_matrix=overlap.overlap_matrix(result_set, resolution),
+        overlaps=overlap.overlaps(result_set),
+        overlap_matrix=overlap.overlap_matrix(result_set),
         ranking=ranking.of_rows(rows, final_costs(result_set)),
         target_cost=target,
         target_rule=tables.target_rule(result_set),

@@ -7,17 +7,28 @@ number the report states about a curve is taken on that line. NaN (epochs
 after a run diverged) is ignored where an aggregate is taken.
 
 Plotted resolution. The main cost figure (``reportgen.report.figures`` draws
-it with these constants) has an axes ``MAIN_PLOT_HEIGHT_PIXELS`` tall at
-``FIGURE_DPI`` and a y-range from ``cost_plot_range``; one pixel is
-therefore ``(high - low) / MAIN_PLOT_HEIGHT_PIXELS`` cost units. Its lines
-are ``MAIN_LINE_WIDTH_POINTS`` wide (3, like the 2018 figure), which is
-``LINE_WIDTH_PIXELS`` pixels: two curves closer than that hide each other.
+it from ``main_panels``) is one or two axes ("panels"), each a ``Panel``: the
+methods it draws, its y-scale, its y-range (every seed's curve, so the
+min-max band fits, plus ``PLOT_MARGIN`` each side) and its height in pixels
+at ``FIGURE_DPI``. A pixel is a hundredth of an inch of the figure, whatever
+the PNG's own resolution. On a linear panel one pixel is ``(high - low) /
+height`` cost units (``plotted_resolution``); on a log panel a pixel is a
+fixed ratio of costs instead. Lines are ``MAIN_LINE_WIDTH_POINTS`` wide (3,
+like the 2018 figure), which is ``LINE_WIDTH_PIXELS`` pixels: two curves
+closer than that hide each other. Two curves in different panels never do.
+
+The replica (every method in the seed-2018 variant) keeps the 2018 figure:
+one linear panel ``MAIN_PLOT_HEIGHT_PIXELS`` tall with all the methods. Any
+other experiment whose methods split into gradient-free ones (j-l) and the
+rest gets two: the rest on a log scale, whose costs fall by decades within a
+few epochs, above the gradient-free ones on a linear range of their own.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -60,10 +71,41 @@ def seed_summary(result_set: ResultSet, metric: str = COST_METRIC) -> tuple[np.n
     return quiet(np.nanmedian, values, 1), quiet(np.nanmin, values, 1), quiet(np.nanmax, values, 1)
 
 
-def cost_plot_range(result_set: ResultSet) -> tuple[float, float]:
-    """The y-range of the main cost figure: the median curves' span plus PLOT_MARGIN each side."""
-    median, _, _ = seed_summary(result_set)
-    finite = median[np.isfinite(median)]
+REPLICA_VARIANT = "seed-2018"
+SPLIT_PLOT_HEIGHT_PIXELS = (300, 200)  # the log panel above, the gradient-free methods' linear panel below
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One axes of the main cost figure: the methods it draws (registry names), its scale and y-range, its height in pixels."""
+
+    methods: tuple[str, ...]
+    log: bool
+    low: float
+    high: float
+    height: float
+
+    def pixels(self, values) -> np.ndarray:
+        """Each cost's height above the bottom of the axes, in pixels (NaN stays NaN)."""
+        values = np.asarray(values, dtype=float)
+        if self.log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return (np.log10(values) - math.log10(self.low)) / (math.log10(self.high) - math.log10(self.low)) * self.height
+        return (values - self.low) / (self.high - self.low) * self.height
+
+    @property
+    def resolution(self) -> float:
+        """Cost units per pixel on a linear panel; NaN on a log panel, where it grows with the cost."""
+        return math.nan if self.log else (self.high - self.low) / self.height
+
+
+def _range(values: np.ndarray, log: bool) -> tuple[float, float]:
+    """Every finite value plus PLOT_MARGIN of the span each side (of the decades on a log scale)."""
+    finite = values[np.isfinite(values)]
+    if log:
+        low, high = np.log10(finite.min()), np.log10(finite.max())
+        span = high - low if high > low else 1.0
+        return float(10 ** (low - PLOT_MARGIN * span)), float(10 ** (high + PLOT_MARGIN * span))
     if finite.size == 0:
         return 0.0, 1.0
     low, high = float(finite.min()), float(finite.max())
@@ -71,10 +113,29 @@ def cost_plot_range(result_set: ResultSet) -> tuple[float, float]:
     return low - PLOT_MARGIN * span, high + PLOT_MARGIN * span
 
 
-def plotted_resolution(result_set: ResultSet) -> float:
-    """Cost units per pixel of the main cost figure."""
-    low, high = cost_plot_range(result_set)
-    return (high - low) / MAIN_PLOT_HEIGHT_PIXELS
+def main_panels(result_set: ResultSet) -> tuple[Panel, ...]:
+    """The panels of the main cost figure, top to bottom (see the module's docstring)."""
+    values = result_set.metric(COST_METRIC)  # (methods, seeds, epochs): the bands' edges are among these
+    names = [spec.name for spec in result_set.methods]
+    free = [spec.name for spec in result_set.methods if gradient_free(spec)]
+    rest = [name for name in names if name not in free]
+    if all(spec.variant == REPLICA_VARIANT for spec in result_set.methods) or not free or not rest:
+        return (Panel(tuple(names), False, *_range(values, False), MAIN_PLOT_HEIGHT_PIXELS),)
+    top = values[[names.index(name) for name in rest]]
+    log = bool(np.isfinite(top).any()) and bool(np.nanmin(top) > 0)
+    bottom = values[[names.index(name) for name in free]]
+    heights = SPLIT_PLOT_HEIGHT_PIXELS
+    return (Panel(tuple(rest), log, *_range(top, log), heights[0]), Panel(tuple(free), False, *_range(bottom, False), heights[1]))
+
+
+def panel_of(result_set: ResultSet, name: str) -> Panel:
+    """The panel of the main cost figure that draws method ``name``."""
+    return next(panel for panel in main_panels(result_set) if name in panel.methods)
+
+
+def plotted_resolution(result_set: ResultSet, name: str | None = None) -> float:
+    """Cost units per pixel of the main cost figure's panel that draws ``name`` (by default the first method); NaN on a log panel."""
+    return panel_of(result_set, name or result_set.methods[0].name).resolution
 
 
 def training_steps(result_set: ResultSet) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 Geometry: every number here is taken on the plotted curves, the median over
 seeds (``curves.seed_summary``), in cost units and in pixels of the main
-figure. Cause: the experiment's control runs (``reportgen.training.controls``)
+figure's panel that draws both (``curves.main_panels``). Cause: the experiment's control runs (``reportgen.training.controls``)
 split a pair's gap into
 
 * the noise floor: the first method against itself trained with other noise
@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from reportgen.analysis.curves import LINE_WIDTH_PIXELS, adds_gaussian_noise, gradient_free, method_title, seed_summary
+from reportgen.analysis.curves import LINE_WIDTH_PIXELS, Panel, adds_gaussian_noise, gradient_free, main_panels, method_title, seed_summary
 from reportgen.formatting import number, share
 from reportgen.training.results import MethodSpec, ResultSet
 
@@ -62,8 +62,11 @@ class OverlapStats:
 
     relative_gap = max |a - b| / (mean(|a| + |b|) / 2). tolerance =
     SEPARATION_FRACTION of the range both curves span; separation_epoch is the
-    first epoch where |a - b| exceeds it (0 = never). pixels = max |a - b| /
-    resolution; distinguishable: pixels > LINE_WIDTH_PIXELS.
+    first epoch where |a - b| exceeds it (0 = never). pixels: the largest vertical
+    gap between the two drawn curves in pixels of the panel that draws both
+    (max |a - b| / resolution on a linear panel, resolution being its cost units
+    per pixel; on a log panel resolution is NaN; both NaN when no panel draws
+    both); distinguishable: pixels > LINE_WIDTH_PIXELS.
     """
 
     first: str
@@ -76,12 +79,9 @@ class OverlapStats:
     separation_epoch: int
     distinguishable: bool
     resolution: float
+    pixels: float
     cause: Cause | None
     explanation: str  # the sentences that state the geometry and the cause
-
-    @property
-    def pixels(self) -> float:
-        return self.max_abs_diff / self.resolution if self.resolution > 0 else math.nan
 
 
 def overlap(
@@ -227,18 +227,38 @@ def explain(result_set: ResultSet, stats: OverlapStats) -> str:
     return " ".join(sentences)
 
 
-def overlaps(result_set: ResultSet, resolution: float) -> list[OverlapStats]:
+def pixel_gap(panel: Panel, first: np.ndarray, second: np.ndarray) -> float:
+    """The largest vertical distance between two curves drawn in ``panel``, in its pixels (NaN epochs left out)."""
+    return _largest_gap(panel.pixels(first), panel.pixels(second))
+
+
+def overlaps(result_set: ResultSet) -> list[OverlapStats]:
     """Each analysed pair on the plotted curves, with what the controls measured."""
     median, _, _ = seed_summary(result_set)
+    panels = main_panels(result_set)
     found = []
     for first, second in analysed_pairs(result_set):
         a, b = median[result_set.method_index(first)], median[result_set.method_index(second)]
-        stats = OverlapStats(first, second, *overlap(a, b, resolution), resolution=resolution, cause=cause(result_set, first, second), explanation="")
+        shared = next((panel for panel in panels if first in panel.methods and second in panel.methods), None)
+        resolution = shared.resolution if shared else math.nan
+        pixels = pixel_gap(shared, a, b) if shared else math.nan  # in two panels they never hide each other
+        *numbers, _ = overlap(a, b, resolution)
+        stats = OverlapStats(
+            first, second, *numbers, distinguishable=not pixels <= LINE_WIDTH_PIXELS,
+            resolution=resolution, pixels=pixels, cause=cause(result_set, first, second), explanation="",
+        )
         found.append(replace(stats, explanation=explain(result_set, stats)))
     return found
 
 
-def overlap_matrix(result_set: ResultSet, resolution: float) -> np.ndarray:
-    """[i, j]: the largest gap between plotted curves i and j, in pixels of the main figure."""
+def overlap_matrix(result_set: ResultSet) -> np.ndarray:
+    """[i, j]: the largest gap between plotted curves i and j in pixels of the main figure's panel that draws both; NaN across panels."""
     median, _, _ = seed_summary(result_set)
-    return np.array([[overlap(a, b, resolution)[0] / resolution for b in median] for a in median])
+    names = [spec.name for spec in result_set.methods]
+    matrix = np.full((len(names), len(names)), math.nan)
+    for panel in main_panels(result_set):
+        members = [names.index(name) for name in panel.methods]
+        for i in members:
+            for j in members:
+                matrix[i, j] = pixel_gap(panel, median[i], median[j])
+    return matrix

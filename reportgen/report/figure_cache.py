@@ -3,7 +3,7 @@
 Drawing every figure in three formats is most of a render's time. The cache
 key hashes everything a figure depends on: the result arrays themselves (a
 ``--force`` retrain with new timings changes them), the experiments' names,
-descriptions and configs, their analysis and the sweep analysis, the source
+descriptions, configs and timings (the machine the wall-clock figure names), their analysis and the sweep analysis, the source
 of the reportgen package and the numpy and matplotlib versions. Any
 difference redraws; a damaged cache file is redrawn too. Only the latest
 entry is kept.
@@ -35,7 +35,7 @@ def figures_key(result_sets: list[ResultSet], analyses, sweeps) -> str:
     with np.printoptions(threshold=sys.maxsize):
         digest.update(repr(analyses).encode())
     for result_set in result_sets:
-        digest.update(json.dumps([result_set.experiment, result_set.description, result_set.config], sort_keys=True).encode())
+        digest.update(json.dumps([result_set.experiment, result_set.description, result_set.config, result_set.timings], sort_keys=True).encode())
     for name, version in (("numpy", np.__version__), ("matplotlib", matplotlib.__version__)):
         digest.update(f"{name}={version}\n".encode())
     for path in sorted(Path(reportgen.__file__).parent.rglob("*.py")):

@@ -1,11 +1,18 @@
 """Every figure of an experiment's report, drawn from its ResultSet and analysis.
 
-The main cost figure uses the geometry ``reportgen.analysis.curves`` computes
-the plotted resolution from (axes height in pixels, y-range, line width).
-Style and output bytes come from ``reportgen.report.drawing``.
+The main cost figure draws the panels ``reportgen.analysis.curves.main_panels``
+computes the plotted resolution from (methods, scale, y-range, height in
+pixels), so what the overlap analysis measures is what is drawn. Every figure
+is ``drawing.WIDTH`` inches wide with legends of ``drawing.TEXT`` points,
+below the axes. Every curve, band and marker is named for the SVG's hover
+titles. The wall-clock figure is in ``wallclock``, the overlap figures in
+``overlap_figures``. Style and output bytes come from ``reportgen.report.drawing``.
 """
 
 from __future__ import annotations
+
+import math
+import textwrap
 
 import matplotlib
 
@@ -13,7 +20,9 @@ matplotlib.use("Agg")  # never open a window
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.colors import LogNorm  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
 from reportgen.analysis import ExperimentAnalysis  # noqa: E402
@@ -21,46 +30,63 @@ from reportgen.analysis import curves  # noqa: E402
 from reportgen.analysis.events import Marker  # noqa: E402
 from reportgen.analysis.tables import MethodRow  # noqa: E402
 from reportgen.formatting import number, percent  # noqa: E402
-from reportgen.report.drawing import DPI, Figure, FigureJob, draw, figure_slug, finished_figure, line_style, literal  # noqa: E402
+from reportgen.report.drawing import (  # noqa: E402
+    DPI, TEXT, VARIANT_COLOURS, WIDTH, Figure, FigureJob, draw, epoch_numbers, figure_slug, finished_figure, hover, legend_below, line_style, literal,
+    method_name, stack_panels,
+)
+from reportgen.report.overlap_figures import overlap_figure, overlap_matrix_figure  # noqa: E402
+from reportgen.report.wallclock import wallclock_figure  # noqa: E402
 from reportgen.training.results import ResultSet  # noqa: E402
 
 
-VARIANT_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 MARKER_STYLE = {"diverged": ("*", "#D00000", "red star"), "converging": ("*", "#8B4513", "brown star")}
 MAIN_TITLE = "Total Cost per Training"
-MAIN_SIZE = (10.0, 5.6)  # inches; the axes box below makes it MAIN_PLOT_HEIGHT_PIXELS tall
-MAIN_AXES = (0.07, 0.1, 0.52, curves.MAIN_PLOT_HEIGHT_PIXELS / (MAIN_SIZE[1] * DPI))
+LEGEND_COLUMNS = 2
+LABEL_CHARACTERS = 27  # a legend label wraps here, so two columns fit in WIDTH
+OUTLINED_BANDS = 3  # a panel of this many methods or fewer outlines each band: few enough edges to follow
 
 
 def _label(row: MethodRow) -> str:
-    return f"{row.letter}  {row.title}"
+    """A legend entry: letter and title, wrapped under the title."""
+    return textwrap.fill(row.title, LABEL_CHARACTERS, initial_indent=f"{row.letter}  ", subsequent_indent="     ")
 
 
-def _epochs(result_set: ResultSet) -> np.ndarray:
-    return np.arange(1, result_set.epochs + 1)
+def _letters(rows: list[MethodRow]) -> str:
+    """"a-i" for consecutive letters, else "a, c, e"."""
+    letters = [row.letter for row in rows]
+    consecutive = len(letters) > 2 and all(ord(b) - ord(a) == 1 for a, b in zip(letters, letters[1:]))
+    return f"{letters[0]}\u2013{letters[-1]}" if consecutive else ", ".join(letters)
 
 
 def band_label(result_set: ResultSet) -> str:
-    """What a shaded band shows: the whole range of the seeds' runs (with few seeds no narrower quantile means much)."""
-    return f"band: min-max over {len(result_set.seeds)} seeds"
+    """What a shaded band shows: at each epoch the lowest and highest of the seeds' runs (with few seeds no narrower quantile means much)."""
+    return f"band: min\u2013max over {len(result_set.seeds)} seeds"
 
 
-def _draw_curves(axes, result_set: ResultSet, rows, linewidth: float, bands: bool) -> None:
+def _draw_curves(axes, result_set: ResultSet, rows: list[MethodRow], linewidth: float, bands: bool, outlined: bool = False) -> None:
+    """Each row's median line and, with several seeds and ``bands``, its min-max band: ``outlined`` draws each band's edges
+    in the method's colour and style, so bands that lie on each other can still be told apart."""
     median, low, high = curves.seed_summary(result_set)
-    epochs = _epochs(result_set)
-    for position, row in enumerate(rows):
+    epochs = epoch_numbers(result_set)
+    banded = bands and len(result_set.seeds) > 1
+    for row in rows:
+        position = result_set.method_index(row.method)
         colour, style = line_style(row.method)
-        axes.plot(epochs, median[position], color=colour, linestyle=style, linewidth=linewidth, label=_label(row))
-        if bands and len(result_set.seeds) > 1:
-            axes.fill_between(epochs, low[position], high[position], color=colour, alpha=0.15, linewidth=0)
-    if bands and len(result_set.seeds) > 1:  # one legend entry says what every band shows
-        axes.fill_between([], [], [], color="grey", alpha=0.3, linewidth=0, label=f"line: median; {band_label(result_set)}")
+        name = method_name(row, result_set.experiment)
+        hover(axes.plot(epochs, median[position], color=colour, linestyle=style, linewidth=linewidth, label=_label(row))[0], f"{name}: median over seeds" if banded else name)
+        if banded:
+            edges = {"edgecolor": colour, "linewidth": 1.0, "linestyle": style} if outlined else {"linewidth": 0}
+            band = axes.fill_between(epochs, low[position], high[position], facecolor=to_rgba(colour, 0.08 if outlined else 0.15), **edges)
+            hover(band, f"{name}: {band_label(result_set)}")
+    if banded:  # one legend entry says what every band shows
+        axes.fill_between([], [], [], facecolor=to_rgba("grey", 0.3), edgecolor="grey" if outlined else "none", linewidth=1.0 if outlined else 0,
+                          label=f"line: median\n{band_label(result_set)}")
 
 
 def _draw_markers(axes, markers: list[Marker]) -> None:
     for marker in markers:
         shape, colour, _ = MARKER_STYLE[marker.kind]
-        axes.plot([marker.epoch], [marker.cost], marker=shape, markersize=18, color=colour, markeredgecolor="black", zorder=5)
+        hover(axes.plot([marker.epoch], [marker.cost], marker=shape, markersize=18, color=colour, markeredgecolor="black", zorder=5)[0], marker.caption)
         axes.annotate(marker.letter, (marker.epoch, marker.cost), xytext=(8, 8), textcoords="offset points", fontweight="bold")
 
 
@@ -94,52 +120,81 @@ def setup_figure(result_set: ResultSet) -> Figure:
 
 
 def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
-    """The 2018 figure: every method's cost per epoch, linewidth 3, markers computed by the analysis."""
-    figure = plt.figure(figsize=MAIN_SIZE)
-    axes = figure.add_axes(MAIN_AXES)
-    _draw_curves(axes, result_set, result.rows, curves.MAIN_LINE_WIDTH_POINTS, bands=True)
-    _draw_markers(axes, result.markers)
-    axes.set_ylim(*curves.cost_plot_range(result_set))
-    axes.set_xlim(1, result_set.epochs)
-    axes.set_xlabel("epoch")
-    axes.set_ylabel(f"total cost over {result_set.data['n_train']} training images")
+    """The 2018 figure: every method's cost per epoch, linewidth 3, markers computed by the analysis; in the panels
+    ``curves.main_panels`` lays out (the replica's one linear panel; else a log panel above the gradient-free methods')."""
+    panels = curves.main_panels(result_set)
+    by_name = {row.method: row for row in result.rows}
+    figure = plt.figure()
     title = MAIN_TITLE if result_set.experiment == "seed-2018" else f"{MAIN_TITLE} ({result_set.experiment})"
-    axes.set_title(literal(title))
-    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
+    laid, groups = [], []
+    for panel in panels:
+        axes = figure.add_axes((0.1, 0.1, 0.8, 0.8))
+        rows = [by_name[name] for name in panel.methods if name in by_name]
+        groups.append(rows)
+        _draw_curves(axes, result_set, rows, curves.MAIN_LINE_WIDTH_POINTS, bands=True, outlined=len(rows) <= OUTLINED_BANDS)
+        _draw_markers(axes, [marker for marker in result.markers if marker.method in panel.methods])
+        if panel.log:
+            axes.set_yscale("log")
+        axes.set_ylim(panel.low, panel.high)
+        axes.set_xlim(1, result_set.epochs)
+        axes.set_xlabel("epoch")
+        laid.append((axes, panel.height / DPI))
+    top = laid[0][0]
+    top.set_title(literal(title))
+    cost = f"total cost over {result_set.data['n_train']} training images"
+    if len(panels) == 1:
+        top.set_ylabel(cost)
+        layout = ""
+    else:
+        top.set_ylabel("total cost (log scale)")
+        for (axes, _), rows, panel in zip(laid[1:], groups[1:], panels[1:]):
+            axes.set_ylabel("total cost")
+            axes.set_title(f"{_letters(rows)}, which take no gradient: their own linear range", fontsize=TEXT)
+        upper, lower = panels[0], panels[1]
+        factor = 10 ** ((math.log10(upper.high) - math.log10(upper.low)) / upper.height) if upper.log else math.nan
+        layout = (
+            f"Top: {_letters(groups[0])} on a {'log' if upper.log else 'linear'} scale"
+            + (f" (one pixel is a factor of {number(factor)} in cost)" if upper.log else f" (one pixel is {number(upper.resolution)} cost units)")
+            + f"; bottom: {_letters(groups[1])}, which take no gradient, on a linear range of their own (one pixel is {number(lower.resolution)} cost units). "
+            "Each panel's y-range holds every seed's curve. "
+        )
+    stack_panels(figure, WIDTH, laid, [{"ncol": LEGEND_COLUMNS, "fontsize": TEXT}] * len(laid))
     seeds = len(result_set.seeds)
-    spread = f"median over {seeds} seeds; {band_label(result_set)}" if seeds > 1 else f"seed {result_set.seeds[0]}"
+    spread = f"median over {seeds} seeds; {band_label(result_set)} at each epoch" if seeds > 1 else f"seed {result_set.seeds[0]}"
+    shape = "Line chart" if len(panels) == 1 else "Two stacked line charts"
     alt = (
-        f"Line chart of the total training cost per epoch of {len(result.rows)} methods, labelled a to "
+        f"{shape} of the total training cost per epoch of {len(result.rows)} methods, labelled a to "
         f"{result.rows[-1].letter}, over {result_set.epochs} epochs ({result_set.experiment}, {spread}). "
-        f"{_extremes(result)} {_marker_sentences(result.markers)}"
+        + (f"Upper panel {_letters(groups[0])} on a {'log' if panels[0].log else 'linear'} scale, lower panel {_letters(groups[1])}. " if len(panels) > 1 else "")
+        + f"{_extremes(result)} {_marker_sentences(result.markers)}"
     )
+    resolution = f"One pixel (a hundredth of an inch) of this plot is {number(panels[0].resolution)} cost units. " if len(panels) == 1 else ""
     caption = (
         f"{title}: the sum of the per-sample costs over one epoch, as the 2018 script logged it ({spread}). "
-        f"One pixel of this plot is {number(curves.plotted_resolution(result_set))} cost units. "
-        f"{_marker_sentences(result.markers)}"
+        f"{layout}{resolution}{_marker_sentences(result.markers)}"
     )
     return finished_figure(figure, figure_slug(result_set.experiment, "cost"), "cost", title, alt.strip(), caption.strip())
 
 
 def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
-    figure, axes = plt.subplots(figsize=(9.0, 5.5))
-    figure.subplots_adjust(left=0.08, right=0.62)
+    figure = plt.figure()
+    axes = figure.add_axes((0.1, 0.1, 0.8, 0.8))
     _draw_curves(axes, result_set, result.rows, 1.5, bands=True)
     axes.set_yscale("log")
     axes.set_xlim(1, result_set.epochs)
     axes.set_xlabel("epoch")
     axes.set_ylabel("total cost (log scale)")
-    axes.axhline(result.target_cost, color="grey", linewidth=1, linestyle=":")
-    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    axes.axhline(result.target_cost, color="grey", linewidth=1, linestyle=":", label="target")
     title = f"Cost per epoch on a log scale ({result_set.experiment})"
     axes.set_title(literal(title))
+    stack_panels(figure, WIDTH, [(axes, 3.6)], [{"ncol": LEGEND_COLUMNS, "fontsize": TEXT}])
     reached = [row for row in result.rows if row.epochs_to_target]
     fastest = min(reached, key=lambda row: row.epochs_to_target) if reached else None
     target = (
         f"{len(reached)} of {len(result.rows)} methods reach the target {number(result.target_cost)} (dotted line); "
         + (f"{fastest.letter} ({fastest.title}) first, at epoch {fastest.epochs_to_target}." if fastest else "")
     )
-    bands = f" Line: median over seeds; {band_label(result_set)}." if len(result_set.seeds) > 1 else ""
+    bands = f" Line: median over seeds; {band_label(result_set)} at each epoch." if len(result_set.seeds) > 1 else ""
     alt = f"Line chart of the cost per epoch of every method on a logarithmic y axis ({result_set.experiment}). {_extremes(result)} {target}"
     caption = f"The same costs on a log scale, which separates the methods that converge.{bands} {target}"
     return finished_figure(figure, figure_slug(result_set.experiment, "cost-log"), "cost", title, alt.strip(), caption.strip())
@@ -147,31 +202,35 @@ def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure
 
 def small_multiples_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
     rows = results[0].rows
-    columns = 4
+    columns = 3
     lines = -(-len(rows) // columns)
-    figure, grid = plt.subplots(lines, columns, figsize=(10.0, 2.2 * lines), sharex=True, sharey=True)
-    for position, (axes, row) in enumerate(zip(grid.flat, rows)):
+    figure, grid = plt.subplots(lines, columns, figsize=(WIDTH, 1.9 * lines), sharex=True, sharey=True, squeeze=False)
+    handles = []
+    for axes, row in zip(grid.flat, rows):
         for colour, result_set in zip(VARIANT_COLOURS, result_sets):
             if row.method not in [spec.name for spec in result_set.methods]:
                 continue
             index = result_set.method_index(row.method)
             median, low, high = (values[index] for values in curves.seed_summary(result_set))
-            epochs = _epochs(result_set)
+            epochs = epoch_numbers(result_set)
             seeds = len(result_set.seeds)
-            axes.plot(epochs, median, color=colour, linewidth=1.5, label=literal(f"{result_set.experiment} ({seeds} seed{'s' if seeds != 1 else ''})"))
+            name = method_name(row, result_set.experiment)
+            hover(axes.plot(epochs, median, color=colour, linewidth=1.5)[0], name)
             if seeds > 1:
-                axes.fill_between(epochs, low, high, color=colour, alpha=0.2, linewidth=0)
-        axes.set_title(_label(row), fontsize=9)
+                hover(axes.fill_between(epochs, low, high, color=colour, alpha=0.2, linewidth=0), f"{name}: {band_label(result_set)}")
+            if len(handles) < len(result_sets):
+                handles.append(Line2D([], [], color=colour, linewidth=1.5, label=literal(f"{result_set.experiment} ({seeds} seed{'s' if seeds != 1 else ''})")))
+        axes.set_title(textwrap.shorten(_label(row).replace("\n", " "), 30, placeholder="\u2026"), fontsize=9)
         axes.set_yscale("log")
         axes.yaxis.set_minor_locator(NullLocator())  # 12 panels of minor ticks cost bytes and time, not information
-        if position == 0:
-            axes.legend(fontsize=7, frameon=False)
     for axes in list(grid.flat)[len(rows) :]:
         axes.axis("off")
-    figure.supxlabel("epoch")
+    for axes in grid[-1]:
+        axes.set_xlabel("epoch")
     figure.supylabel("total cost (log scale)")
-    figure.suptitle("line: median over seeds; band: min-max over the seeds", fontsize=9)
     figure.tight_layout()
+    handles.append(Patch(color="grey", alpha=0.3, linewidth=0, label="line: median over seeds; band: min\u2013max over the seeds"))
+    legend_below(figure, handles, ncol=1, fontsize=TEXT)
     names = " and ".join(result_set.experiment for result_set in result_sets)
     finals = []
     for row in rows:
@@ -187,21 +246,23 @@ def small_multiples_figure(result_sets: list[ResultSet], results: list[Experimen
 
 
 def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
-    figure, grid = plt.subplots(1, len(result_sets), figsize=(5.0 * len(result_sets) + 2.5, 4.5), sharey=True, squeeze=False)
+    figure, grid = plt.subplots(1, len(result_sets), figsize=(WIDTH, 3.6), sharey=True, squeeze=False)
     summary = []
     for axes, result_set, result in zip(grid[0], result_sets, results):
         median, _, _ = curves.seed_summary(result_set, "test_accuracy")
         for position, row in enumerate(result.rows):
             colour, style = line_style(row.method)
-            axes.plot(_epochs(result_set), median[position], color=colour, linestyle=style, linewidth=1.5, label=_label(row))
+            line = axes.plot(epoch_numbers(result_set), median[result_set.method_index(row.method)], color=colour, linestyle=style, linewidth=1.5, label=_label(row))[0]
+            hover(line, f"{method_name(row, result_set.experiment)}: median over seeds")
         axes.set_title(literal(result_set.experiment))
         axes.set_xlabel("epoch")
         accuracies = [row.test_accuracy for row in result.rows]
         extremes = [(word, [row.letter for row in result.rows if row.test_accuracy == value], value) for word, value in (("highest", max(accuracies)), ("lowest", min(accuracies)))]
         summary.append(f"{result_set.experiment}: " + ", ".join(f"{word} final accuracy {percent(value)} ({', '.join(letters)})" for word, letters, value in extremes))
     grid[0][0].set_ylabel(f"test accuracy ({result_sets[0].data.get('n_test', '?')} held-out images)")
-    grid[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
     figure.tight_layout()
+    handles = {line.get_label(): line for axes in grid[0] for line in axes.get_lines()}  # every method of any experiment, once
+    legend_below(figure, list(handles.values()), ncol=LEGEND_COLUMNS, fontsize=TEXT)
     alt = "Line charts of the held-out test accuracy per epoch for every method. " + "; ".join(summary) + "."
     steps = ", ".join(f"{result.experiment}: {number(100 * result.accuracy_step)} points" for result in results)
     caption = (
@@ -209,108 +270,6 @@ def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalys
         f"One image is one step of accuracy ({steps}), so curves that meet are ties."
     )
     return finished_figure(figure, "accuracy", "accuracy", "Test accuracy per epoch", alt, caption)
-
-
-def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
-    figure, (bars, cumulative) = plt.subplots(1, 2, figsize=(11.0, 4.5))
-    rows = results[0].rows
-    width = 0.8 / len(results)
-    letters = sorted({row.letter for result in results for row in result.rows})  # experiments may train different methods
-    for offset, (colour, result) in enumerate(zip(VARIANT_COLOURS, results)):
-        positions = [letters.index(row.letter) + offset * width for row in result.rows]
-        bars.bar(positions, [row.seconds_per_epoch for row in result.rows], width, color=colour, label=literal(result.experiment))
-    bars.set_xticks(np.arange(len(letters)) + width * (len(results) - 1) / 2, letters)
-    bars.set_ylabel("seconds per epoch (mean)")
-    bars.set_title("Time per epoch")
-    bars.legend(frameon=False)
-    result_set, result = result_sets[0], results[0]
-    median, _, _ = curves.seed_summary(result_set)
-    clock, _, _ = curves.seed_summary(result_set, "epoch_seconds")
-    for position, row in enumerate(result.rows):
-        colour, style = line_style(row.method)
-        cumulative.plot(np.nancumsum(clock[position]), median[position], color=colour, linestyle=style, linewidth=1.5, label=row.letter)
-    cumulative.set_yscale("log")
-    cumulative.set_xlabel("cumulative seconds")
-    cumulative.set_ylabel("total cost (log scale)")
-    cumulative.set_title(literal(f"Cost against time ({result_set.experiment})"))
-    cumulative.legend(ncol=2, fontsize=7, frameon=False, loc="upper right")
-    figure.tight_layout()
-    slowest = max(rows, key=lambda row: row.seconds_per_epoch)
-    fastest = min(rows, key=lambda row: row.seconds_per_epoch)
-    alt = (
-        f"Bar chart of mean seconds per epoch per method and a line chart of cost against cumulative seconds. "
-        f"In {results[0].experiment} the slowest is {slowest.letter} ({slowest.title}) at {number(slowest.seconds_per_epoch)} s, "
-        f"the fastest {fastest.letter} ({fastest.title}) at {number(fastest.seconds_per_epoch)} s per epoch."
-    )
-    caption = "Wall-clock cost of each method: seconds per epoch (left) and cost reached against time spent (right)."
-    return finished_figure(figure, "wallclock", "wallclock", "Wall-clock time", alt, caption)
-
-
-def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
-    """Difference of each overlapping pair, with the tolerance and the main figure's line width, and a zoom on the first pair."""
-    means, _, _ = curves.seed_summary(result_set)
-    epochs = _epochs(result_set)
-    names = [spec.name for spec in result_set.methods]
-    letters = {row.method: row.letter for row in result.rows}
-    figure, grid = plt.subplots(1, len(result.overlaps) + 1, figsize=(4.0 * (len(result.overlaps) + 1), 3.8), squeeze=False)
-    sentences = []
-    for axes, stats in zip(grid[0], result.overlaps):
-        difference = means[names.index(stats.first)] - means[names.index(stats.second)]
-        axes.plot(epochs, difference, color="black", linewidth=1.5)
-        line = curves.LINE_WIDTH_PIXELS * stats.resolution
-        axes.axhspan(-line, line, color="#88CCEE", alpha=0.4, linewidth=0, label="main figure line width")
-        axes.axhline(stats.tolerance, color="#CC6677", linestyle="--", linewidth=1, label="tolerance")
-        axes.axhline(-stats.tolerance, color="#CC6677", linestyle="--", linewidth=1)
-        pair = f"{letters[stats.first]} - {letters[stats.second]}"
-        axes.set_title(f"difference {pair}")
-        axes.set_xlabel("epoch")
-        axes.legend(fontsize=7, frameon=False)
-        separation = f"first beyond tolerance at epoch {stats.separation_epoch}" if stats.separation_epoch else "never beyond tolerance"
-        sentences.append(
-            f"{pair}: at most {number(stats.max_abs_diff)} apart ({number(stats.max_abs_diff / stats.resolution)} pixels), {separation}"
-        )
-    grid[0][0].set_ylabel("cost difference")
-    zoom = grid[0][-1]
-    if result.overlaps:
-        stats = result.overlaps[0]
-        for name in (stats.first, stats.second):
-            colour, style = line_style(name)
-            zoom.plot(epochs, means[names.index(name)], color=colour, linestyle=style, linewidth=2, label=letters[name])
-        zoom.set_title(f"zoom: {letters[stats.first]} and {letters[stats.second]}")
-        zoom.set_xlabel("epoch")
-        zoom.legend(frameon=False)
-    figure.tight_layout()
-    alt = f"Difference plots of overlapping cost curves in {result_set.experiment} and a zoom on the first pair. " + "; ".join(sentences) + "."
-    caption = (
-        "Where the curves that hide each other in the main figure differ. Blue band: one line width of the main figure; "
-        "dashed: the separation tolerance (1% of the pair's range). Curves: the median over seeds, as plotted."
-    )
-    return finished_figure(figure, figure_slug(result_set.experiment, "overlap"), "overlap", f"Overlapping curves ({result_set.experiment})", alt, caption)
-
-
-def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
-    matrix = np.array(result.overlap_matrix, dtype=float)
-    letters = [row.letter for row in result.rows]
-    figure, axes = plt.subplots(figsize=(6.0, 5.0))
-    shown = np.where(np.eye(len(letters), dtype=bool), np.nan, np.maximum(matrix, 1e-2))
-    image = axes.imshow(shown, cmap="viridis", norm=LogNorm(vmin=1e-2, vmax=np.nanmax(shown, initial=1.0)))  # initial: one method leaves only the NaN diagonal
-    axes.set_xticks(range(len(letters)), letters)
-    axes.set_yticks(range(len(letters)), letters)
-    axes.grid(False)
-    colourbar = figure.colorbar(image, ax=axes)
-    colourbar.set_label("largest gap in pixels of the main figure")
-    axes.set_title(literal(f"How far apart the curves get ({result_set.experiment})"))
-    figure.tight_layout()
-    hidden = [
-        f"{letters[i]}-{letters[j]}"
-        for i in range(len(letters))
-        for j in range(i + 1, len(letters))
-        if matrix[i, j] <= curves.LINE_WIDTH_PIXELS
-    ]
-    within = f"Pairs never further apart than one line width ({number(curves.LINE_WIDTH_PIXELS)} pixels): {', '.join(hidden) if hidden else 'none'}."
-    alt = f"Heat map of a {len(letters)} by {len(letters)} matrix, methods a to {letters[-1]} on both axes, coloured by the largest gap between two cost curves in pixels (log scale). {within}"
-    caption = f"All pairs: the largest distance between two plotted cost curves (median over seeds), in pixels of the main figure. {within}"
-    return finished_figure(figure, figure_slug(result_set.experiment, "overlap-matrix"), "overlap", f"Overlap matrix ({result_set.experiment})", alt, caption)
 
 
 def draw_all(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis], executor=None) -> list[Figure]:

@@ -8,6 +8,7 @@ very same bytes.
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from dataclasses import dataclass, replace
@@ -141,9 +142,42 @@ def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__, "reportgen": reportgen.__version__}
 
 
-def stack(experiment: Experiment, split: data.Split, key: str, runs: list[RunMetrics], seconds: float) -> tuple[ResultSet, list[list[str]]]:
+LOCAL_EXECUTORS = ("in-process", "process pool")
+
+
+def cpu_model() -> str:
+    """The CPU's model name as /proc/cpuinfo gives it, else what the platform module knows, else ""."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as stream:
+            for line in stream:
+                if line.lower().startswith(("model name", "hardware", "cpu model")):
+                    return " ".join(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine(executor) -> dict:
+    """Where the runs' epoch_seconds were measured: the CPU and its logical cores, and how many runs trained at once.
+
+    Only a local executor trains on this machine; for a cluster the CPU is not known here ("")."""
+    local = getattr(executor, "name", "") in LOCAL_EXECUTORS
+    return {
+        "cpu": cpu_model() if local else "",
+        "cores": (os.cpu_count() or 0) if local else 0,
+        "executor": getattr(executor, "name", "executor"),
+        "workers": int(getattr(executor, "workers", 1)),
+    }
+
+
+def stack(
+    experiment: Experiment, split: data.Split, key: str, runs: list[RunMetrics], seconds: float, where: dict | None = None
+) -> tuple[ResultSet, list[list[str]]]:
     """The runs of ``experiment.run_specs()`` (methods outer, seeds inner) as arrays [method, seed, epoch],
-    followed by those of ``experiment.control_specs()`` as its controls."""
+    followed by those of ``experiment.control_specs()`` as its controls.
+
+    With timings recorded, ``timings`` holds the training's wall-clock seconds and ``where`` (``machine()``:
+    the machine of this build; runs resumed from an earlier build's store may have trained elsewhere)."""
     seeds = len(experiment.seeds)
     runs, control_runs = runs[: len(experiment.methods) * seeds], runs[len(experiment.methods) * seeds :]
     by_method = [runs[index * seeds : (index + 1) * seeds] for index in range(len(experiment.methods))]
@@ -164,7 +198,7 @@ def stack(experiment: Experiment, split: data.Split, key: str, runs: list[RunMet
         samples=split.train_images[:SAMPLE_DIGITS].reshape(-1, 28, 28).astype(np.uint8),
         sample_labels=split.y_train[:SAMPLE_DIGITS, 0].astype(np.int64),
         versions=versions(),
-        timings={"train_seconds": round(seconds, 3)} if experiment.config["training"]["record_timings"] else {},
+        timings={"train_seconds": round(seconds, 3), **({"machine": where} if where else {})} if experiment.config["training"]["record_timings"] else {},
         controls=controls.stack(experiment.config, experiment.control_specs(), control_runs),
     )
     return result_set, reasons
@@ -215,7 +249,7 @@ def run_experiments(experiments: list[Experiment], store: ResultStore, executor,
             continue
         part = Trained(trained.runs[offset : offset + count], trained.fresh[offset : offset + count])
         offset += count
-        result_set, reasons = stack(experiment, splits[position], keys[position], part.runs, seconds)
+        result_set, reasons = stack(experiment, splits[position], keys[position], part.runs, seconds, machine(executor))
         store.save(result_set, reasons)
         # What is used is what a later build will read: the set as stored.
         reports.append(RunReport(store.load(experiment.name, keys[position]), trained=part.trained, reused=part.reused, seconds=seconds))

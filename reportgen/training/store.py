@@ -93,7 +93,7 @@ class ResultStore:
             "epochs": result_set.epochs,
             "divergence_reasons": divergence_reasons,
             "versions": result_set.versions,
-            "timings": result_set.timings,
+            "timings": result_set.timings,  # train_seconds; since it was recorded, machine (runner.machine)
         }
         # Key order is kept as built, not sorted: a set read back lists its config and
         # data in the same order as a fresh one, so both render byte-identical reports.
