@@ -188,10 +188,10 @@ def test_the_section_in_html_and_markdown(pair, tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "draw_all", lambda *arguments: [])  # the figures are not under test here
     render_report(list(pair), tmp_path)
     html, markdown = (tmp_path / "index.html").read_text(), (tmp_path / "report.md").read_text()
-    section = html[html.index('<h2 id="the-2018-claims">') : html.index('<h2 id="results-table">')]
-    assert '<div class="scroll">\n<table class="claims">' in section and section.count("<tr>") == len(claims.CLAIMS) + 1
+    section = html[html.index('<h2 id="the-2018-claims">') : html.index('<h2 id="limitations">')]
+    assert '<div class="scroll" tabindex="0">\n<table class="claims">' in section and section.count("<tr>") == len(claims.CLAIMS) + 1
     assert f"<code>{claims.NOISE_LR_SWEEP}</code>" in section and "These are not the 2018 images" in section
-    markdown = markdown[markdown.index("## The 2018 claims") : markdown.index("## Results table")]
+    markdown = markdown[markdown.index("## The 2018 claims") : markdown.index("## Limitations")]
     rows = [line for line in markdown.splitlines() if line.startswith("| **")]
     assert len(rows) == len(claims.CLAIMS) and all(line.count(" | ") == 4 for line in rows)  # five cells, none split
     assert f"`{claims.NOISE_LR_SWEEP}`" in markdown

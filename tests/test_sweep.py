@@ -247,7 +247,7 @@ def test_the_report_shows_the_sweep_in_html_and_markdown(real_sweep, tmp_path, m
     html, markdown = (tmp_path / "index.html").read_text(), (tmp_path / "report.md").read_text()
     section = html[html.index('<h2 id="learning-rate-sensitivity">') : html.index('<h2 id="references">')]
     sgd, adam = real_sweep.series
-    assert '<h3 id="sweep-tiny">Sweep of tiny</h3>' in section
+    assert '<h3 id="sweep-tiny">Sweep of tiny<a class="permalink" href="#sweep-tiny"' in section
     assert f"<td>{adam.title}</td>" in section and f"{number(adam.best.value, 3)} ({number(adam.best.median_cost)})" in section
     assert f"{sgd.tuned_wins} of 2 seeds" in section
     for kind in ("cost", "stability", "robustness"):

@@ -171,7 +171,7 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
     resolution = f"One pixel (a hundredth of an inch) of this plot is {number(panels[0].resolution)} cost units. " if len(panels) == 1 else ""
     caption = (
         f"{title}: the sum of the per-sample costs over one epoch, as the 2018 script logged it ({spread}). "
-        f"{layout}{resolution}{_marker_sentences(result.markers)}"
+        f"{layout}{resolution}"  # the stars are listed under the figure, not repeated here
     )
     return finished_figure(figure, figure_slug(result_set.experiment, "cost"), "cost", title, alt.strip(), caption.strip())
 
