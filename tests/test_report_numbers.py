@@ -155,3 +155,39 @@ def test_the_target_and_the_epochs_to_reach_it(built, curves):
         method = next(name for name in medians if row[header.index("Method")] == TITLES[name])
         reached = np.flatnonzero(medians[method] <= 0.1 * first_epoch)
         assert row[column] == (str(reached[0] + 1) if reached.size else "never"), method
+
+
+TIMED = """
+name = "timed"
+variant = "textbook"
+[data]
+n_train = 12
+n_test = 6
+[training]
+epochs = 3
+seeds = [678, 1]
+batch_size = 4
+[methods.sgd]
+[methods.adam]
+[methods.noise_training]
+"""
+
+
+def test_the_wall_clock_sentence(tmp_path_factory):
+    """The figure's sentence (its alt text): the slowest and fastest step in milliseconds, from epoch_seconds in metrics.csv."""
+    built = build_report(tmp_path_factory, "timed", TIMED)
+    seconds = defaultdict(list)
+    with open(built / "data" / "metrics.csv", newline="") as stream:
+        for row in csv.DictReader(stream):
+            if row["epoch_seconds"]:
+                seconds[row["letter"]].append(float(row["epoch_seconds"]))
+    steps_per_epoch = -(-12 // 4)
+    per_step = {letter: 1000 * np.mean(values) / steps_per_epoch for letter, values in seconds.items()}
+    assert all(value > 0 for value in per_step.values())  # timed, not the zeros of record_timings = false
+    slowest, fastest = max(per_step, key=per_step.get), min(per_step, key=per_step.get)
+    markdown = (built / "report.md").read_text()
+    alt = re.search(r"!\[(Bar chart of mean milliseconds per optimizer step[^\]]*)\]\(figures/wallclock\.png\)", markdown)[1]
+    assert f"the slowest step is {slowest} (" in alt and f") at {digits(per_step[slowest])} ms" in alt
+    assert f"the fastest {fastest} (" in alt and f") at {digits(per_step[fastest])} ms" in alt
+    assert f"divided by its steps (timed {steps_per_epoch} per epoch)" in markdown  # the caption's count
+    assert re.search(r"Timed on .+ \(\d+ logical cores\)", alt)  # the machine the runs trained on
