@@ -41,6 +41,13 @@ def test_a_tiny_bench_runs_through_the_console_script():
     assert len(rows) == 2 and all(row[2].endswith("/s") and row[3].endswith("/s") for row in rows)
     assert "seed-2018 preset, 1 of 12 methods" in finished.stdout
     assert "reportgen build from scratch: not timed with --quick" in finished.stdout
+    # torch is never a dependency: with it the textbook row gets torch's rate and the per-core ratio, without it the bench says so
+    textbook = rows[1]
+    if "torch.optim: not installed (pip install torch to time it here)" in finished.stdout:
+        assert textbook[6:8] == ["-", "-"] and "x torch's speed" not in finished.stdout
+    else:
+        assert re.search(r"torch\.optim: torch \S+, eager, 1 thread, float64", finished.stdout)
+        assert textbook[6].endswith("/s") and textbook[7].endswith("x") and "the 1 textbook method torch.optim has" in finished.stdout
 
 
 def test_a_wrong_bench_flag_is_one_line_and_exit_2():

@@ -72,7 +72,9 @@ def test_no_module_is_long(path):
 def test_every_stage_is_a_package_and_nothing_else_sits_at_the_top():
     assert all((PACKAGE / stage / "__init__.py").is_file() for stage in STAGES)
     top = sorted(path.stem for path in PACKAGE.glob("*.py"))
-    assert top == sorted(["__init__", "__main__", "atomic", "bench", "cli", "config", "errors", "formatting", "outputs", "progress"])
+    assert top == sorted(["__init__", "__main__", "atomic", "cli", "config", "errors", "formatting", "outputs", "progress"])
+    packages = sorted(path.parent.name for path in PACKAGE.glob("*/__init__.py"))
+    assert packages == sorted([*STAGES, "bench", "presets"])  # bench: on top, like the command line
 
 
 def test_every_package_is_installed():

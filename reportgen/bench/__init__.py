@@ -9,7 +9,9 @@ In one run on one machine it prints
    with the NumPy parts only and with the fused kernels, for each of the
    twelve methods in both variants (medians over ``--repeats``), the
    reference-to-fused ratio per method and overall, and how close the fused
-   engine is to the floor;
+   engine is to the floor; when torch is installed, the same textbook runs
+   of a-h in torch.optim (eager, one thread) and their ratio to the engine
+   (``reportgen.bench.torch_side``);
 3. the wall time of the whole seed-2018 preset (12 methods x 100 epochs x
    50 images, batch 1): the engine measured in a process pool over all
    cores, the way ``reportgen run`` trains, and the reference projected from
@@ -33,97 +35,16 @@ import time
 import numpy as np
 
 from reportgen import config, optimizers
+from reportgen.bench.floor import floor, measure_machine
+from reportgen.bench.torch_side import TORCH_METHODS, torch_seconds_per_step, torch_version
 from reportgen.errors import ConfigError, RunError
-from reportgen.training import engine, executors, reference
+from reportgen.training import engine, executors, reference, seeding
 from reportgen.training.results import MethodSpec
 from reportgen.training.runner import load_split
 from reportgen.training.tasks import RunSpec
 from reportgen.training.trainer import train_one, train_with
 
 PRESET = "seed-2018"
-# Arrays of the weights' size that a fused step would read and write, beyond
-# the weights themselves (read + write) and the gradient (write, then read):
-# the method's state, each read and written once.
-STATE_ARRAYS = {
-    "sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "adadelta": 2, "rmsprop": 1,
-    "adam": 2, "nadam": 2, "gaussian_noise": 0, "noise_training": 0, "noise_gaussian": 0, "adam_noise": 2,
-}  # fmt: skip
-
-
-@dataclasses.dataclass(frozen=True)
-class Machine:
-    bandwidth: float  # bytes per second, read + write counted, 64 MB arrays (main memory)
-    cache_bandwidth: float  # the same for arrays the size of W1, which stay in the cache
-    uniforms: dict  # generator name -> doubles per second
-    normals: float  # Generator.standard_normal per second
-    exponentials: float  # Generator.standard_exponential per second
-
-
-def best_rate(work, count: int, repeats: int = 5) -> float:
-    """Items per second of the fastest of ``repeats`` calls: the machine's capability, not its noise."""
-    seconds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        seconds.append(time.perf_counter() - started)
-    return count / min(seconds)
-
-
-def measure_machine() -> Machine:
-    size = 8 * 2**20  # 64 MB of float64: far beyond the caches
-    source, target = np.ones(size), np.empty(size)
-    bandwidth = best_rate(lambda: np.copyto(target, source), 2 * source.nbytes)
-    small_source, small_target = source[: 784 * 256], target[: 784 * 256]
-    cache_bandwidth = best_rate(lambda: np.copyto(small_target, small_source), 2 * small_source.nbytes, repeats=50)
-    pcg, mt = np.random.Generator(np.random.PCG64(0)), np.random.Generator(np.random.MT19937(0))
-    return Machine(
-        bandwidth=bandwidth,
-        cache_bandwidth=cache_bandwidth,
-        uniforms={
-            "PCG64": best_rate(lambda: pcg.random(out=target), size),
-            "MT19937": best_rate(lambda: mt.random(out=target), size),
-        },
-        normals=best_rate(lambda: pcg.standard_normal(out=target), size),
-        exponentials=best_rate(lambda: pcg.standard_exponential(out=target), size),
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class Floor:
-    bytes: int  # per step
-    uniforms: int  # per step, for the Gumbel samples
-    normals: int  # per step
-    seconds: float  # the memory traffic and the draws, at the measured rates
-
-
-def floor(spec: RunSpec, lit_fraction: float, machine: Machine) -> Floor:
-    """The least one training step must do, whatever the implementation.
-
-    Memory: the weights read and written, the gradient written and read
-    (the first layer's only over the lit pixels), each state array read and
-    written; the noise methods also write and read their noise. Draws: one
-    uniform per weight for a Gumbel sample, one normal per weight for the
-    per-element Gaussian, one normal for the 2018 scalar. A run's arrays
-    (5-15 MB) fit in the last-level cache, so memory moves at the cache's
-    bandwidth, the faster of the two measured.
-    """
-    method, sizes = spec.method, spec.sizes
-    weights = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
-    total, itemsize = sum(weights), np.dtype(spec.dtype).itemsize
-    optimizer = optimizers.create(method.name, method.variant, **method.hyperparams)
-    gradient = lit_fraction * weights[0] + sum(weights[1:]) if optimizer.gradient != "none" else 0
-    gumbel = total if optimizer.gradient == "none" else 0  # every gradient-free method is fed Gumbel samples
-    if optimizers.adds_gaussian_noise(method.name, method.variant):
-        normals = total if method.variant == "textbook" else 1
-    else:
-        normals = 0
-    noise_arrays = (gumbel > 0) + (normals == total)
-    elements = 2 * total + 2 * gradient + 2 * STATE_ARRAYS[method.name] * total + 2 * noise_arrays * total
-    uniform_rate = machine.uniforms["MT19937" if method.variant == "seed-2018" else "PCG64"]
-    seconds = elements * itemsize / max(machine.bandwidth, machine.cache_bandwidth) + gumbel / uniform_rate + normals / machine.normals
-    return Floor(int(elements * itemsize), gumbel, normals, seconds)
-
-
 def seconds_per_step(trainer, spec: RunSpec, split, repeats: int) -> float:
     steps = spec.epochs * -(-len(split.X_train) // spec.batch_size)
     timings = []
@@ -181,10 +102,12 @@ def run(options: argparse.Namespace) -> int:
           + f", PCG64 standard_normal {machine.normals / 1e6:.0f} M/s, standard_exponential {machine.exponentials / 1e6:.0f} M/s")
     print(f"training images: {len(split.X_train)}, lit pixels {100 * lit_fraction:.0f}%\n")
 
-    header = (f"{'variant':<10} {'method':<15} {'reference':>10} {'numpy':>10} {'fused':>10} {'ratio':>6}  "
+    torch = torch_version()
+    print(f"torch.optim: {f'torch {torch}, eager, 1 thread, float64, the textbook runs of a-h' if torch else 'not installed (pip install torch to time it here)'}")
+    header = (f"{'variant':<10} {'method':<15} {'reference':>10} {'numpy':>10} {'fused':>10} {'ratio':>6} {'torch':>10} {'torch/fused':>11}  "
               f"{'floor MB':>8} {'draws':>7} {'floor ms':>8} {'fused ms':>9} {'floor/fused':>12}")
     print(header + "\n" + "-" * len(header))
-    rows = []
+    rows, against_torch = [], []
     for variant_specs in (preset_specs, [textbook_twin(spec) for spec in preset_specs]):
         for spec in variant_specs:
             slow = seconds_per_step(reference, dataclasses.replace(spec, epochs=reference_epochs), split, repeats)
@@ -192,12 +115,24 @@ def run(options: argparse.Namespace) -> int:
             fast = seconds_per_step(engine, dataclasses.replace(spec, epochs=engine_epochs, engine="fused"), split, repeats)
             least = floor(spec, lit_fraction, machine)
             rows.append((spec, slow, fast))
-            print(f"{spec.method.variant:<10} {spec.method.name:<15} {1 / slow:>8.0f}/s {1 / plain:>8.0f}/s {1 / fast:>8.0f}/s {slow / fast:>5.1f}x"
+            torch_cells = f"{'-':>10} {'-':>11}"
+            if torch and spec.method.variant == "textbook" and spec.method.name in TORCH_METHODS:
+                weights = seeding.initial_weights(spec.seed, split.pool_size, spec.sizes)
+                theirs = torch_seconds_per_step(spec.method.name, spec.method.hyperparams, weights, split.X_train, split.y_train, engine_epochs * steps_per_epoch, repeats)
+                against_torch.append((theirs, fast))
+                torch_cells = f"{1 / theirs:>8.0f}/s {theirs / fast:>10.1f}x"
+            print(f"{spec.method.variant:<10} {spec.method.name:<15} {1 / slow:>8.0f}/s {1 / plain:>8.0f}/s {1 / fast:>8.0f}/s {slow / fast:>5.1f}x {torch_cells}"
                   f"  {least.bytes / 1e6:>8.1f} {least.uniforms + least.normals:>7} {1e3 * least.seconds:>8.3f} {1e3 * fast:>9.3f} {least.seconds / fast:>11.0%}")
     slow_total = sum(slow for _, slow, _ in rows)
     fast_total = sum(fast for _, _, fast in rows)
     print(f"{'overall':<26} {len(rows) / slow_total:>8.0f}/s {'':>10} {len(rows) / fast_total:>8.0f}/s {slow_total / fast_total:>5.1f}x"
-          f"  (mean step: reference {1e3 * slow_total / len(rows):.2f} ms, fused engine {1e3 * fast_total / len(rows):.3f} ms)\n")
+          f"  (mean step: reference {1e3 * slow_total / len(rows):.2f} ms, fused engine {1e3 * fast_total / len(rows):.3f} ms)")
+    if against_torch:
+        theirs, ours = (sum(times) for times in zip(*against_torch))
+        methods = f"{len(against_torch)} textbook method{'s' if len(against_torch) != 1 else ''}"
+        print(f"per core, the {methods} torch.optim has: torch {1e3 * theirs / len(against_torch):.3f} ms per step, "
+              f"fused engine {1e3 * ours / len(against_torch):.3f} ms: {theirs / ours:.2f}x torch's speed (target: 2x)")
+    print()
 
     epochs = preset_specs[0].epochs
     run_epochs = 5 if options.quick else epochs
