@@ -293,3 +293,25 @@ def render_report(result_sets: list[ResultSet], out, **options) -> list:
     """The report of ``result_sets`` written into ``out``, analysed and verified first as the command line does."""
     options.setdefault("verification", verified())
     return render(result_sets, analyse(result_sets), out, **options)
+
+
+def unnamed_drawings(svg: str) -> tuple[int, list[str]]:
+    """How many data drawings a figure has (paths, markers and images inside its axes, grid lines aside), and those
+    that no SVG <title> names on hover."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(svg)
+    parents = {child: parent for parent in root.iter() for child in parent}
+    count, missing = 0, []
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] not in ("path", "use", "image") or "#b0b0b0" in element.get("style", ""):
+            continue
+        if not element.tag.endswith("}image") and "clip-path" not in element.attrib | parents[element].attrib:
+            continue  # outside the axes: ticks, labels, legend (an image is always data: the stability map)
+        count += 1
+        group = element
+        while group is not root and group.find("{http://www.w3.org/2000/svg}title") is None:
+            group = parents[group]
+        if group is root:
+            missing.append(ElementTree.tostring(element)[:160].decode())
+    return count, missing

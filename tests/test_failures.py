@@ -20,7 +20,6 @@ import pytest
 
 from bad_inputs import harness
 from reportgen import config, outputs
-from reportgen.training import store
 
 pytestmark = pytest.mark.slow  # real processes and signals
 

@@ -10,7 +10,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from fixtures import make_pair
+from fixtures import make_pair, unnamed_drawings
 
 from reportgen import analysis
 from reportgen.analysis import curves
@@ -145,19 +145,9 @@ def test_every_curve_band_and_marker_of_the_cost_figures_is_named_on_hover(drawn
     result_sets, analyses = inputs()
     for result_set, result in zip(result_sets, analyses):
         figure = next(figure for figure in drawn if figure.slug == f"{result_set.experiment}-cost")
+        count, unnamed = unnamed_drawings(figure.svg)
+        assert count and unnamed == [], unnamed[:3]
         root = ElementTree.fromstring(figure.svg)
-        parents = {child: parent for parent in root.iter() for child in parent}
-        drawn_data = [
-            element for element in root.iter()
-            if element.tag.rsplit("}", 1)[-1] in ("path", "use") and "clip-path" in element.attrib | parents[element].attrib
-            and "#b0b0b0" not in element.get("style", "")  # grid lines
-        ]
-        assert drawn_data
-        for element in drawn_data:
-            group = element if element.tag.endswith("}g") else parents[element]
-            while group is not root and group.find("{http://www.w3.org/2000/svg}title") is None:
-                group = parents[group]
-            assert group is not root, ElementTree.tostring(element)[:200]
         titles = [title.text for title in root.iter("{http://www.w3.org/2000/svg}title")]
         for row in result.rows:
             assert f"{row.letter}. {row.title} ({result_set.experiment})" in " ".join(titles), row.letter

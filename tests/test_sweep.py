@@ -1,15 +1,16 @@
 """Learning-rate sweeps: grid parsing, cells as stored runs, resume, analysis, figures and the command line."""
 
 import math
+import re
 
 import numpy as np
 import pytest
 
-from fixtures import make_pair, render_report
+from fixtures import make_pair, render_report, unnamed_drawings
 
 from reportgen import cli, config
 from reportgen.formatting import number
-from reportgen.report import figures, sweep_figures
+from reportgen.report import drawing, figures, sweep_figures
 from reportgen.sweep import analysis as sweep_analysis
 from reportgen.sweep import plan as sweep_plan
 from reportgen.sweep import run as sweep_run
@@ -260,3 +261,12 @@ def test_the_report_shows_the_sweep_in_html_and_markdown(real_sweep, tmp_path, m
     # without a sweep the section is not there at all
     render_report(list(make_pair(epochs=6)), tmp_path / "plain")
     assert "learning-rate-sensitivity" not in (tmp_path / "plain" / "index.html").read_text()
+
+
+def test_the_sweep_figures_name_every_drawing_on_hover_and_fit_the_page(real_sweep):
+    for figure in sweep_figures.draw_all([real_sweep]):
+        count, unnamed = unnamed_drawings(figure.svg)
+        assert count and unnamed == [], (figure.slug, unnamed[:3])
+        width = float(re.search(r'<svg[^>]* width="([0-9.]+)pt"', figure.svg)[1])
+        assert width == pytest.approx(72 * drawing.WIDTH, abs=1), figure.slug  # the page's figure width: legends readable on a phone
+        assert f"{real_sweep.series[0].letter}. {real_sweep.series[0].title}, learning rate" in figure.svg

@@ -163,11 +163,16 @@ def hover(artist, text: str):
 
 
 def _titled_svg(svg: str, names: dict[str, str]) -> str:
-    """Each named group gets its <title> as first child; its id goes (no reference needs it)."""
+    """Each named group gets its <title> as first child; a named image (matplotlib writes no group for one) is
+    wrapped in a group that has it. The id goes (no reference needs it)."""
     def titled(match: re.Match) -> str:
         return f"<g><title>{escape(names[match.group(1)])}</title>"
 
-    return re.sub(rf'<g id="({HOVER_PREFIX}\d+)">', titled, svg)
+    def titled_image(match: re.Match) -> str:
+        return f"<g><title>{escape(names[match.group(2)])}</title>{match.group(1)}{match.group(3)}</g>"
+
+    svg = re.sub(rf'<g id="({HOVER_PREFIX}\d+)">', titled, svg)
+    return re.sub(rf'(<image [^>]*?) id="({HOVER_PREFIX}\d+)"([^>]*/>)', titled_image, svg)
 
 
 def stack_panels(figure, width: float, panels: list, legends: list, *, gap: float = 0.12) -> None:
