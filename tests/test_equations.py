@@ -115,3 +115,8 @@ def test_every_derivation_converts_cleanly(path):
 def test_sim_is_the_relation_not_a_tilde():
     mathml = equations.to_mathml(r"n \sim \mathcal{N}(0, 1)")
     assert "&#x0223C;</mo>" in mathml and "&#x0007E;" not in mathml
+
+
+def test_bold_digits_are_bold_characters_not_a_mathvariant():
+    mathml = equations.to_mathml(r"n_t = s_t \mathbf{1} + \mathbf{10}")
+    assert "mathvariant" not in mathml and "<mn>&#x1D7CF;</mn>" in mathml and "<mn>&#x1D7CF;&#x1D7CE;</mn>" in mathml

@@ -66,6 +66,14 @@ def _for_latex2mathml(latex: str) -> str:
 # latex2mathml 3.81 writes \sim as an identifier holding an ASCII tilde; it is the relation "distributed as".
 _TILDE = "<mi>&#x0007E;</mi>"
 _SIM = '<mo lspace="0.2778em" rspace="0.2778em">&#x0223C;</mo>'
+# It writes \mathbf letters as Unicode bold letters but digits as mathvariant="bold", which MathML Core (Chromium)
+# ignores: the digits become the bold digits of Unicode's mathematical alphanumerics too.
+_BOLD_NUMBER = re.compile(r'<mn mathvariant="bold">([0-9]+)</mn>')
+_BOLD_ZERO = 0x1D7CE
+
+
+def _bold_digits(match: re.Match) -> str:
+    return "<mn>" + "".join(f"&#x{_BOLD_ZERO + int(digit):X};" for digit in match.group(1)) + "</mn>"
 
 
 def to_mathml(latex: str, display: bool = False) -> str:
@@ -74,7 +82,7 @@ def to_mathml(latex: str, display: bool = False) -> str:
         mathml = convert(_for_latex2mathml(display_latex(latex)), display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many types; name the formula
         raise ValueError(f"cannot convert LaTeX to MathML: {latex!r}: {error}") from error
-    return mathml.replace(_TILDE, _SIM)
+    return _BOLD_NUMBER.sub(_bold_digits, mathml.replace(_TILDE, _SIM))
 
 
 def equation(latex: str) -> Equation:
