@@ -300,6 +300,7 @@ def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> 
     data = cast_data(split, dtype)
     X_train, y_train = data[:2]
     n, B = len(X_train), spec.batch_size
+    last_start = (n - 1) // B * B  # the epoch's last step: the one whose norms are recorded
     state: dict = {}
     noise = Noise(noise_rng)
     recorder = Recorder(spec, data)
@@ -320,8 +321,9 @@ def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> 
                 logged += cost
                 new_w = method.rule(w, g, state, hp, noise)
                 noise.step += 1
-                grad_norm = [np.linalg.norm(gi) for gi in g] if g is not None else [0.0, 0.0, 0.0]
-                update_norm = [np.linalg.norm(new - old) for new, old in zip(new_w, w)]
+                if start == last_start:
+                    grad_norm = [np.linalg.norm(gi) for gi in g] if g is not None else [0.0, 0.0, 0.0]
+                    update_norm = [np.linalg.norm(new - old) for new, old in zip(new_w, w)]
                 w = new_w
             if recorder.end_epoch(epoch, w, logged, grad_norm, update_norm, time.perf_counter() - started):
                 break
