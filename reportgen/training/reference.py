@@ -296,11 +296,9 @@ def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> 
     network.check_activation(spec.activation)
     method = RULES[spec.method.variant][spec.method.name]
     hp, activation, dtype = spec.method.hyperparams, spec.activation, np.dtype(spec.dtype)
-    w = [np.array(p, dtype=dtype) for p in params]
-    data = cast_data(split, dtype)
+    w, data = [np.array(p, dtype=dtype) for p in params], cast_data(split, dtype)
     X_train, y_train = data[:2]
     n, B = len(X_train), spec.batch_size
-    last_start = (n - 1) // B * B  # the epoch's last step: the one whose norms are recorded
     state: dict = {}
     noise = Noise(noise_rng)
     recorder = Recorder(spec, data)
@@ -321,7 +319,7 @@ def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> 
                 logged += cost
                 new_w = method.rule(w, g, state, hp, noise)
                 noise.step += 1
-                if start == last_start:
+                if start + B >= n:  # the epoch's last step, the one whose norms are recorded
                     grad_norm = [np.linalg.norm(gi) for gi in g] if g is not None else [0.0, 0.0, 0.0]
                     update_norm = [np.linalg.norm(new - old) for new, old in zip(new_w, w)]
                 w = new_w
