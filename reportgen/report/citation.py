@@ -16,9 +16,7 @@ CFF_FILE = "CITATION.cff"
 
 @dataclass(frozen=True)
 class Citation:
-    key: str  # the BibTeX key: reportgen- and a hash of the experiments' cache keys
-    date: str  # YYYY-MM-DD
-    bibtex: str
+    bibtex: str  # keyed reportgen- and a hash of the experiments' cache keys
     cff: str
     cff_file: str = CFF_FILE
 
@@ -62,4 +60,4 @@ def citation(title: str, version: str, experiment_keys: list[str], date: str = "
         f"date-released: {_quoted(date)}\n"
         f"abstract: {_quoted(note)}\n"
     )
-    return Citation(key, date, bibtex, cff)
+    return Citation(bibtex, cff)

@@ -70,13 +70,12 @@ class MethodSection:
     derivation: Derivation
     rules: list[UpdateRule]  # one per variant
     parts: list[PartUse]
+    shared_quirks: list[tuple[str, str]]  # (letter, title) of earlier methods whose quirks this one repeats
 
     @property
     def one_equation(self) -> bool:
         """Both variants have the same update equation (they differ, if at all, in their settings)."""
         return len({rule.equation.latex for rule in self.rules}) == 1
-
-    shared_quirks: list[tuple[str, str]]  # (letter, title) of earlier methods whose quirks this one repeats
 
     @property
     def quirks(self) -> list[str]:
@@ -118,12 +117,12 @@ def _method(name: str) -> MethodSection:
     builders = {rule.builder.name for rule in rules}
     runs = {info.variant: [_code(definition) for definition in info.code[1:]] for info in infos}
     parts = {code.name: code for codes in runs.values() for code in codes if code.name not in builders}
-    uses = [
-        PartUse(code, "" if all(code in codes for codes in runs.values()) else next(variant for variant, codes in runs.items() if code in codes))
-        for code in parts.values()
-    ]
-    info = optimizers.describe(name, TEXTBOOK_VARIANT)
-    return MethodSection(name, info.letter, info.title, name in IN_DEPTH, derivation(name), rules, uses, [])
+    uses = []
+    for code in parts.values():
+        running = [variant for variant, codes in runs.items() if code in codes]
+        uses.append(PartUse(code, running[0] if len(running) == 1 else ""))
+    textbook = next(info for info in infos if info.variant == TEXTBOOK_VARIANT)  # the method's own letter and title
+    return MethodSection(name, textbook.letter, textbook.title, name in IN_DEPTH, derivation(name), rules, uses, [])
 
 
 def _without_repeated_quirks(methods: list[MethodSection]) -> list[MethodSection]:
@@ -146,7 +145,7 @@ def shared_code(methods: list[MethodSection]) -> list[Code]:
     """Every part the methods run that is not itself a method's builder, once each, in module order."""
     builders = {rule.builder.name for method in methods for rule in method.rules}
     parts = {use.code.name: use.code for method in methods for use in method.parts if use.code.name not in builders}
-    return sorted(parts.values(), key=lambda code: code.name.split(".")[0])
+    return sorted(parts.values(), key=lambda code: code.module)
 
 
 def method_sections() -> list[MethodSection]:
