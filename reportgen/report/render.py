@@ -47,8 +47,10 @@ def embedded(outputs: dict[str, bytes | str]) -> dict[str, str]:
     found = {}
     for path, content in outputs.items():
         media = MEDIA_TYPES.get(Path(path).suffix)
+        if media is None:
+            continue
         data = content.encode("utf-8") if isinstance(content, str) else content
-        if media and len(data) <= EMBED_LIMIT:
+        if len(data) <= EMBED_LIMIT:
             found[path] = f"data:{media};charset=utf-8;base64,{base64.b64encode(data).decode('ascii')}"
     return found
 
