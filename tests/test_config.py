@@ -19,7 +19,7 @@ SMALL = {
 def test_presets_are_listed_and_load():
     assert {"seed-2018", "textbook"} <= set(config.preset_names())
     replica = config.load_preset("seed-2018")
-    assert [m.name for m in replica.methods] == list(optimizers.METHODS)
+    assert [m.name for m in replica.methods] == list(optimizers.ARTICLE_METHODS)
     assert {m.variant for m in replica.methods} == {"seed-2018"}
     assert replica.config["training"]["epochs"] == 100
     assert replica.seeds == [678]

@@ -22,15 +22,13 @@ def assert_same_run(fast, plain):
     assert value <= trainers.TOLERANCE, f"{metric} deviates {value:.3g}"
 
 
-@pytest.mark.parametrize("variant", optimizers.VARIANTS)
-@pytest.mark.parametrize("name", optimizers.METHODS)
+@pytest.mark.parametrize("name, variant", optimizers.every_method())
 def test_engine_matches_the_reference_with_batch_1(name, variant):
     spec = make_spec(name, variant)
     assert_same_run(run(engine, spec), run(reference, spec))
 
 
-@pytest.mark.parametrize("variant", optimizers.VARIANTS)
-@pytest.mark.parametrize("name", optimizers.METHODS)
+@pytest.mark.parametrize("name, variant", optimizers.every_method())
 def test_engine_matches_the_reference_with_batch_4_and_a_partial_last_batch(name, variant):
     spec = make_spec(name, variant, batch_size=4, epochs=2)
     assert_same_run(run(engine, spec), run(reference, spec))

@@ -35,8 +35,7 @@ def kernel_calls(monkeypatch) -> list[str]:
     return calls
 
 
-@pytest.mark.parametrize("variant", optimizers.VARIANTS)
-@pytest.mark.parametrize("name", optimizers.METHODS)
+@pytest.mark.parametrize("name, variant", optimizers.every_method())
 def test_both_engines_give_the_same_bits(name, variant, kernel_calls):
     spec = make_spec(name, variant, hyperparams={"lr": 0.01} if name in ("sgd", "momentum", "nesterov") else {})
     fused = run(engine, dataclasses.replace(spec, engine="fused"))

@@ -13,7 +13,7 @@ from fixtures import verified
 from reportgen import optimizers
 from reportgen.model import network
 from reportgen.training import engine, reference
-from reportgen.verification import gradient, torch_parity, trainers
+from reportgen.verification import gradient, parity, trainers
 from reportgen.verification.checks import Check
 
 
@@ -24,10 +24,9 @@ def failing(checks: list[Check]) -> list[tuple[str, str]]:
 def test_every_check_passes_on_this_code():
     verification = verified()
     assert len(verification.gradient) == 2 * 3
-    assert len(verification.torch) == 8 * 2
-    assert len(verification.engine) == 12 * 2
+    assert {check.subject for check in verification.parity if check.group == "torch"} >= set(optimizers.ARTICLE_METHODS[:8])
     assert verification.failed == []
-    assert {(check.case, check.subject) for check in verification.engine} == {(v, m) for v in optimizers.VARIANTS for m in optimizers.METHODS}
+    assert {(check.subject, check.case) for check in verification.engine} == set(optimizers.every_method())
 
 
 def test_a_check_passes_up_to_its_tolerance_and_nan_fails():
@@ -77,17 +76,18 @@ def test_the_sample_covers_every_layer_and_only_lit_pixels_of_w1():
 
 
 def test_a_perturbed_torch_vector_fails_its_row_only():
-    recorded = dict(torch_parity.vectors())
-    moved = recorded["adam/custom/params/1"].copy()
+    torch = next(source for source in parity.sources() if source.library == "torch")
+    arrays = dict(torch.arrays)
+    moved = arrays["adam/custom/params/1"].copy()
     moved[57] *= 1 + 1e-8
-    recorded["adam/custom/params/1"] = moved
-    checks = torch_parity.checks(recorded)
+    arrays["adam/custom/params/1"] = moved
+    checks = parity.checks((dataclasses.replace(torch, arrays=arrays),))
     assert failing(checks) == [("custom", "adam")]
     assert 1e-10 < max(check.value for check in checks) < 1e-7
 
 
 def test_torch_rows_name_the_settings():
-    details = {(check.subject, check.case): check.detail for check in verified().torch}
+    details = {(check.subject, check.case): check.detail for check in verified().parity if check.group == "torch"}
     assert details["sgd", "default"] == "defaults"
     assert details["momentum", "default"] == "defaults (momentum = 0.9)"
     assert details["adam", "custom"] == "lr = 0.01, betas = (0.8, 0.99), eps = 1e-06"

@@ -1,15 +1,15 @@
-"""Record torch.optim trajectories for the torch-parity check (reportgen/verification/torch_parity.py).
+"""Record torch.optim trajectories for the parity check (reportgen/verification/parity.py).
 
 Run with a separate venv that has torch (torch is never a reportgen dependency):
 
     python3 -m venv /work/torchenv && /work/torchenv/bin/pip install numpy torch==2.13.0
-    /work/torchenv/bin/python tools/make_torch_vectors.py reportgen/verification/torch_vectors.npz
+    /work/torchenv/bin/python tools/make_torch_vectors.py reportgen/verification/vectors/torch.npz
 
 For methods a-h of the textbook variant, with torch's defaults and with one
 non-default setting, it trains three small float64 tensors of different
 shapes on a fixed non-convex loss for STEPS steps and stores, for every step,
 the gradient torch used and the parameters after torch's step. The file ships
-inside the package: tests/test_torch_parity.py and the report's Verification
+inside the package: tests/test_parity.py and the report's Verification
 section feed those gradients to reportgen's optimizer and compare the parameters.
 """
 
@@ -69,7 +69,7 @@ def record(optimizer_class, arguments, seed):
 def main(path: str) -> None:
     # Float64 step counters and mu products, so torch's scalars are as exact as ours.
     torch.set_default_dtype(torch.float64)
-    arrays = {"torch_version": np.array(torch.__version__), "steps": np.array(STEPS)}
+    arrays = {"library": np.array("torch"), "version": np.array(torch.__version__), "script": np.array("tools/make_torch_vectors.py"), "steps": np.array(STEPS)}
     for case_index, (method, (optimizer_class, fixed, configs)) in enumerate(CASES.items()):
         for config_index, (config, hyperparams) in enumerate(configs):
             initial, grads, after = record(optimizer_class, {**fixed, **hyperparams}, seed=100 * case_index + config_index)
@@ -83,4 +83,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "reportgen/verification/torch_vectors.npz")
+    main(sys.argv[1] if len(sys.argv) > 1 else "reportgen/verification/vectors/torch.npz")

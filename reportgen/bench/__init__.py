@@ -74,17 +74,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer steps, a shortened preset run and no build (under 30 s)")
     parser.add_argument("--repeats", type=int, default=None, metavar="N", help="timed repeats per method; the median is shown (default 3, --quick 1)")
     parser.add_argument("--workers", type=int, default=executors.default_workers(), metavar="N", help="processes for the preset run and the build (default: all cores)")
-    parser.add_argument("--methods", metavar="A,B", help=f"only these methods (default: all {len(optimizers.METHODS)})")
+    parser.add_argument("--methods", metavar="A,B", help=f"only these methods (default: all {len(optimizers.ARTICLE_METHODS)})")
 
 
 def run(options: argparse.Namespace) -> int:
     repeats = options.repeats if options.repeats is not None else (1 if options.quick else 3)
     if repeats < 1 or options.workers < 1:
         raise ConfigError("bench: --repeats and --workers must be at least 1")
-    methods = options.methods.split(",") if options.methods else list(optimizers.METHODS)
+    methods = options.methods.split(",") if options.methods else list(optimizers.ARTICLE_METHODS)
     for name in methods:
-        if name not in optimizers.METHODS:
-            raise optimizers.unknown_choice("method", name, optimizers.METHODS)
+        if name not in optimizers.ARTICLE_METHODS:
+            raise optimizers.unknown_choice("method", name, optimizers.ARTICLE_METHODS)
 
     experiment = config.load_preset(PRESET)
     split = load_split(experiment.config["data"])
@@ -141,7 +141,7 @@ def run(options: argparse.Namespace) -> int:
     reference_serial = sum(slow for spec, slow, _ in rows[: len(preset_specs)]) * epochs * steps_per_epoch
     engine_serial = sum(fast for spec, _, fast in rows[: len(preset_specs)]) * epochs * steps_per_epoch
     how = "measured" if run_epochs == epochs else f"projected from {run_epochs} epochs"
-    print(f"{PRESET} preset, {len(preset_specs)} of {len(optimizers.METHODS)} methods x {epochs} epochs x {len(split.X_train)} images, batch 1:")
+    print(f"{PRESET} preset, {len(preset_specs)} of {len(optimizers.ARTICLE_METHODS)} methods x {epochs} epochs x {len(split.X_train)} images, batch 1:")
     lines = [
         ("engine, one process", engine_serial, f"(projected from its step rates)  -> per core {reference_serial / engine_serial:.1f}x the reference (target: 3x)"),
         (f"engine, pool of {options.workers}", engine_wall, f"({how})"),

@@ -1,4 +1,5 @@
-"""The twelve optimizers, a-l, in two variants ("textbook" and "seed-2018").
+"""The built-in optimizers: the 2018 article's twelve, a-l, in two variants ("textbook" and
+"seed-2018"), and the methods that came after it, in the textbook variant only.
 
     opt = create("adam", "seed-2018", lr=1e-4)
     state = opt.init(params, rng)
@@ -20,11 +21,14 @@ import textwrap
 
 from reportgen.optimizers import noise, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
-from reportgen.optimizers.registry import LETTERS, METHODS, TITLES, VARIANTS, CodeDefinition, MethodInfo, resolve, unknown_choice
+from reportgen.optimizers.registry import (
+    ARTICLE_METHODS, LETTERS, METHODS, TITLES, VARIANTS, CodeDefinition, MethodInfo, resolve, unknown_choice,
+)
+from reportgen.errors import ConfigError
 
 __all__ = [
-    "METHODS", "LETTERS", "VARIANTS", "MethodInfo", "Optimizer", "OptimizerState",
-    "Rule", "Transform", "adds_gaussian_noise", "chain", "create", "defaults", "describe",
+    "METHODS", "ARTICLE_METHODS", "LETTERS", "VARIANTS", "MethodInfo", "Optimizer", "OptimizerState",
+    "Rule", "Transform", "adds_gaussian_noise", "chain", "create", "defaults", "describe", "every_method", "variants_of",
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
@@ -36,7 +40,19 @@ def _entry(name: str, variant: str):
         raise unknown_choice("optimizer variant", variant, VARIANTS)
     if name not in METHODS:
         raise unknown_choice("optimizer", name, METHODS)
+    if name not in CATALOGS[variant].entries:
+        raise ConfigError(f"{name} has no {variant} variant (it has: {', '.join(variants_of(name))})")
     return CATALOGS[variant].entries[name]
+
+
+def variants_of(name: str) -> tuple[str, ...]:
+    """The variants ``name`` is built in: both for the article's methods, the textbook one for later methods."""
+    return tuple(variant for variant in VARIANTS if name in CATALOGS[variant].entries)
+
+
+def every_method() -> list[tuple[str, str]]:
+    """Every built-in (name, variant), in letter order, textbook first."""
+    return [(name, variant) for name in METHODS for variant in variants_of(name)]
 
 
 def defaults(name: str, variant: str = "textbook") -> dict:

@@ -1,4 +1,4 @@
-"""Names, letters and titles of the twelve methods, and how a variant module registers them.
+"""Names, letters and titles of the built-in methods, and how a variant module registers them.
 
 A variant module (``textbook``, ``seed2018``) decorates each method builder
 with ``Catalog.method``; the builder's signature holds the hyperparameter
@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
+import string
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Callable
@@ -31,7 +32,8 @@ TITLES = {
     "adam_noise": "Adam noise training",
 }
 METHODS = tuple(TITLES)
-LETTERS = {name: "abcdefghijkl"[index] for index, name in enumerate(METHODS)}
+ARTICLE_METHODS = METHODS[:12]  # a-l: the twelve the 2018 article compared, with its letters
+LETTERS = {name: string.ascii_lowercase[index] for index, name in enumerate(METHODS)}
 VARIANTS = ("textbook", "seed-2018")
 REFERENCE_KEYS = (
     "sutton1986", "qian1999", "nesterov1983", "duchi2011", "zeiler2012", "hinton2012",

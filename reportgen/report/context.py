@@ -175,7 +175,7 @@ def gather(
     result_sets: list[ResultSet], analysis: Analysis, drawn: list[Figure], *, command: str, sweeps: list[SweepAnalysis] | None, date: str, verification: Verification
 ) -> Report:
     """Everything the templates show, as plain data."""
-    methods = method_sections()
+    methods = method_sections({spec.name for result_set in result_sets for spec in result_set.methods})
     return Report(
         title=TITLE,
         command=command,

@@ -103,7 +103,7 @@ def _code(definition: optimizers.CodeDefinition) -> Code:
 
 
 def _method(name: str) -> MethodSection:
-    infos = [optimizers.describe(name, variant) for variant in optimizers.VARIANTS]
+    infos = [optimizers.describe(name, variant) for variant in optimizers.variants_of(name)]
     rules = [
         UpdateRule(
             variant=info.variant,
@@ -148,6 +148,6 @@ def shared_code(methods: list[MethodSection]) -> list[Code]:
     return sorted(parts.values(), key=lambda code: code.module)
 
 
-def method_sections() -> list[MethodSection]:
-    """Every method, in letter order, each quirk text under the first method that has it."""
-    return _without_repeated_quirks([_method(name) for name in optimizers.METHODS])
+def method_sections(names) -> list[MethodSection]:
+    """The methods ``names``, in letter order, each quirk text under the first method that has it."""
+    return _without_repeated_quirks([_method(name) for name in optimizers.METHODS if name in names])

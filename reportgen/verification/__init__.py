@@ -1,7 +1,7 @@
 """Evidence about the code, computed each time the report is built: the report's Verification section.
 
 ``gradient`` (the network's backprop against central finite differences),
-``torch_parity`` (textbook a-h against recorded torch.optim trajectories),
+``parity`` (the textbook methods against trajectories recorded with torch.optim and other libraries),
 ``trainers`` (the fast engine against the plain reference trainer). Each
 gives ``Check`` rows; ``verify`` runs them all. They read the code, not the
 results, so this stage sits after training and before the analysis.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportgen.verification import gradient, torch_parity, trainers
+from reportgen.verification import gradient, parity, trainers
 from reportgen.verification.checks import Check
 
 
@@ -20,20 +20,19 @@ class Verification:
     """The checks by group, and the settings the report's text states about them."""
 
     gradient: list[Check]
-    torch: list[Check]
+    parity: list[Check]  # grouped by library, in the order of parity_sources
     engine: list[Check]
     finite_difference_step: float
     weights_per_layer: int
     weight_seed: int  # the starting weights of the gradient check
-    torch_version: str  # the torch that recorded the trajectories
-    torch_steps: int
+    parity_sources: tuple[parity.Source, ...]  # which library recorded which trajectories, with what
     engine_sizes: tuple[int, ...]
     engine_images: int
     engine_epochs: int
 
     @property
     def checks(self) -> list[Check]:
-        return [*self.gradient, *self.torch, *self.engine]
+        return [*self.gradient, *self.parity, *self.engine]
 
     @property
     def failed(self) -> list[Check]:
@@ -46,16 +45,14 @@ class Verification:
 
 
 def verify() -> Verification:
-    recorded = torch_parity.vectors()
     return Verification(
         gradient=gradient.checks(),
-        torch=torch_parity.checks(recorded),
+        parity=parity.checks(),
         engine=trainers.checks(),
         finite_difference_step=gradient.STEP,
         weights_per_layer=gradient.WEIGHTS_PER_LAYER,
         weight_seed=gradient.WEIGHT_SEED,
-        torch_version=str(recorded["torch_version"]),
-        torch_steps=int(recorded["steps"]),
+        parity_sources=parity.sources(),
         engine_sizes=trainers.SIZES,
         engine_images=trainers.N_TRAIN,
         engine_epochs=trainers.EPOCHS,

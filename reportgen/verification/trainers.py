@@ -105,7 +105,7 @@ def checks(fast=engine, plain=reference) -> list[Check]:
     """One row per variant and method: the largest relative deviation of the engine's run from the reference's."""
     rows = []
     for variant in optimizers.VARIANTS:
-        for name in optimizers.METHODS:
+        for name in (name for name, built in optimizers.every_method() if built == variant):
             spec = make_spec(name, variant)
             value, metric = deviation(run(fast, spec), run(plain, spec))
             rows.append(Check("engine", variant, name, metric, value, TOLERANCE))
