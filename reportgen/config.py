@@ -23,6 +23,7 @@ from reportgen import optimizers
 from reportgen.errors import ConfigError, did_you_mean
 from reportgen.model import network
 from reportgen.training import controls, executors
+from reportgen.training import methods as method_tables
 from reportgen.training.results import MethodSpec
 from reportgen.training.tasks import DEFAULT_DIVERGENCE_THRESHOLD, LockstepSpec, RunSpec, run_specs
 
@@ -203,38 +204,6 @@ def _section(raw: dict, name: str) -> dict:
     return {key: check(f"{name}.{key}", table.get(key, default)) for key, (check, default) in fields.items()}
 
 
-def _methods(raw: Any, default_variant: str, steps_per_epoch: int) -> tuple[MethodSpec, ...]:
-    if not isinstance(raw, dict) or not raw:
-        raise ConfigError("methods: expected at least one method table such as [methods.sgd]")
-    _reject_unknown("methods", raw, optimizers.METHODS)
-    specs = []
-    for name in optimizers.METHODS:  # a-l order, whatever the file's order
-        if name not in raw:
-            continue
-        table = raw[name]
-        if not isinstance(table, dict):
-            raise ConfigError(f"methods.{name}: expected a table of hyperparameters, got {table!r}")
-        hyperparams = dict(table)
-        variant = _choice(*optimizers.VARIANTS)(f"methods.{name}.variant", hyperparams.pop("variant", default_variant))
-        if "steps_per_epoch" in optimizers.defaults(name, variant):
-            hyperparams.setdefault("steps_per_epoch", steps_per_epoch)
-        try:
-            resolved = optimizers.create(name, variant, **hyperparams).hyperparams
-        except ConfigError as error:
-            raise ConfigError(f"methods.{name}: {error}") from None
-        specs.append(MethodSpec(name=name, letter=optimizers.LETTERS[name], variant=variant, hyperparams=_plain(resolved)))
-    return tuple(specs)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-able copy (tuples become lists) so the hash and the stored metadata agree."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
 def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment:
     """Check a parsed TOML document; relative data paths resolve against ``base_dir``."""
     _reject_unknown("", raw, TOP_LEVEL | PASSTHROUGH)
@@ -260,8 +229,8 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
     if training["batch_size"] > data["n_train"]:
         raise ConfigError(f"training.batch_size: {training['batch_size']} is larger than the training set (data.n_train = {data['n_train']})")
     steps_per_epoch = -(-data["n_train"] // training["batch_size"])
-    methods = _methods(raw.get("methods"), variant, steps_per_epoch)
-    config.update(name=name, variant=variant, methods={m.name: {"variant": m.variant, **m.hyperparams} for m in methods})
+    methods = method_tables.specs(raw.get("methods"), variant, steps_per_epoch, base_dir)
+    config.update(name=name, variant=variant, methods={m.name: method_tables.numeric(m) for m in methods})
     config["controls"] = controls.settings(raw.get("controls", {}), [m.name for m in methods])
     sweep, ablation = raw.get("sweep", {}), raw.get("ablation", {})
     for table, value in (("sweep", sweep), ("ablation", ablation)):

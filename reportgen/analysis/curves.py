@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen import optimizers
 from reportgen.training.results import MethodSpec, ResultSet
+from reportgen.training import methods
 
 FIGURE_DPI = 100
 MAIN_PLOT_HEIGHT_PIXELS = 420
@@ -51,18 +51,18 @@ def quiet(function, values, axis=None):
         return function(values, axis=axis)
 
 
-def method_title(name: str, variant: str) -> str:
-    return optimizers.describe(name, variant).title
+def method_title(method: MethodSpec) -> str:
+    return methods.info(method).title
 
 
 def gradient_free(method: MethodSpec) -> bool:
     """The optimizer takes no gradient (noise training and its relatives), as its registry entry says."""
-    return optimizers.describe(method.name, method.variant).gradient == "none"
+    return methods.info(method).gradient == "none"
 
 
 def adds_gaussian_noise(method: MethodSpec) -> bool:
-    """The method adds Gaussian noise, as its registry entry says."""
-    return optimizers.adds_gaussian_noise(method.name, method.variant)
+    """The method adds Gaussian noise: the methods that do are those with its scale ``eta``."""
+    return "eta" in method.hyperparams and not method.plugin
 
 
 def seed_summary(result_set: ResultSet, metric: str = COST_METRIC) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -100,7 +100,7 @@ def markers(result_set: ResultSet) -> list[Marker]:
     markers = []
     for position, spec in enumerate(result_set.methods):
         curve = median[position]
-        label = f"{spec.letter} ({method_title(spec.name, spec.variant)})"
+        label = f"{spec.letter} ({method_title(spec)})"
         stopped = first_stop(result_set, position)
         epoch = divergence_epoch(curve, stopped)
         if epoch:

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reportgen.analysis.curves import gradient_free, method_title
+from reportgen import optimizers
+from reportgen.analysis.curves import gradient_free
 from reportgen.analysis.overlap import geometry
 from reportgen.analysis.paired import MIN_PAIRS
 from reportgen.analysis.provenance import images
@@ -140,7 +141,7 @@ def _ablation_findings(effects: list[QuirkEffect]) -> list[str]:
         sentence = f"In {experiment}, with each 2018 quirk {changed} alone over {mine[0].seeds} paired seeds, {len(shown)} of {len(mine)} change the final cost beyond their interval"
         if shown:
             largest = max(shown, key=lambda effect: abs(effect.difference.median))
-            sentence += f"; the largest is {largest.letter} ({method_title(largest.method, 'seed-2018')}): {largest.quirk} (median change {number(largest.difference.median)})"
+            sentence += f"; the largest is {largest.letter} ({optimizers.describe(largest.method, 'seed-2018').title}): {largest.quirk} (median change {number(largest.difference.median)})"
         sentences.append(sentence + ".")
     return sentences
 

@@ -167,7 +167,7 @@ def _spread(values: tuple[float, ...], unit: str) -> str:
 
 def label(result_set: ResultSet, name: str) -> str:
     spec = result_set.methods[result_set.method_index(name)]
-    return f"{spec.letter} ({method_title(spec.name, spec.variant)})"
+    return f"{spec.letter} ({method_title(spec)})"
 
 
 def geometry(result_set: ResultSet, stats: OverlapStats) -> str:

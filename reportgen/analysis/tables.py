@@ -62,7 +62,7 @@ def rows(result_set: ResultSet, target_cost: float) -> list[MethodRow]:
             dict(
                 method=spec.name,
                 letter=spec.letter,
-                title=method_title(spec.name, spec.variant),
+                title=method_title(spec),
                 variant=spec.variant,
                 final_cost=final,
                 final_cost_spread=spread,

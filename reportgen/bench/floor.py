@@ -8,8 +8,9 @@ import time
 
 import numpy as np
 
-from reportgen import optimizers
 from reportgen.training.tasks import RunSpec
+from reportgen.analysis.curves import adds_gaussian_noise
+from reportgen.training import methods
 
 # Arrays of the weights' size that a fused step would read and write, beyond
 # the weights themselves (read + write) and the gradient (write, then read):
@@ -80,10 +81,10 @@ def floor(spec: RunSpec, lit_fraction: float, machine: Machine) -> Floor:
     method, sizes = spec.method, spec.sizes
     weights = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
     total, itemsize = sum(weights), np.dtype(spec.dtype).itemsize
-    optimizer = optimizers.create(method.name, method.variant, **method.hyperparams)
+    optimizer = methods.optimizer(method)
     gradient = lit_fraction * weights[0] + sum(weights[1:]) if optimizer.gradient != "none" else 0
     gumbel = total if optimizer.gradient == "none" else 0  # every gradient-free method is fed Gumbel samples
-    if optimizers.adds_gaussian_noise(method.name, method.variant):
+    if adds_gaussian_noise(method):
         normals = total if method.variant == "textbook" else 1
     else:
         normals = 0

@@ -19,23 +19,30 @@ import functools
 import inspect
 import textwrap
 
-from reportgen.optimizers import noise, seed2018, textbook, transforms
+from reportgen.optimizers import noise, plugins, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
+from reportgen.optimizers.plugins import Citation, declare
 from reportgen.optimizers.registry import (
-    ARTICLE_METHODS, LETTERS, METHODS, TITLES, VARIANTS, CodeDefinition, MethodInfo, resolve, unknown_choice,
+    ARTICLE_METHODS, LETTERS, METHODS, TITLES, VARIANTS, CodeDefinition, Entry, MethodInfo, resolve, unknown_choice,
 )
 from reportgen.errors import ConfigError
 
 __all__ = [
     "METHODS", "ARTICLE_METHODS", "LETTERS", "VARIANTS", "MethodInfo", "Optimizer", "OptimizerState",
-    "Rule", "Transform", "adds_gaussian_noise", "chain", "create", "defaults", "describe", "every_method", "variants_of",
+    "Rule", "Transform", "Citation", "adds_gaussian_noise", "chain", "create", "declare", "defaults", "describe", "every_method",
+    "variants_of",
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
 _SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, seed2018)}
 
 
-def _entry(name: str, variant: str):
+def _entry(name: str, variant: str) -> Entry:
+    if plugins.is_plugin(name):
+        plugin = plugins.get(name)
+        if variant != "textbook":
+            raise ConfigError(f"{plugin.source.origin}: a plugin method has the textbook variant only, not {variant}")
+        return Entry(plugin.builder, r" \\ ".join(plugin.declaration.equation), plugin.declaration.references, (), "")
     if variant not in CATALOGS:
         raise unknown_choice("optimizer variant", variant, VARIANTS)
     if name not in METHODS:
@@ -76,8 +83,8 @@ def describe(name: str, variant: str = "textbook") -> MethodInfo:
     entry = _entry(name, variant)
     return MethodInfo(
         name=name,
-        letter=LETTERS[name],
-        title=TITLES[name],
+        letter=LETTERS.get(name, ""),  # a plugin's letter is the experiment's to give
+        title=plugins.get(name).declaration.title if plugins.is_plugin(name) else TITLES[name],
         variant=variant,
         gradient=entry.builder(**defaults(name, variant)).gradient,
         equation=entry.equation,
@@ -89,22 +96,23 @@ def describe(name: str, variant: str = "textbook") -> MethodInfo:
 
 
 def implementation_code(builder) -> tuple[CodeDefinition, ...]:
-    """The builder's code followed by every part and helper it runs, each once, read from the modules."""
+    """The builder's code followed by every part and helper it runs, each once, read from the modules
+    (the optimizer modules and, for a plugin, its own file)."""
     found = []
-    _collect(builder, found)
+    _collect(builder, found, _SOURCE_MODULES | {builder.__module__})
     return tuple(_definition(function) for function in found)
 
 
-def _collect(function, found):
+def _collect(function, found, modules):
     if function in found:
         return
     found.append(function)
-    for called in _referenced_functions(function.__code__, function.__globals__):
-        _collect(called, found)
+    for called in _referenced_functions(function.__code__, function.__globals__, modules):
+        _collect(called, found, modules)
 
 
-def _referenced_functions(code, namespace):
-    """Functions of the optimizer modules named in ``code``: globals and ``module.function``."""
+def _referenced_functions(code, namespace, modules):
+    """Functions of ``modules`` named in ``code``: globals and ``module.function``."""
     previous = None
     for instruction in dis.get_instructions(code):
         candidate = None
@@ -114,12 +122,12 @@ def _referenced_functions(code, namespace):
             owner = namespace.get(previous.argval)
             if inspect.ismodule(owner):
                 candidate = getattr(owner, instruction.argval, None)
-        if inspect.isfunction(candidate) and candidate.__module__ in _SOURCE_MODULES:
+        if inspect.isfunction(candidate) and candidate.__module__ in modules:
             yield candidate
         previous = instruction
     for constant in code.co_consts:
         if inspect.iscode(constant):
-            yield from _referenced_functions(constant, namespace)
+            yield from _referenced_functions(constant, namespace, modules)
 
 
 def _definition(function) -> CodeDefinition:

@@ -196,7 +196,41 @@ def resolve(label: str, builder: Callable, given: dict) -> dict:
             valid = ", ".join(defaults) or "none"
             raise ConfigError(f"{label}: unknown hyperparameter {name!r}{hint} (valid: {valid})")
     merged = {**defaults, **given}
-    return {name: CHECKS[name](label, name, value) for name, value in merged.items()}
+    return {name: CHECKS.get(name, _like(defaults[name]))(label, name, value) for name, value in merged.items()}
+
+
+def _like(default) -> Callable:
+    """The check for a hyperparameter reportgen does not know (a plugin's): a value of its default's kind."""
+    if isinstance(default, bool):
+        return _flag
+    if isinstance(default, Integral):
+        return _whole
+    if isinstance(default, Real):
+        return lambda m, n, v: _number(m, n, v, -math.inf, math.inf)
+    if isinstance(default, (tuple, list)):
+        checks = [_like(item) for item in default]
+
+        def sequence(method, name, value):
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != len(checks):
+                raise ConfigError(f"{method}: hyperparameter {name!r} must be a list of {len(checks)} values like {list(default)!r}, got {value!r}")
+            return [check(method, f"{name}[{index}]", item) for index, (check, item) in enumerate(zip(checks, value))]
+
+        return sequence
+    if isinstance(default, str):
+        return _text
+    raise ConfigError(f"hyperparameter default {default!r}: a plugin's defaults must be numbers, true/false, text or lists of them")
+
+
+def _whole(method, name, value):
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def _text(method, name, value):
+    if not isinstance(value, str):
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be text, got {value!r}")
+    return value
 
 
 def unknown_choice(kind: str, value, valid) -> ConfigError:

@@ -171,11 +171,25 @@ def build_date(environ=os.environ) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
+ARTICLES = ("seo2018optimizers", "seo2018noise")
+
+
+def _cited(methods: list[MethodSection], *texts: Derivation) -> list[Reference]:
+    """The works the report cites: the 2018 articles (the report replicates one), the texts' and the methods' own,
+    reportgen's bibliography order first, then plugins' citations."""
+    cited = [*references.lookup(ARTICLES), *(ref for text in texts for ref in text.references)]
+    cited += [ref for method in methods for ref in (*method.references, *method.derivation.references)]
+    unique = {ref.key: ref for ref in cited}
+    order = list(references.REFERENCES)
+    return sorted(unique.values(), key=lambda ref: order.index(ref.key) if ref.key in order else len(order))
+
+
 def gather(
     result_sets: list[ResultSet], analysis: Analysis, drawn: list[Figure], *, command: str, sweeps: list[SweepAnalysis] | None, date: str, verification: Verification
 ) -> Report:
     """Everything the templates show, as plain data."""
-    methods = method_sections({spec.name for result_set in result_sets for spec in result_set.methods})
+    methods = method_sections([spec for result_set in result_sets for spec in result_set.methods])
+    network, backprop = derivation(NETWORK_TEXT), derivation(BACKPROP_TEXT)
     return Report(
         title=TITLE,
         command=command,
@@ -184,15 +198,15 @@ def gather(
         takeaway=analysis.takeaway,
         findings=analysis.findings,
         experiments=[_experiment(result_set, result) for result_set, result in zip(result_sets, analysis.experiments)],
-        network=derivation(NETWORK_TEXT),
-        backprop=derivation(BACKPROP_TEXT),
+        network=network,
+        backprop=backprop,
         methods=methods,
         shared_code=shared_code(methods),
         titles={method.name: method.title for method in methods},
         figures=_figure_views(drawn, analysis.experiments),
         quirk_effects=analysis.quirk_effects,
         claims=claims.evaluate(result_sets, analysis.experiments, sweeps),
-        references=list(references.REFERENCES.values()),  # every work is cited somewhere in the report
+        references=_cited(methods, network, backprop),
         data_files=DATA_FILES,
         latex_table=LATEX_TABLE,
         sweep=sweeps,

@@ -10,6 +10,8 @@ from reportgen.analysis import TEXTBOOK_VARIANT
 from reportgen.report import equations, references
 from reportgen.report.references import Reference
 from reportgen.report.templates import templates_dir
+from reportgen.training import methods
+from reportgen.training.results import MethodSpec
 
 # Derivation texts, in report order; files templates/derivations/<slug>.md.
 NETWORK_TEXT = "network"
@@ -87,7 +89,10 @@ class MethodSection:
 
 
 def derivation(slug: str) -> Derivation:
-    text = (templates_dir() / "derivations" / f"{slug}.md").read_text(encoding="utf-8")
+    return derivation_of(slug, (templates_dir() / "derivations" / f"{slug}.md").read_text(encoding="utf-8"))
+
+
+def derivation_of(slug: str, text: str) -> Derivation:
     linked = references.link_citations(text)
     return Derivation(
         slug=slug,
@@ -102,8 +107,8 @@ def _code(definition: optimizers.CodeDefinition) -> Code:
     return Code(name, "code-" + name.replace(".", "-").replace("_", "-").lower(), definition.source)
 
 
-def _method(name: str) -> MethodSection:
-    infos = [optimizers.describe(name, variant) for variant in optimizers.variants_of(name)]
+def _method(spec: MethodSpec) -> MethodSection:
+    infos = [methods.info(replace(spec, variant=variant)) for variant in _variants(spec)]
     rules = [
         UpdateRule(
             variant=info.variant,
@@ -121,8 +126,19 @@ def _method(name: str) -> MethodSection:
     for code in parts.values():
         running = [variant for variant, codes in runs.items() if code in codes]
         uses.append(PartUse(code, running[0] if len(running) == 1 else ""))
-    textbook = next(info for info in infos if info.variant == TEXTBOOK_VARIANT)  # the method's own letter and title
-    return MethodSection(name, textbook.letter, textbook.title, name in IN_DEPTH, derivation(name), rules, uses, [])
+    textbook = next(info for info in infos if info.variant == TEXTBOOK_VARIANT)  # the method's own title
+    return MethodSection(spec.name, spec.letter, textbook.title, spec.name in IN_DEPTH, _derivation(spec), rules, uses, [])
+
+
+def _variants(spec: MethodSpec) -> tuple[str, ...]:
+    return (TEXTBOOK_VARIANT,) if spec.plugin else optimizers.variants_of(spec.runs)
+
+
+def _derivation(spec: MethodSpec) -> Derivation:
+    if not spec.plugin:
+        return derivation(spec.runs)
+    text = methods.plugin_declaration(spec).derivation or "The plugin gives no derivation; its update equation and code are above."
+    return derivation_of(spec.name, text)
 
 
 def _without_repeated_quirks(methods: list[MethodSection]) -> list[MethodSection]:
@@ -148,6 +164,10 @@ def shared_code(methods: list[MethodSection]) -> list[Code]:
     return sorted(parts.values(), key=lambda code: code.module)
 
 
-def method_sections(names) -> list[MethodSection]:
-    """The methods ``names``, in letter order, each quirk text under the first method that has it."""
-    return _without_repeated_quirks([_method(name) for name in optimizers.METHODS if name in names])
+def method_sections(specs) -> list[MethodSection]:
+    """One section per method the runs of ``specs`` use (the first entry that runs it names it), in letter order,
+    each quirk text under the first method that has it."""
+    running: dict[str, MethodSpec] = {}
+    for spec in sorted(specs, key=lambda spec: (len(spec.letter), spec.letter)):
+        running.setdefault(spec.runs, spec)
+    return _without_repeated_quirks([_method(spec) for spec in running.values()])

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reportgen.optimizers import Citation
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -136,11 +138,16 @@ CITATION = re.compile(r"\[(@[A-Za-z0-9_-]+(?:\s*;\s*@[A-Za-z0-9_-]+)*)\]")
 
 
 def lookup(keys) -> list[Reference]:
-    """The references for ``keys`` in the given order; an unknown key is a programming error."""
-    unknown = [key for key in keys if key not in REFERENCES]
+    """The references for ``keys`` in the given order: reportgen's keys, or a plugin's own ``Citation``s.
+    An unknown key is a programming error (a plugin's unknown key is caught when it is loaded)."""
+    unknown = [key for key in keys if not isinstance(key, Citation) and key not in REFERENCES]
     if unknown:
         raise KeyError(f"unknown reference key(s) {', '.join(unknown)}; known: {', '.join(REFERENCES)}")
-    return [REFERENCES[key] for key in keys]
+    return [_from_citation(key) if isinstance(key, Citation) else REFERENCES[key] for key in keys]
+
+
+def _from_citation(citation: Citation) -> Reference:
+    return Reference("plugin-" + re.sub(r"[^a-z0-9]+", "-", citation.label.lower()).strip("-"), citation.label, citation.citation, citation.url)
 
 
 def _keys(group: str) -> list[str]:

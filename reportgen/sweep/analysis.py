@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen import optimizers
 from reportgen.analysis.curves import COST_METRIC
 from reportgen.analysis.events import divergence_epoch
 from reportgen.sweep.plan import Axis, Plan, cell_name
 from reportgen.training.results import MethodSpec, RunMetrics
+from reportgen.training import methods
 
 # A run made "no progress" when its final cost is not at least this fraction below its first epoch's.
 PROGRESS_FRACTION = 0.10
@@ -133,7 +133,7 @@ def _series(axis: Axis, seeds: tuple[int, ...], runs: dict[tuple[str, int], RunM
     return Series(
         method=axis.method.name,
         letter=axis.method.letter,
-        title=optimizers.describe(axis.method.name, axis.method.variant).title,
+        title=methods.info(axis.method).title,
         variant=axis.method.variant,
         parameter=axis.parameter,
         cells=cells,

@@ -33,12 +33,12 @@ from collections.abc import Iterator
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from reportgen import optimizers
 from reportgen.model import network
 from reportgen.optimizers import kernels
 from reportgen.training.record import Recorder, cast_data, epoch_order
 from reportgen.training.results import RunMetrics
 from reportgen.training.tasks import RunSpec
+from reportgen.training import methods
 
 
 def lit_network(w, X):
@@ -112,7 +112,7 @@ def epochs(spec: RunSpec, split, params, noise_rng, order_rng, recorder: Recorde
     """
     network.check_activation(spec.activation)
     method, activation, dtype = spec.method, spec.activation, np.dtype(spec.dtype)
-    optimizer = optimizers.create(method.name, method.variant, **method.hyperparams)
+    optimizer = methods.optimizer(method)
     w = [np.array(p, dtype=dtype) for p in params]
     X_train, y_train = recorder.X_train, recorder.y_train
     n, B = len(X_train), spec.batch_size

@@ -44,12 +44,21 @@ class RunMetrics:
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """One method as configured: registry name, a-l letter, variant, resolved hyperparameters."""
+    """One method as configured: its name in the experiment, letter, variant, resolved hyperparameters,
+    and what runs when the name is not a built-in's (``reportgen.training.methods`` makes the optimizer)."""
 
-    name: str
+    name: str  # a built-in's name, or the experiment's own name for it ([methods.NAME])
     letter: str
     variant: str
     hyperparams: dict
+    method: str = ""  # what runs, when not the built-in ``name``: a built-in's name or a plugin's key
+    title: str = ""  # how the report names it, when not by the method's own title
+    plugin: dict | None = None  # where a plugin comes from (reportgen.optimizers.plugins.Source), to load it in any process
+
+    @property
+    def runs(self) -> str:
+        """The name ``reportgen.optimizers.create`` knows it by."""
+        return self.method or self.name
 
 
 @dataclass

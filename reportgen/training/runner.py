@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 import reportgen
-from reportgen import data, optimizers
+from reportgen import data
 from reportgen.errors import RunError
 from reportgen.progress import Progress
 from reportgen.training.fingerprint import results_key
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet, RunMetrics
 from reportgen.training.store import ResultStore
-from reportgen.training import controls
+from reportgen.training import controls, methods
 from reportgen.training.tasks import LockstepSpec, RunSpec
 from reportgen.training.trainer import train_task
 
@@ -88,7 +88,7 @@ def expected_work(job: Job) -> float:
     work = 0.0
     for spec in specs:
         method = spec.method
-        weight_sized_noise = optimizers.describe(method.name, method.variant).gradient == "none" or optimizers.adds_gaussian_noise(method.name, method.variant)
+        weight_sized_noise = methods.info(method).gradient == "none" or "eta" in method.hyperparams
         steps = spec.epochs * -(-len(job.split.X_train) // spec.batch_size)
         work += steps * ((2.0 if weight_sized_noise else 1.0) + 0.3 * spec.batch_size)
     return work

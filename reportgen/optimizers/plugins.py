@@ -1,0 +1,246 @@
+"""Methods from outside reportgen: a plugin file (``file.py:builder``) or an installed package's
+entry point in the group ``reportgen.optimizers``.
+
+A plugin's builder follows the built-ins' contract: its parameters with
+defaults are its hyperparameters, and it returns a ``Rule``, typically a
+``chain`` of the public parts in ``reportgen.optimizers.parts``. The
+:func:`declare` decorator gives what the report shows beside it: title,
+update equation, references and, optionally, a derivation in Markdown.
+
+Plugin code is the user's own code: loading it runs it, with the user's
+rights, as ``import`` would. The file's SHA-256 goes into the results' cache
+key and the report's reproducibility stamp, so an edited plugin retrains.
+
+A loaded plugin is known under a key ``plugin:<sha256 prefix>:<builder>``
+that ``reportgen.optimizers.create`` accepts like a built-in's name. Worker
+processes load it again from the :class:`Source` the run carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import inspect
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from reportgen.errors import ConfigError
+from reportgen.optimizers import registry
+from reportgen.optimizers.base import GRADIENT_KINDS, Rule
+
+ENTRY_POINT_GROUP = "reportgen.optimizers"
+KEY_PREFIX = "plugin:"
+ATTRIBUTE = "__reportgen_method__"
+
+
+class PluginError(ConfigError):
+    """A plugin that cannot be used: one line naming the file (or entry point) and what is wrong; exit code 2."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A work a plugin cites that reportgen's bibliography does not have (built-in keys such as "kingma2014" work too)."""
+
+    label: str  # short in-text form, "Xie et al. 2022"
+    citation: str  # the full reference
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Declaration:
+    title: str
+    equation: tuple[str, ...]  # LaTeX lines, as the built-ins' ``equation=``
+    references: tuple[str | Citation, ...]
+    derivation: str  # Markdown with $...$ maths, or ""
+    vectors: str  # reference trajectories in reportgen.verification.parity's format, relative to the plugin file, or ""
+
+
+def declare(*, title: str, equation, references=(), derivation: str = "", vectors: str = "") -> Callable:
+    """Mark a builder as a reportgen method. ``equation`` is one LaTeX line or a tuple of lines."""
+
+    def attach(builder):
+        lines = (equation,) if isinstance(equation, str) else tuple(equation)
+        setattr(builder, ATTRIBUTE, Declaration(title, lines, tuple(references), derivation, vectors))
+        return builder
+
+    return attach
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a plugin comes from, as plain data a run carries to another process."""
+
+    file: str  # absolute path of the Python file
+    builder: str
+    sha256: str
+    entry_point: str = ""  # the entry point's name when it came from one
+
+    @property
+    def key(self) -> str:
+        return f"{KEY_PREFIX}{self.sha256[:16]}:{self.builder}"
+
+    @property
+    def origin(self) -> str:
+        """How the user named it, for messages."""
+        return f"entry point {self.entry_point!r} ({self.file})" if self.entry_point else f"{self.file}:{self.builder}"
+
+
+@dataclass(frozen=True)
+class Plugin:
+    source: Source
+    builder: Callable
+    declaration: Declaration
+
+
+_LOADED: dict[str, Plugin] = {}
+
+
+def is_plugin(name: str) -> bool:
+    return name.startswith(KEY_PREFIX)
+
+
+def get(key: str) -> Plugin:
+    if key not in _LOADED:
+        raise ConfigError(f"{key}: this plugin is not loaded in this process")
+    return _LOADED[key]
+
+
+def from_reference(reference: str, base_dir: Path | None) -> Plugin:
+    """``path/to/file.py:builder``, the path relative to ``base_dir`` (the TOML file's folder)."""
+    if not isinstance(reference, str) or reference.count(":") != 1 or not all(reference.split(":")):
+        raise PluginError(f"plugin {reference!r}: expected \"path/to/file.py:builder\"")
+    path_text, builder = reference.split(":")
+    path = Path(path_text).expanduser()
+    if base_dir is not None and not path.is_absolute():
+        path = base_dir / path
+    return load(Source(str(path.resolve()), builder, _sha256(path, reference)))
+
+
+def from_entry_point(name: str) -> Plugin | None:
+    """The method an installed package offers under ``name`` in the group ``reportgen.optimizers``, if any."""
+    found = [point for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP) if point.name == name]
+    if not found:
+        return None
+    point = found[0]
+    try:
+        module = importlib.import_module(point.module)
+    except Exception as error:  # the plugin's own code: any exception is its fault, reported in one line
+        raise PluginError(f"entry point {name!r} ({point.value}): import failed: {_first_line(error)}") from None
+    path = Path(inspect.getfile(module))
+    return load(Source(str(path), point.attr, _sha256(path, f"entry point {name!r}"), entry_point=name), module)
+
+
+def load(source: Source, module=None) -> Plugin:
+    """Import the plugin (once per process), check its declaration and builder, and make one smoke step."""
+    if source.key in _LOADED:
+        return _LOADED[source.key]
+    where = source.origin
+    if module is None:
+        actual = _sha256(Path(source.file), where)
+        if actual != source.sha256:
+            raise PluginError(f"{where}: the file changed since the experiment was read (SHA-256 {actual[:16]}, expected {source.sha256[:16]})")
+        module = _import(Path(source.file), source.key, where)
+    builder = getattr(module, source.builder, None)
+    if builder is None:
+        raise PluginError(f"{where}: the file defines no {source.builder!r}")
+    declaration = getattr(builder, ATTRIBUTE, None)
+    if not callable(builder) or not isinstance(declaration, Declaration):
+        raise PluginError(f"{where}: {source.builder!r} is not declared: decorate it with @reportgen.optimizers.declare(title=..., equation=...)")
+    _check_declaration(declaration, where)
+    _check_signature(builder, where)
+    plugin = _LOADED[source.key] = Plugin(source, builder, declaration)
+    try:
+        _smoke_step(plugin)
+    except PluginError:
+        del _LOADED[source.key]
+        raise
+    return plugin
+
+
+def source_dict(source: Source) -> dict:
+    return asdict(source)
+
+
+def _sha256(path: Path, where: str) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        raise PluginError(f"plugin {where}: no such file {path}") from None
+    except OSError as error:
+        raise PluginError(f"plugin {where}: cannot read {path}: {error.strerror}") from None
+
+
+def _import(path: Path, key: str, where: str):
+    name = "reportgen_plugin_" + key.split(":")[1]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"{where}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # inspect.getsource finds the code the report shows through it
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the plugin's own code: any exception is its fault, reported in one line
+        del sys.modules[name]
+        raise PluginError(f"{where}: import failed: {_first_line(error)}") from None
+    return module
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def _check_declaration(declaration: Declaration, where: str) -> None:
+    if not isinstance(declaration.title, str) or not declaration.title.strip():
+        raise PluginError(f"{where}: the declaration has no title")
+    if not declaration.equation or not all(isinstance(line, str) and line.strip() for line in declaration.equation):
+        raise PluginError(f"{where}: the declaration has no update equation (equation=\"w \\\\leftarrow ...\" in LaTeX)")
+    for reference in declaration.references:
+        if not isinstance(reference, Citation) and reference not in registry.REFERENCE_KEYS:
+            raise PluginError(f"{where}: a reference must be Citation(label, citation, url) or one of reportgen's keys ({', '.join(registry.REFERENCE_KEYS)}), got {reference!r}")
+    if not isinstance(declaration.derivation, str) or not isinstance(declaration.vectors, str):
+        raise PluginError(f"{where}: derivation and vectors must be text")
+
+
+def _check_signature(builder: Callable, where: str) -> None:
+    for parameter in inspect.signature(builder).parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD, parameter.KEYWORD_ONLY):
+            raise PluginError(f"{where}: wrong signature: {parameter}: every hyperparameter is a plain parameter with a default")
+        if parameter.default is parameter.empty:
+            raise PluginError(f"{where}: wrong signature: hyperparameter {parameter.name!r} needs a default")
+    try:
+        registry.resolve(where, builder, {})  # each default must pass the check its value will get
+    except ConfigError as error:
+        raise PluginError(f"wrong signature: {error}") from None
+
+
+def _smoke_step(plugin: Plugin) -> None:
+    """Two steps with the default hyperparameters on a small quadratic: what a build would hit first, said in one line."""
+    where = plugin.source.origin
+    try:
+        rule = plugin.builder()
+    except Exception as error:  # the plugin's own code
+        raise PluginError(f"{where}: calling it with its defaults failed: {_first_line(error)}") from None
+    if not isinstance(rule, Rule) or rule.gradient not in GRADIENT_KINDS:
+        raise PluginError(f"{where}: it must return reportgen.optimizers.Rule(transform, gradient in {GRADIENT_KINDS}), got {rule!r}")
+    from reportgen.optimizers import create  # the package imports this module
+
+    params = [np.linspace(-1.0, 1.0, 12).reshape(4, 3), np.linspace(0.5, -0.5, 6).reshape(3, 2)]
+    try:
+        optimizer = create(plugin.source.key)
+        state = optimizer.init(params, np.random.Generator(np.random.PCG64(0)))
+        for step in (1, 2):
+            at = optimizer.lookahead(params, state)
+            grads = None if optimizer.gradient == "none" else [2.0 * point for point in at]
+            params, state = optimizer.update(params, grads, state)
+            if not all(np.isfinite(p).all() for p in params):
+                raise PluginError(f"{where}: step {step} with the default hyperparameters gave NaN or infinity")
+    except PluginError:
+        raise
+    except Exception as error:  # the plugin's own code
+        raise PluginError(f"{where}: a step with its defaults failed: {_first_line(error)}") from None
