@@ -88,6 +88,8 @@ def _all_fixed(name: str, textbook: MethodSpec) -> dict:
 
 
 def _method_arms(method: MethodSpec, direction: str, activation: str) -> list[Arm]:
+    if method.runs != method.name or QUIRKY_VARIANT not in optimizers.variants_of(method.name):
+        return []  # only the 2018 article's methods, by their own names, have quirks to change
     quirky = optimizers.describe(method.name, QUIRKY_VARIANT)
     quirks = [quirk for quirk in quirky.quirks if quirk.fix]
     arms = []

@@ -134,4 +134,4 @@ def _definition(function) -> CodeDefinition:
     """The function's source from its ``def`` line on (the registration decorator is shown elsewhere)."""
     lines = textwrap.dedent(inspect.getsource(function)).splitlines()
     start = next(index for index, line in enumerate(lines) if line.startswith("def "))
-    return CodeDefinition(f"{function.__module__}.{function.__qualname__}", "\n".join(lines[start:]).rstrip())
+    return CodeDefinition(f"{plugins.module_title(function.__module__)}.{function.__qualname__}", "\n".join(lines[start:]).rstrip())

@@ -23,7 +23,7 @@ import importlib.metadata
 import importlib.util
 import inspect
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -98,6 +98,7 @@ class Plugin:
 
 
 _LOADED: dict[str, Plugin] = {}
+_FILE_MODULES: dict[str, str] = {}  # the unique module name a plugin file is imported under -> the file's stem
 
 
 def is_plugin(name: str) -> bool:
@@ -137,8 +138,8 @@ def from_entry_point(name: str) -> Plugin | None:
 
 def load(source: Source, module=None) -> Plugin:
     """Import the plugin (once per process), check its declaration and builder, and make one smoke step."""
-    if source.key in _LOADED:
-        return _LOADED[source.key]
+    if source.key in _LOADED:  # the same code, perhaps from another file: the caller's file is the one to name
+        return replace(_LOADED[source.key], source=source)
     where = source.origin
     if module is None:
         actual = _sha256(Path(source.file), where)
@@ -166,6 +167,11 @@ def source_dict(source: Source) -> dict:
     return asdict(source)
 
 
+def module_title(module: str) -> str:
+    """A module's name as the report shows it: a plugin file by its own name (``cautious_adam``), not the unique one it is imported under."""
+    return _FILE_MODULES.get(module, module)
+
+
 def _sha256(path: Path, where: str) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -182,6 +188,7 @@ def _import(path: Path, key: str, where: str):
         raise PluginError(f"{where}: not a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # inspect.getsource finds the code the report shows through it
+    _FILE_MODULES[name] = path.stem
     try:
         spec.loader.exec_module(module)
     except Exception as error:  # the plugin's own code: any exception is its fault, reported in one line

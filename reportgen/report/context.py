@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import reportgen
 from reportgen.analysis import Analysis, ExperimentAnalysis, claims, curves, provenance, variant_of
@@ -87,6 +88,7 @@ class ExperimentSection:
     titles: dict[str, str]  # method name -> title
     letters: dict[str, str]  # method name -> a-l
     gradient_free: list[str]  # methods fed noise instead of gradients: their pairs lead the Overlap analysis
+    plugins: list[tuple[str, str, str]]  # (letter, file name, SHA-256) of each plugin method: the stamp names the code
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def _experiment(result_set: ResultSet, result: ExperimentAnalysis) -> Experiment
         titles=titles,
         letters={spec.name: spec.letter for spec in result_set.methods},
         gradient_free=[spec.name for spec in result_set.methods if curves.gradient_free(spec)],
+        plugins=[(spec.letter, Path(spec.plugin["file"]).name, spec.plugin["sha256"]) for spec in result_set.methods if spec.plugin],
     )
 
 
