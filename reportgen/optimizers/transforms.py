@@ -224,7 +224,7 @@ def scale_by_adam(beta1: float, beta2: float, eps: float, correction: Callable[[
     """u <- m_hat / (sqrt(v_hat) + eps), m_hat = m / c1, v_hat = v / c2, (c1, c2) = correction(t).
 
     With ``amsgrad`` (Reddi et al., as torch's ``amsgrad=True``), v_hat is the running
-    max of v, divided by c2: the step per weight can then only shrink between changes of m.
+    max of v divided by c2: a weight's denominator forgets no large gradient.
     """
 
     def init(params, rng):
@@ -239,7 +239,7 @@ def scale_by_adam(beta1: float, beta2: float, eps: float, correction: Callable[[
             return updates, state._replace(count=state.count + 1)
         state = _update_moments(updates, state, beta1, beta2)
         c1, c2 = correction(state.count)
-        for v, largest in zip(state.second, state.largest_second):
+        for v, largest in zip(state.second, state.largest_second):  # AMSGrad only: empty otherwise
             np.maximum(largest, v, out=largest)
         for u, m, v, scratch in zip(updates, state.first, state.largest_second or state.second, state.scratch):
             _adaptive_denominator(v, c2, eps, out=scratch)
