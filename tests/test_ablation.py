@@ -44,7 +44,7 @@ def test_each_replica_arm_undoes_exactly_its_quirk():
     planned = plan(replica, {})
     assert planned.direction == "fix" and planned.seeds == (678, 0, 1, 2, 3, 4)
     method_arms = [arm for arm in planned.arms if arm.quirk != ACTIVATION_QUIRK]
-    quirks = {(name, quirk.text): quirk.fix for name in optimizers.METHODS for quirk in optimizers.describe(name, "seed-2018").quirks if quirk.fix}
+    quirks = {(name, quirk.text): quirk.fix for name in optimizers.ARTICLE_METHODS for quirk in optimizers.describe(name, "seed-2018").quirks if quirk.fix}
     assert {(arm.baseline.name, arm.quirk) for arm in method_arms} == set(quirks)
     for arm in method_arms:
         assert arm.spec.variant == "seed-2018" and arm.activation == "elu_2018"

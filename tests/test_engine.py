@@ -85,3 +85,15 @@ def test_params_are_not_modified():
     engine.train(make_spec("adam", "seed-2018", epochs=1), SPLIT, params, noise_rng("seed-2018"), np.random.default_rng(0))
     for p, w in zip(params, WEIGHTS):
         np.testing.assert_array_equal(p, w)
+
+
+WITH_WEIGHT_DECAY = [name for name, variant in optimizers.every_method() if "weight_decay" in optimizers.defaults(name, variant)]
+
+
+@pytest.mark.parametrize(
+    "name, extra",
+    [(name, {}) for name in WITH_WEIGHT_DECAY] + [("radam", {"decoupled_weight_decay": True})],
+)
+def test_engine_matches_the_reference_with_weight_decay(name, extra):
+    spec = make_spec(name, "textbook", hyperparams={"weight_decay": 0.3, **extra}, batch_size=4, epochs=2)
+    assert_same_run(run(engine, spec), run(reference, spec))

@@ -320,7 +320,7 @@ def test_hyperparameters_are_resolved_and_json_able():
     import json
 
     optimizer = optimizers.create("adam", "textbook", betas=(0.8, 0.9), lr=1)
-    assert optimizer.hyperparams == {"lr": 1.0, "betas": [0.8, 0.9], "eps": 1e-8}
+    assert optimizer.hyperparams == {"lr": 1.0, "betas": [0.8, 0.9], "eps": 1e-8, "weight_decay": 0.0}
     assert json.loads(json.dumps(optimizers.defaults("nadam", "textbook")))["momentum_decay"] == 4e-3
     assert optimizers.defaults("gaussian_noise", "seed-2018") == {
         "lr": 3e-4, "eta": 0.001, "gamma": 0.55, "steps_per_epoch": 50,

@@ -18,7 +18,7 @@ from reportgen.training import engine
 from reportgen.verification import trainers
 from reportgen.verification.trainers import make_spec
 
-WITH_QUIRKS = [name for name in optimizers.METHODS if optimizers.describe(name, "seed-2018").quirks]
+WITH_QUIRKS = [name for name in optimizers.ARTICLE_METHODS if optimizers.describe(name, "seed-2018").quirks]
 
 
 def all_fixes(name: str) -> dict:

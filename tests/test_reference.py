@@ -204,7 +204,8 @@ def test_logged_cost_is_measured_before_each_update():
 
 def test_every_method_and_variant_runs_and_fills_every_metric():
     hyperparams = {"lr": 0.01, "momentum": 0.9, "eps": 1e-8, "rho": 0.9, "alpha": 0.9, "betas": [0.9, 0.999],
-                   "momentum_decay": 4e-3, "initial_accumulator_value": 0.0, "eta": 0.01, "gamma": 0.55, "steps_per_epoch": 4}
+                   "momentum_decay": 4e-3, "initial_accumulator_value": 0.0, "eta": 0.01, "gamma": 0.55, "steps_per_epoch": 4,
+                   "weight_decay": 0.01, "decoupled_weight_decay": False}
     for variant, rules in reference.RULES.items():
         for name in rules:
             metrics = run(make_spec(name, variant, hyperparams, epochs=2))

@@ -5,8 +5,9 @@ Run with a separate venv that has torch (torch is never a reportgen dependency):
     python3 -m venv /work/torchenv && /work/torchenv/bin/pip install numpy torch==2.13.0
     /work/torchenv/bin/python tools/make_torch_vectors.py reportgen/verification/vectors/torch.npz
 
-For methods a-h of the textbook variant, with torch's defaults and with one
-non-default setting, it trains three small float64 tensors of different
+For methods a-h of the textbook variant and for the Adam family (adamw, adamax,
+amsgrad, radam), with torch's defaults and with non-default settings (weight
+decay among them), it trains three small float64 tensors of different
 shapes on a fixed non-convex loss for STEPS steps and stores, for every step,
 the gradient torch used and the parameters after torch's step. The file ships
 inside the package: tests/test_parity.py and the report's Verification
@@ -24,19 +25,66 @@ import torch
 STEPS = 200
 SHAPES = ((3, 2), (4,), (2, 1, 2))
 
-# method -> (torch class, fixed torch arguments, [(config name, hyperparameters)])
+# method -> (torch class, fixed torch arguments, [(config name, hyperparameters)]). Append new cases and
+# settings at the end: the seed of a trajectory is its method's place here and its setting's place in the list.
 CASES = {
-    "sgd": (torch.optim.SGD, {}, [("default", {}), ("custom", {"lr": 0.05})]),
-    "momentum": (torch.optim.SGD, {}, [("default", {"momentum": 0.9}), ("custom", {"lr": 0.02, "momentum": 0.5})]),
-    "nesterov": (torch.optim.SGD, {"nesterov": True}, [("default", {"momentum": 0.9}), ("custom", {"lr": 0.01, "momentum": 0.95})]),
-    "adagrad": (torch.optim.Adagrad, {}, [("default", {}), ("custom", {"lr": 0.1, "eps": 1e-6, "initial_accumulator_value": 0.3})]),
-    "adadelta": (torch.optim.Adadelta, {}, [("default", {}), ("custom", {"lr": 0.5, "rho": 0.7, "eps": 1e-4})]),
-    "rmsprop": (torch.optim.RMSprop, {}, [("default", {}), ("custom", {"lr": 0.003, "alpha": 0.9, "eps": 1e-5})]),
-    "adam": (torch.optim.Adam, {}, [("default", {}), ("custom", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-6})]),
+    "sgd": (torch.optim.SGD, {}, [("default", {}), ("custom", {"lr": 0.05}), ("weight_decay", {"lr": 0.05, "weight_decay": 0.3})]),
+    "momentum": (
+        torch.optim.SGD,
+        {},
+        [("default", {"momentum": 0.9}), ("custom", {"lr": 0.02, "momentum": 0.5}), ("weight_decay", {"lr": 0.02, "momentum": 0.5, "weight_decay": 0.2})],
+    ),
+    "nesterov": (
+        torch.optim.SGD,
+        {"nesterov": True},
+        [("default", {"momentum": 0.9}), ("custom", {"lr": 0.01, "momentum": 0.95}), ("weight_decay", {"lr": 0.01, "momentum": 0.95, "weight_decay": 0.2})],
+    ),
+    "adagrad": (
+        torch.optim.Adagrad,
+        {},
+        [
+            ("default", {}),
+            ("custom", {"lr": 0.1, "eps": 1e-6, "initial_accumulator_value": 0.3}),
+            ("weight_decay", {"lr": 0.1, "initial_accumulator_value": 0.3, "weight_decay": 0.5}),
+        ],
+    ),
+    "adadelta": (
+        torch.optim.Adadelta,
+        {},
+        [("default", {}), ("custom", {"lr": 0.5, "rho": 0.7, "eps": 1e-4}), ("weight_decay", {"lr": 0.5, "rho": 0.7, "eps": 1e-4, "weight_decay": 0.5})],
+    ),
+    "rmsprop": (
+        torch.optim.RMSprop,
+        {},
+        [("default", {}), ("custom", {"lr": 0.003, "alpha": 0.9, "eps": 1e-5}), ("weight_decay", {"lr": 0.003, "alpha": 0.9, "weight_decay": 0.5})],
+    ),
+    "adam": (
+        torch.optim.Adam,
+        {},
+        [("default", {}), ("custom", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-6}), ("weight_decay", {"lr": 0.01, "betas": [0.8, 0.99], "weight_decay": 0.5})],
+    ),
     "nadam": (
         torch.optim.NAdam,
         {},
-        [("default", {}), ("custom", {"lr": 0.005, "betas": [0.85, 0.995], "eps": 1e-7, "momentum_decay": 0.01})],
+        [
+            ("default", {}),
+            ("custom", {"lr": 0.005, "betas": [0.85, 0.995], "eps": 1e-7, "momentum_decay": 0.01}),
+            ("weight_decay", {"lr": 0.005, "betas": [0.85, 0.995], "momentum_decay": 0.01, "weight_decay": 0.5}),
+        ],
+    ),
+    "adamw": (torch.optim.AdamW, {}, [("default", {}), ("custom", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.5})]),
+    "adamax": (torch.optim.Adamax, {}, [("default", {}), ("custom", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-4, "weight_decay": 0.5})]),
+    "amsgrad": (torch.optim.Adam, {"amsgrad": True}, [("default", {}), ("custom", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.5})]),
+    "radam": (
+        torch.optim.RAdam,
+        {},
+        [
+            ("default", {}),
+            ("custom", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.5}),
+            ("decoupled", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.5, "decoupled_weight_decay": True}),
+            # beta2 = 0.9 makes rho_inf 19 and rho_t > 5 from step 3 on; 0.6 makes rho_inf 4: never rectified
+            ("unrectified", {"lr": 0.01, "betas": [0.9, 0.6]}),
+        ],
     ),
 }
 

@@ -27,6 +27,10 @@ TORCH_METHODS = {
     "rmsprop": ("RMSprop", {}),
     "adam": ("Adam", {}),
     "nadam": ("NAdam", {}),
+    "adamw": ("AdamW", {}),
+    "adamax": ("Adamax", {}),
+    "amsgrad": ("Adam", {"amsgrad": True}),
+    "radam": ("RAdam", {}),
 }
 
 

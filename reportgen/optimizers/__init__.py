@@ -7,8 +7,8 @@
     # "lookahead" -> grads at opt.lookahead(params, state), "none" -> grads=None
     params, state = opt.update(params, grads, state)   # params and grads changed in place
 
-Layout: ``transforms`` and ``noise`` hold the small shared parts, ``textbook`` and
-``seed2018`` chain them into methods (equation, docstring and code side by
+Layout: ``transforms`` and ``noise`` hold the small shared parts, ``textbook``,
+``adam_family`` (Adam's successors) and ``seed2018`` chain them into methods (equation, docstring and code side by
 side), ``base`` the plumbing, ``registry`` the names and checks.
 """
 
@@ -19,7 +19,7 @@ import functools
 import inspect
 import textwrap
 
-from reportgen.optimizers import noise, plugins, seed2018, textbook, transforms
+from reportgen.optimizers import adam_family, noise, plugins, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.plugins import Citation, declare
 from reportgen.optimizers.registry import (
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
-_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, seed2018)}
+_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, adam_family, seed2018)}
 
 
 def _entry(name: str, variant: str) -> Entry:

@@ -30,6 +30,10 @@ TITLES = {
     "noise_training": "Noise training",
     "noise_gaussian": "Noise training + Gaussian additive noise",
     "adam_noise": "Adam noise training",
+    "adamw": "AdamW",
+    "adamax": "Adamax",
+    "amsgrad": "AMSGrad",
+    "radam": "RAdam",
 }
 METHODS = tuple(TITLES)
 ARTICLE_METHODS = METHODS[:12]  # a-l: the twelve the 2018 article compared, with its letters
@@ -38,6 +42,7 @@ VARIANTS = ("textbook", "seed-2018")
 REFERENCE_KEYS = (
     "sutton1986", "qian1999", "nesterov1983", "duchi2011", "zeiler2012", "hinton2012",
     "kingma2014", "dozat2016", "neelakantan2015", "ruder2016", "seo2018noise",
+    "loshchilov2019", "reddi2018", "liu2020",
 )
 
 
@@ -169,6 +174,8 @@ CHECKS = {
     "alpha": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "betas": _betas,
     "momentum_decay": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "weight_decay": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "decoupled_weight_decay": _flag,
     "initial_accumulator_value": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "eta": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "gamma": lambda m, n, v: _number(m, n, v, 0.0, math.inf),

@@ -9,6 +9,7 @@ from reportgen.optimizers.base import Rule, chain
 from reportgen.optimizers.registry import Catalog
 from reportgen.optimizers.noise import add_gaussian_noise, gumbel_noise
 from reportgen.optimizers.transforms import (
+    decay_weights,
     scale,
     scale_by_adadelta,
     scale_by_adam,
@@ -22,9 +23,9 @@ TEXTBOOK = Catalog("textbook")
 
 
 @TEXTBOOK.method("sgd", equation=(r"w \leftarrow w - \mathrm{lr}\, g",), references=("ruder2016",))
-def sgd(lr=1e-3):
+def sgd(lr=1e-3, weight_decay=0.0):
     """torch.optim.SGD without momentum."""
-    return Rule(scale(lr))
+    return Rule(chain(*decay_weights(weight_decay), scale(lr)))
 
 
 @TEXTBOOK.method(
@@ -32,9 +33,9 @@ def sgd(lr=1e-3):
     equation=(r"v \leftarrow \mu v + \mathrm{lr}\, g", r"w \leftarrow w - v"),
     references=("qian1999", "sutton1986", "ruder2016"),
 )
-def momentum(lr=1e-3, momentum=0.9):
+def momentum(lr=1e-3, momentum=0.9, weight_decay=0.0):
     """torch.optim.SGD(momentum=mu): b <- mu b + g, w <- w - lr b; the same with v = lr b."""
-    return Rule(chain(scale(lr), trace(momentum)))
+    return Rule(chain(*decay_weights(weight_decay), scale(lr), trace(momentum)))
 
 
 @TEXTBOOK.method(
@@ -42,10 +43,10 @@ def momentum(lr=1e-3, momentum=0.9):
     equation=(r"v \leftarrow \mu v + \mathrm{lr}\, g", r"w \leftarrow w - (\mathrm{lr}\, g + \mu v)"),
     references=("nesterov1983", "ruder2016"),
 )
-def nesterov(lr=1e-3, momentum=0.9):
+def nesterov(lr=1e-3, momentum=0.9, weight_decay=0.0):
     """torch.optim.SGD(momentum=mu, nesterov=True): the look-ahead folded into the step,
     so the gradient is taken at w itself."""
-    return Rule(chain(scale(lr), trace(momentum, nesterov=True)))
+    return Rule(chain(*decay_weights(weight_decay), scale(lr), trace(momentum, nesterov=True)))
 
 
 @TEXTBOOK.method(
@@ -53,9 +54,10 @@ def nesterov(lr=1e-3, momentum=0.9):
     equation=(r"G \leftarrow G + g^{2}", r"w \leftarrow w - \mathrm{lr}\, \frac{g}{\sqrt{G} + \epsilon}"),
     references=("duchi2011",),
 )
-def adagrad(lr=1e-2, eps=1e-10, initial_accumulator_value=0.0):
-    """torch.optim.Adagrad with lr_decay = weight_decay = 0 (G starts at initial_accumulator_value)."""
-    return Rule(chain(scale_by_root_of_squares(1.0, 1.0, eps, eps_inside_sqrt=False, initial=initial_accumulator_value), scale(lr)))
+def adagrad(lr=1e-2, eps=1e-10, initial_accumulator_value=0.0, weight_decay=0.0):
+    """torch.optim.Adagrad with lr_decay = 0 (G starts at initial_accumulator_value)."""
+    squares = scale_by_root_of_squares(1.0, 1.0, eps, eps_inside_sqrt=False, initial=initial_accumulator_value)
+    return Rule(chain(*decay_weights(weight_decay), squares, scale(lr)))
 
 
 @TEXTBOOK.method(
@@ -68,9 +70,9 @@ def adagrad(lr=1e-2, eps=1e-10, initial_accumulator_value=0.0):
     ),
     references=("zeiler2012",),
 )
-def adadelta(lr=1.0, rho=0.9, eps=1e-6):
+def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
     """torch.optim.Adadelta (Zeiler's rule; lr = 1 is the paper's)."""
-    return Rule(chain(scale_by_adadelta(rho, eps), scale(lr)))
+    return Rule(chain(*decay_weights(weight_decay), scale_by_adadelta(rho, eps), scale(lr)))
 
 
 @TEXTBOOK.method(
@@ -78,9 +80,9 @@ def adadelta(lr=1.0, rho=0.9, eps=1e-6):
     equation=(r"v \leftarrow \alpha v + (1 - \alpha) g^{2}", r"w \leftarrow w - \mathrm{lr}\, \frac{g}{\sqrt{v} + \epsilon}"),
     references=("hinton2012",),
 )
-def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8):
+def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
     """torch.optim.RMSprop, not centered, no momentum."""
-    return Rule(chain(scale_by_root_of_squares(alpha, 1.0 - alpha, eps, eps_inside_sqrt=False), scale(lr)))
+    return Rule(chain(*decay_weights(weight_decay), scale_by_root_of_squares(alpha, 1.0 - alpha, eps, eps_inside_sqrt=False), scale(lr)))
 
 
 @TEXTBOOK.method(
@@ -92,10 +94,10 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8):
     ),
     references=("kingma2014",),
 )
-def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-    """torch.optim.Adam (not amsgrad); t counts steps from 1."""
+def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """torch.optim.Adam (not amsgrad, weight decay added to the gradient); t counts steps from 1."""
     beta1, beta2 = betas
-    return Rule(chain(scale_by_adam(beta1, beta2, eps, step_bias_correction(beta1, beta2)), scale(lr)))
+    return Rule(chain(*decay_weights(weight_decay), scale_by_adam(beta1, beta2, eps, step_bias_correction(beta1, beta2)), scale(lr)))
 
 
 @TEXTBOOK.method(
@@ -108,10 +110,10 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
     ),
     references=("dozat2016",),
 )
-def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, momentum_decay=4e-3):
+def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, momentum_decay=4e-3, weight_decay=0.0):
     """torch.optim.NAdam (decoupled_weight_decay off); psi = momentum_decay."""
     beta1, beta2 = betas
-    return Rule(chain(scale_by_nadam(beta1, beta2, eps, momentum_decay), scale(lr)))
+    return Rule(chain(*decay_weights(weight_decay), scale_by_nadam(beta1, beta2, eps, momentum_decay), scale(lr)))
 
 
 @TEXTBOOK.method(

@@ -8,7 +8,7 @@ within a part, in the order of the parameter list.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -32,6 +32,28 @@ def scale(factor: float) -> Transform:
         return updates, state
 
     return Transform(init, update)
+
+
+def add_decayed_weights(weight_decay: float) -> Transform:
+    """u <- u + weight_decay w. First in a chain it is torch's L2 ``weight_decay`` (added to the
+    gradient); after an adaptive scaling and before the learning rate it is decoupled decay (AdamW)."""
+
+    def init(params, rng):
+        return _zeros(params)
+
+    def update(updates, state, params):
+        for u, w, scratch in zip(updates, params, state):
+            np.multiply(w, weight_decay, out=scratch)
+            np.add(u, scratch, out=u)
+        return updates, state
+
+    return Transform(init, update)
+
+
+def decay_weights(weight_decay: float) -> tuple[Transform, ...]:
+    """``add_decayed_weights`` as parts to unpack into a chain, none for 0: torch skips the decay
+    then, and so the numbers stay exactly those of the rule without it."""
+    return (add_decayed_weights(weight_decay),) if weight_decay else ()
 
 
 class TraceState(NamedTuple):
@@ -166,6 +188,7 @@ class MomentsState(NamedTuple):
     first: list[np.ndarray]  # m
     second: list[np.ndarray]  # v
     scratch: list[np.ndarray]
+    largest_second: Sequence[np.ndarray] = ()  # AMSGrad's running max of v, empty otherwise
 
 
 def _moments_init(params, rng):
@@ -197,24 +220,34 @@ def _adaptive_denominator(v, correction: float, eps: float, out) -> None:
     np.add(out, eps, out=out)
 
 
-def scale_by_adam(beta1: float, beta2: float, eps: float, correction: Callable[[int], tuple[float, float]]) -> Transform:
-    """u <- m_hat / (sqrt(v_hat) + eps), m_hat = m / c1, v_hat = v / c2, (c1, c2) = correction(t)."""
+def scale_by_adam(beta1: float, beta2: float, eps: float, correction: Callable[[int], tuple[float, float]], amsgrad: bool = False) -> Transform:
+    """u <- m_hat / (sqrt(v_hat) + eps), m_hat = m / c1, v_hat = v / c2, (c1, c2) = correction(t).
+
+    With ``amsgrad`` (Reddi et al., as torch's ``amsgrad=True``), v_hat is the running
+    max of v divided by c2: a weight's denominator forgets no large gradient.
+    """
+
+    def init(params, rng):
+        moments = _moments_init(params, rng)
+        return moments._replace(largest_second=_zeros(params)) if amsgrad else moments
 
     def update(updates, state, params):
-        if kernels.applies(*updates, *state.first, *state.second):
+        if not amsgrad and kernels.applies(*updates, *state.first, *state.second):
             c1, c2 = correction(state.count + 1)
             for u, m, v in zip(updates, state.first, state.second):
                 kernels.adam(kernels.flat(u), kernels.flat(m), kernels.flat(v), beta1, 1.0 - beta1, beta2, 1.0 - beta2, c1, c2, eps)
             return updates, state._replace(count=state.count + 1)
         state = _update_moments(updates, state, beta1, beta2)
         c1, c2 = correction(state.count)
-        for u, m, v, scratch in zip(updates, state.first, state.second, state.scratch):
+        for v, largest in zip(state.second, state.largest_second):  # AMSGrad only: empty otherwise
+            np.maximum(largest, v, out=largest)
+        for u, m, v, scratch in zip(updates, state.first, state.largest_second or state.second, state.scratch):
             _adaptive_denominator(v, c2, eps, out=scratch)
             np.divide(m, c1, out=u)
             np.divide(u, scratch, out=u)
         return updates, state
 
-    return Transform(_moments_init, update)
+    return Transform(init, update)
 
 
 class NadamState(NamedTuple):

@@ -130,6 +130,25 @@ REFERENCES: dict[str, Reference] = {
             "Towards Data Science.",
             "https://towardsdatascience.com/only-numpy-implementing-and-comparing-gradient-descent-optimization-algorithms-google-brains-8870b133102b",
         ),
+        Reference(
+            "loshchilov2019",
+            "Loshchilov & Hutter 2019",
+            "Loshchilov, I., & Hutter, F. (2019). Decoupled weight decay regularization. ICLR 2019. arXiv:1711.05101.",
+            "https://arxiv.org/abs/1711.05101",
+        ),
+        Reference(
+            "reddi2018",
+            "Reddi et al. 2018",
+            "Reddi, S. J., Kale, S., & Kumar, S. (2018). On the convergence of Adam and beyond. ICLR 2018.",
+            "https://openreview.net/forum?id=ryQu7f-RZ",
+        ),
+        Reference(
+            "liu2020",
+            "Liu et al. 2020",
+            "Liu, L., Jiang, H., He, P., Chen, W., Liu, X., Gao, J., & Han, J. (2020). On the variance of the "
+            "adaptive learning rate and beyond. ICLR 2020. arXiv:1908.03265.",
+            "https://arxiv.org/abs/1908.03265",
+        ),
     )
 }
 

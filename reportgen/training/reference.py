@@ -3,8 +3,9 @@
 Everything here is written as the 2018 script wrote it: one batch at a time,
 straightforward NumPy expressions that make fresh arrays, noise drawn with
 ``rng.gumbel`` and ``rng.normal``. Each of the twelve update rules is spelled
-out below in both variants, independently of ``reportgen.optimizers`` (which
-holds the fast, in-place versions), so the engine is checked against a second,
+out here in both variants (Adam's moments, the later methods and torch's weight
+decay in ``reference_adam_family``), independently of ``reportgen.optimizers``
+(the fast, in-place versions), so the engine is checked against a second,
 separately written account of every method. Only the resolved hyperparameters
 come from the run's ``MethodSpec``, and the Gaussian's own stream from
 ``reportgen.optimizers.noise.own_stream``, a seeding rule rather than an update.
@@ -25,7 +26,9 @@ import numpy as np
 
 from reportgen.model import network
 from reportgen.optimizers.noise import own_stream
+from reportgen.training import reference_adam_family
 from reportgen.training.record import Recorder, cast_data, epoch_order
+from reportgen.training.reference_adam_family import adam_step, moments, with_l2
 from reportgen.training.results import RunMetrics
 from reportgen.training.tasks import RunSpec
 
@@ -188,21 +191,9 @@ def rmsprop(w, g, state, hp, noise):
     return [wi - hp["lr"] * gi / (np.sqrt(si) + hp["eps"]) for wi, gi, si in zip(w, g, state["square_avg"])]
 
 
-def adam_moments(w, g, state, hp):
-    beta1, beta2 = hp["betas"]
-    m = state.setdefault("m", zeros_like(w))
-    v = state.setdefault("v", zeros_like(w))
-    state["m"] = [beta1 * mi + (1 - beta1) * gi for mi, gi in zip(m, g)]
-    state["v"] = [beta2 * vi + (1 - beta2) * gi * gi for vi, gi in zip(v, g)]
-    return state["m"], state["v"]
-
-
 def adam(w, g, state, hp, noise):
-    beta1, beta2 = hp["betas"]
-    t = noise.step + 1
-    m, v = adam_moments(w, g, state, hp)
-    step_size = hp["lr"] / (1 - beta1**t)
-    return [wi - step_size * mi / (np.sqrt(vi) / np.sqrt(1 - beta2**t) + hp["eps"]) for wi, mi, vi in zip(w, m, v)]
+    m, v = moments(g, state, hp)
+    return adam_step(w, m, v, hp, noise.step + 1)
 
 
 def nadam(w, g, state, hp, noise):
@@ -213,7 +204,7 @@ def nadam(w, g, state, hp, noise):
     mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
     state["mu_product"] = state.get("mu_product", 1.0) * mu
     mu_product_next = state["mu_product"] * mu_next
-    m, v = adam_moments(w, g, state, hp)
+    m, v = moments(g, state, hp)
     denominators = [np.sqrt(vi / (1 - beta2**t)) + hp["eps"] for vi in v]
     return [
         wi - lr * (1 - mu) / (1 - state["mu_product"]) * gi / di - lr * mu_next / (1 - mu_product_next) * mi / di
@@ -266,19 +257,20 @@ RULES = {
         "noise_gaussian": ReferenceRule(noise_gaussian_2018, "none"),
         "adam_noise": ReferenceRule(adam_noise_2018, "none"),
     },
-    "textbook": {
-        "sgd": ReferenceRule(sgd_2018),  # the same plain step in both variants
-        "momentum": ReferenceRule(momentum),
-        "nesterov": ReferenceRule(nesterov),
-        "adagrad": ReferenceRule(adagrad),
-        "adadelta": ReferenceRule(adadelta),
-        "rmsprop": ReferenceRule(rmsprop),
-        "adam": ReferenceRule(adam),
-        "nadam": ReferenceRule(nadam),
+    "textbook": {  # a-h with torch's weight decay, added to the gradient
+        "sgd": ReferenceRule(with_l2(sgd_2018)),  # the same plain step in both variants
+        "momentum": ReferenceRule(with_l2(momentum)),
+        "nesterov": ReferenceRule(with_l2(nesterov)),
+        "adagrad": ReferenceRule(with_l2(adagrad)),
+        "adadelta": ReferenceRule(with_l2(adadelta)),
+        "rmsprop": ReferenceRule(with_l2(rmsprop)),
+        "adam": ReferenceRule(with_l2(adam)),
+        "nadam": ReferenceRule(with_l2(nadam)),
         "gaussian_noise": ReferenceRule(gaussian_noise),
         "noise_training": ReferenceRule(noise_training, "none"),
         "noise_gaussian": ReferenceRule(noise_gaussian, "none"),
         "adam_noise": ReferenceRule(adam_noise, "none"),
+        **{name: ReferenceRule(rule) for name, rule in reference_adam_family.RULES.items()},
     },
 }
 
