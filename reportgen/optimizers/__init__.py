@@ -19,7 +19,7 @@ import functools
 import inspect
 import textwrap
 
-from reportgen.optimizers import noise, seed2018, textbook, transforms
+from reportgen.optimizers import lion_schedulefree, noise, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.registry import (
     ARTICLE_METHODS, LETTERS, METHODS, TITLES, VARIANTS, CodeDefinition, MethodInfo, resolve, unknown_choice,
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
-_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, seed2018)}
+_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, seed2018, lion_schedulefree)}
 
 
 def _entry(name: str, variant: str):

@@ -30,6 +30,9 @@ TITLES = {
     "noise_training": "Noise training",
     "noise_gaussian": "Noise training + Gaussian additive noise",
     "adam_noise": "Adam noise training",
+    "lion": "Lion",
+    "schedule_free_sgd": "Schedule-free SGD",
+    "schedule_free_adamw": "Schedule-free AdamW",
 }
 METHODS = tuple(TITLES)
 ARTICLE_METHODS = METHODS[:12]  # a-l: the twelve the 2018 article compared, with its letters
@@ -37,7 +40,7 @@ LETTERS = {name: string.ascii_lowercase[index] for index, name in enumerate(METH
 VARIANTS = ("textbook", "seed-2018")
 REFERENCE_KEYS = (
     "sutton1986", "qian1999", "nesterov1983", "duchi2011", "zeiler2012", "hinton2012",
-    "kingma2014", "dozat2016", "neelakantan2015", "ruder2016", "seo2018noise",
+    "kingma2014", "dozat2016", "neelakantan2015", "ruder2016", "seo2018noise", "chen2023lion", "defazio2024",
 )
 
 
@@ -154,6 +157,12 @@ def _count(method, name, value):
     return int(value)
 
 
+def _whole(method, name, value):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number >= 0, got {value!r}")
+    return int(value)
+
+
 def _flag(method, name, value):
     if not isinstance(value, bool):
         raise ConfigError(f"{method}: hyperparameter {name!r} must be true or false, got {value!r}")
@@ -173,6 +182,11 @@ CHECKS = {
     "eta": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "gamma": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "steps_per_epoch": _count,
+    "weight_decay": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    # schedule-free (the schedulefree package checks none of these three)
+    "warmup_steps": _whole,
+    "r": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "weight_lr_power": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "own_stream": _flag,
     # the seed-2018 quirk switches (Quirk.fix): true keeps the 2018 behaviour
     "lookahead": _flag,
