@@ -3,11 +3,16 @@ and the checks of their hyperparameters."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from reportgen import optimizers
 from reportgen.errors import ConfigError
+from reportgen.optimizers.lion_schedulefree import schedule_free_point
+from reportgen.verification import parity
+from reportgen.verification.parity import replay
 
 SHAPES = ((4, 3), (5,))
 
@@ -123,3 +128,14 @@ def test_bad_hyperparameters_raise_config_error(name, hyperparams, message):
 def test_the_schedule_free_methods_take_their_gradient_at_y_and_lion_at_the_weights():
     assert [optimizers.describe(name).gradient for name in ("lion", "schedule_free_sgd", "schedule_free_adamw")] == ["current", "lookahead", "lookahead"]
     assert optimizers.create("schedule_free_sgd", warmup_steps=3).hyperparams["warmup_steps"] == 3
+
+
+def test_the_recorded_gradient_points_catch_a_wrong_interpolation():
+    """schedule-free SGD with the gradient at y = (1 - beta) x + beta z (the two weights swapped) fails
+    the recorded points: x = z after the first step (c = 1), so from the second step on."""
+    recorded = next(source for source in parity.sources() if source.library == "schedulefree")
+    optimizer = optimizers.create("schedule_free_sgd")
+    swapped = dataclasses.replace(optimizer, rule=optimizer.rule._replace(lookahead=schedule_free_point(0.1, part=0)))
+    assert replay(recorded.arrays, "schedule_free_sgd/default", optimizer).max() <= parity.TOLERANCE
+    deviations = replay(recorded.arrays, "schedule_free_sgd/default", swapped)
+    assert deviations[:2].max() <= parity.TOLERANCE and deviations[2] > 1e-2

@@ -89,7 +89,7 @@ class ScheduleFreeState(NamedTuple):
     weight_sum: float  # sum of the averaging weights so far
     lr_max: float  # the largest scheduled learning rate so far (-1 before the first step)
     z: list[np.ndarray]  # the base iterate
-    scratch: list[np.ndarray]
+    scratch: list[np.ndarray]  # y, for the weight decay; empty without decay, so its loop does not run
 
 
 def schedule_free_average(lr: float, momentum: float, weight_decay: float, warmup_steps: int, r: float, weight_lr_power: float) -> Transform:
@@ -101,7 +101,8 @@ def schedule_free_average(lr: float, momentum: float, weight_decay: float, warmu
     """
 
     def init(params, rng):
-        return ScheduleFreeState(0, 0.0, -1.0, [p.copy() for p in params], [np.empty_like(p) for p in params])
+        scratch = [np.empty_like(p) for p in params] if weight_decay != 0.0 else []
+        return ScheduleFreeState(0, 0.0, -1.0, [p.copy() for p in params], scratch)
 
     def update(updates, state, params):
         t = state.count + 1
@@ -110,11 +111,11 @@ def schedule_free_average(lr: float, momentum: float, weight_decay: float, warmu
         weight = t**r * lr_max**weight_lr_power
         weight_sum = state.weight_sum + weight
         c = weight / weight_sum if weight_sum != 0.0 else 0.0  # lr = 0: no weight yet, x stays
-        for u, x, z, y in zip(updates, params, state.z, state.scratch):
-            if weight_decay != 0.0:
-                _interpolate(x, z, 1.0 - momentum, out=y)
-                y *= weight_decay
-                u += y
+        for u, x, z, y in zip(updates, params, state.z, state.scratch):  # the decay, at y
+            _interpolate(x, z, 1.0 - momentum, out=y)
+            y *= weight_decay
+            u += y
+        for u, x, z in zip(updates, params, state.z):
             u *= lr_t
             z -= u
             np.subtract(x, z, out=u)
