@@ -151,15 +151,9 @@ def _betas(method, name, value):
     return [_number(method, f"{name}[{index}]", beta, 0.0, 1.0, high_open=True) for index, beta in enumerate(value)]
 
 
-def _count(method, name, value):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number >= 1, got {value!r}")
-    return int(value)
-
-
-def _whole(method, name, value):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number >= 0, got {value!r}")
+def _count(method, name, value, least=1):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number >= {least}, got {value!r}")
     return int(value)
 
 
@@ -184,7 +178,7 @@ CHECKS = {
     "steps_per_epoch": _count,
     "weight_decay": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     # schedule-free (the schedulefree package checks none of these three)
-    "warmup_steps": _whole,
+    "warmup_steps": lambda m, n, v: _count(m, n, v, least=0),
     "r": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "weight_lr_power": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "own_stream": _flag,
