@@ -15,7 +15,7 @@ from reportgen.verification.trainers import make_spec, run
 KERNELS = ("adam", "nadam", "nadam_2018", "root_of_squares", "adadelta")
 # The methods whose chain holds a part with a kernel, by variant.
 FUSED = {
-    "textbook": {"adagrad", "adadelta", "rmsprop", "adam", "nadam", "adam_noise", "adamw"},
+    "textbook": {"adagrad", "adadelta", "rmsprop", "adam", "nadam", "adam_noise", "adamw", "schedule_free_adamw"},
     "seed-2018": {"adagrad", "adadelta", "rmsprop", "adam", "nadam", "adam_noise"},
 }
 

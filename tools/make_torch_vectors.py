@@ -94,7 +94,13 @@ def loss(params, curvature, wiggle):
     return sum((c * p**2 / 2 + d * torch.sin(3 * p)).sum() for p, c, d in zip(params, curvature, wiggle))
 
 
-def record(optimizer_class, arguments, seed):
+def record(optimizer_class, arguments, seed, evaluated=None):
+    """The initial parameters, and per step the gradient and the parameters after the step.
+
+    ``evaluated(optimizer, p)``, when given, is the weights to record after a step in place of
+    ``p`` (schedule-free: x, while p holds the gradient point y); then the points the gradients
+    were taken at are recorded too (else ``points`` is None).
+    """
     generator = np.random.default_rng(seed)
     initial = [generator.standard_normal(shape) for shape in SHAPES]
     curvature = [torch.from_numpy(generator.uniform(0.2, 2.0, shape)) for shape in SHAPES]
@@ -103,31 +109,40 @@ def record(optimizer_class, arguments, seed):
     optimizer = optimizer_class(params, **arguments)
     grads = [np.empty((STEPS, *shape)) for shape in SHAPES]
     after = [np.empty((STEPS, *shape)) for shape in SHAPES]
+    points = None if evaluated is None else [np.empty((STEPS, *shape)) for shape in SHAPES]
     for step in range(STEPS):
         optimizer.zero_grad()
         loss(params, curvature, wiggle).backward()
         for index, p in enumerate(params):
             grads[index][step] = p.grad.numpy()
+            if points is not None:
+                points[index][step] = p.detach().numpy()
         optimizer.step()
         for index, p in enumerate(params):
-            after[index][step] = p.detach().numpy()
-    return initial, grads, after
+            after[index][step] = (p if evaluated is None else evaluated(optimizer, p)).detach().numpy()
+    return initial, grads, after, points
+
+
+def write(path: str, library: str, version: str, script: str, cases: dict, first_seed: int = 0, evaluated=None) -> None:
+    """Record every setting of every method in ``cases`` (method -> (optimizer class, fixed arguments,
+    [(setting, hyperparameters)])) into the vectors file ``path``, in the layout parity.py reads."""
+    # Float64 step counters and mu products, so torch's scalars are as exact as ours.
+    torch.set_default_dtype(torch.float64)
+    arrays = {"library": np.array(library), "version": np.array(version), "script": np.array(script), "steps": np.array(STEPS)}
+    for case_index, (method, (optimizer_class, fixed, configs)) in enumerate(cases.items()):
+        for config_index, (config, hyperparams) in enumerate(configs):
+            seed = first_seed + 100 * case_index + config_index
+            recorded = record(optimizer_class, {**fixed, **hyperparams}, seed, evaluated)
+            key = f"{method}/{config}"
+            arrays[f"{key}/hyperparams"] = np.array(json.dumps(hyperparams))
+            for name, per_tensor in zip(("initial", "grads", "params", "points"), recorded):
+                for index, array in enumerate(per_tensor or ()):
+                    arrays[f"{key}/{name}/{index}"] = array
+    np.savez_compressed(path, **arrays)
 
 
 def main(path: str) -> None:
-    # Float64 step counters and mu products, so torch's scalars are as exact as ours.
-    torch.set_default_dtype(torch.float64)
-    arrays = {"library": np.array("torch"), "version": np.array(torch.__version__), "script": np.array("tools/make_torch_vectors.py"), "steps": np.array(STEPS)}
-    for case_index, (method, (optimizer_class, fixed, configs)) in enumerate(CASES.items()):
-        for config_index, (config, hyperparams) in enumerate(configs):
-            initial, grads, after = record(optimizer_class, {**fixed, **hyperparams}, seed=100 * case_index + config_index)
-            key = f"{method}/{config}"
-            arrays[f"{key}/hyperparams"] = np.array(json.dumps(hyperparams))
-            for index in range(len(SHAPES)):
-                arrays[f"{key}/initial/{index}"] = initial[index]
-                arrays[f"{key}/grads/{index}"] = grads[index]
-                arrays[f"{key}/params/{index}"] = after[index]
-    np.savez_compressed(path, **arrays)
+    write(path, "torch", torch.__version__, "tools/make_torch_vectors.py", CASES)
 
 
 if __name__ == "__main__":

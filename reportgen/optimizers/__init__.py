@@ -19,7 +19,7 @@ import functools
 import inspect
 import textwrap
 
-from reportgen.optimizers import adam_family, noise, plugins, seed2018, textbook, transforms
+from reportgen.optimizers import adam_family, lion_schedulefree, noise, plugins, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.plugins import Citation, declare
 from reportgen.optimizers.registry import (
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
-_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, adam_family, seed2018)}
+_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, adam_family, lion_schedulefree, seed2018)}
 
 
 def _entry(name: str, variant: str) -> Entry:

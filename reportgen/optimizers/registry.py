@@ -34,6 +34,9 @@ TITLES = {
     "adamax": "Adamax",
     "amsgrad": "AMSGrad",
     "radam": "RAdam",
+    "lion": "Lion",
+    "schedule_free_sgd": "Schedule-free SGD",
+    "schedule_free_adamw": "Schedule-free AdamW",
 }
 METHODS = tuple(TITLES)
 ARTICLE_METHODS = METHODS[:12]  # a-l: the twelve the 2018 article compared, with its letters
@@ -42,7 +45,7 @@ VARIANTS = ("textbook", "seed-2018")
 REFERENCE_KEYS = (
     "sutton1986", "qian1999", "nesterov1983", "duchi2011", "zeiler2012", "hinton2012",
     "kingma2014", "dozat2016", "neelakantan2015", "ruder2016", "seo2018noise",
-    "loshchilov2019", "reddi2018", "liu2020",
+    "loshchilov2019", "reddi2018", "liu2020", "chen2023lion", "defazio2024",
 )
 
 
@@ -153,9 +156,9 @@ def _betas(method, name, value):
     return [_number(method, f"{name}[{index}]", beta, 0.0, 1.0, high_open=True) for index, beta in enumerate(value)]
 
 
-def _count(method, name, value):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number >= 1, got {value!r}")
+def _count(method, name, value, least=1):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number >= {least}, got {value!r}")
     return int(value)
 
 
@@ -180,6 +183,10 @@ CHECKS = {
     "eta": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "gamma": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "steps_per_epoch": _count,
+    # schedule-free (the schedulefree package checks none of these three)
+    "warmup_steps": lambda m, n, v: _count(m, n, v, least=0),
+    "r": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "weight_lr_power": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
     "own_stream": _flag,
     # the seed-2018 quirk switches (Quirk.fix): true keeps the 2018 behaviour
     "lookahead": _flag,

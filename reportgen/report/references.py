@@ -123,6 +123,21 @@ REFERENCES: dict[str, Reference] = {
             "https://medium.com/@SeoJaeDuk/only-numpy-noise-training-training-a-neural-network-without-back-propagation-with-interactive-ad775f04cad6",
         ),
         Reference(
+            "chen2023lion",
+            "Chen et al. 2023",
+            "Chen, X., Liang, C., Huang, D., Real, E., Wang, K., Liu, Y., Pham, H., Dong, X., Luong, T., "
+            "Hsieh, C.-J., Lu, Y., & Le, Q. V. (2023). Symbolic discovery of optimization algorithms. "
+            "arXiv:2302.06675 (NeurIPS 2023).",
+            "https://arxiv.org/abs/2302.06675",
+        ),
+        Reference(
+            "defazio2024",
+            "Defazio et al. 2024",
+            "Defazio, A., Yang, X. (Alice), Mehta, H., Mishchenko, K., Khaled, A., & Cutkosky, A. (2024). "
+            "The road less scheduled. arXiv:2405.15682 (NeurIPS 2024).",
+            "https://arxiv.org/abs/2405.15682",
+        ),
+        Reference(
             "seo2018optimizers",
             "Seo 2018b",
             "Seo, J. D. (2018, February). Only Numpy: implementing and comparing gradient descent "

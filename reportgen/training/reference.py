@@ -1,13 +1,11 @@
 """The readable trainer: one run done the plain way, the oracle of ``reportgen.training.engine``.
 
-Everything here is written as the 2018 script wrote it: one batch at a time,
-straightforward NumPy expressions that make fresh arrays, noise drawn with
-``rng.gumbel`` and ``rng.normal``. Each of the twelve update rules is spelled
-out here in both variants (Adam's moments, the later methods and torch's weight
-decay in ``reference_adam_family``), independently of ``reportgen.optimizers``
-(the fast, in-place versions), so the engine is checked against a second,
-separately written account of every method. Only the resolved hyperparameters
-come from the run's ``MethodSpec``, and the Gaussian's own stream from
+Everything here is written as the 2018 script wrote it: one batch at a time, straightforward NumPy expressions
+that make fresh arrays, noise drawn with ``rng.gumbel`` and ``rng.normal``. Every update rule is spelled out
+independently of ``reportgen.optimizers`` (the fast, in-place versions), the article's twelve below in both
+variants, Adam's moments, the later methods and torch's weight decay in ``reference_adam_family`` and
+``reference_lion_schedulefree``, so the engine is checked against a second, separately written account of every
+method. Only the resolved hyperparameters come from the run's ``MethodSpec``, and the Gaussian's own stream from
 ``reportgen.optimizers.noise.own_stream``, a seeding rule rather than an update.
 
 A rule is ``rule(w, g, state, hp, noise) -> new weights``: ``w`` and ``g`` list
@@ -27,6 +25,7 @@ import numpy as np
 from reportgen.model import network
 from reportgen.optimizers.noise import own_stream
 from reportgen.training import reference_adam_family
+from reportgen.training import reference_lion_schedulefree as later
 from reportgen.training.record import Recorder, cast_data, epoch_order
 from reportgen.training.reference_adam_family import adam_step, moments, with_l2
 from reportgen.training.results import RunMetrics
@@ -271,6 +270,9 @@ RULES = {
         "noise_gaussian": ReferenceRule(noise_gaussian, "none"),
         "adam_noise": ReferenceRule(adam_noise, "none"),
         **{name: ReferenceRule(rule) for name, rule in reference_adam_family.RULES.items()},
+        "lion": ReferenceRule(later.lion),
+        "schedule_free_sgd": ReferenceRule(later.schedule_free_sgd, "lookahead", later.schedule_free_point),
+        "schedule_free_adamw": ReferenceRule(later.schedule_free_adamw, "lookahead", later.schedule_free_point),
     },
 }
 
@@ -280,11 +282,8 @@ def batch_cost(w, X, y, activation):
 
 
 def train(spec: RunSpec, split, params, noise_rng, order_rng, progress=None) -> RunMetrics:
-    """Train one run the plain way; see ``reportgen.training.engine.train`` for the contract.
-
-    float32 casts weights and data, but ``network.loss_and_grads`` makes the targets float64
-    (``network.as_targets``), so steps run in float64: float32 is the engine's mode alone.
-    """
+    """Train one run the plain way (the contract: ``reportgen.training.engine.train``). float32 casts weights and data,
+    but ``network.loss_and_grads`` makes the targets float64, so steps run in float64: float32 is the engine's mode alone."""
     network.check_activation(spec.activation)
     method = RULES[spec.method.variant][spec.method.name]
     hp, activation, dtype = spec.method.hyperparams, spec.activation, np.dtype(spec.dtype)

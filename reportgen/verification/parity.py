@@ -30,7 +30,7 @@ import numpy as np
 from reportgen import formatting, optimizers
 from reportgen.verification.checks import Check
 
-VECTOR_FILES = ("torch.npz",)
+VECTOR_FILES = ("torch.npz", "pytorch-optimizer.npz", "schedulefree.npz")
 TOLERANCE = 1e-10
 
 
