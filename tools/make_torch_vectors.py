@@ -46,13 +46,15 @@ def loss(params, curvature, wiggle):
     return sum((c * p**2 / 2 + d * torch.sin(3 * p)).sum() for p, c, d in zip(params, curvature, wiggle))
 
 
-def record(optimizer_class, arguments, seed):
+def record(optimizer_class, arguments, seed, schedule=None):
+    """``schedule(optimizer)``, if given, makes an lr scheduler that steps after every optimizer step."""
     generator = np.random.default_rng(seed)
     initial = [generator.standard_normal(shape) for shape in SHAPES]
     curvature = [torch.from_numpy(generator.uniform(0.2, 2.0, shape)) for shape in SHAPES]
     wiggle = [torch.from_numpy(generator.uniform(-1.0, 1.0, shape)) for shape in SHAPES]
     params = [torch.tensor(array, requires_grad=True) for array in initial]
     optimizer = optimizer_class(params, **arguments)
+    scheduler = schedule(optimizer) if schedule else None
     grads = [np.empty((STEPS, *shape)) for shape in SHAPES]
     after = [np.empty((STEPS, *shape)) for shape in SHAPES]
     for step in range(STEPS):
@@ -61,9 +63,21 @@ def record(optimizer_class, arguments, seed):
         for index, p in enumerate(params):
             grads[index][step] = p.grad.numpy()
         optimizer.step()
+        if scheduler:
+            scheduler.step()
         for index, p in enumerate(params):
             after[index][step] = p.detach().numpy()
     return initial, grads, after
+
+
+def store(arrays: dict, key: str, hyperparams: dict, trajectory) -> None:
+    """The keys parity.py reads for one recorded run: its settings, then per tensor the start and every step."""
+    initial, grads, after = trajectory
+    arrays[f"{key}/hyperparams"] = np.array(json.dumps(hyperparams))
+    for index in range(len(SHAPES)):
+        arrays[f"{key}/initial/{index}"] = initial[index]
+        arrays[f"{key}/grads/{index}"] = grads[index]
+        arrays[f"{key}/params/{index}"] = after[index]
 
 
 def main(path: str) -> None:
@@ -72,13 +86,7 @@ def main(path: str) -> None:
     arrays = {"library": np.array("torch"), "version": np.array(torch.__version__), "script": np.array("tools/make_torch_vectors.py"), "steps": np.array(STEPS)}
     for case_index, (method, (optimizer_class, fixed, configs)) in enumerate(CASES.items()):
         for config_index, (config, hyperparams) in enumerate(configs):
-            initial, grads, after = record(optimizer_class, {**fixed, **hyperparams}, seed=100 * case_index + config_index)
-            key = f"{method}/{config}"
-            arrays[f"{key}/hyperparams"] = np.array(json.dumps(hyperparams))
-            for index in range(len(SHAPES)):
-                arrays[f"{key}/initial/{index}"] = initial[index]
-                arrays[f"{key}/grads/{index}"] = grads[index]
-                arrays[f"{key}/params/{index}"] = after[index]
+            store(arrays, f"{method}/{config}", hyperparams, record(optimizer_class, {**fixed, **hyperparams}, seed=100 * case_index + config_index))
     np.savez_compressed(path, **arrays)
 
 

@@ -19,7 +19,7 @@ import functools
 import inspect
 import textwrap
 
-from reportgen.optimizers import noise, seed2018, textbook, transforms
+from reportgen.optimizers import noise, schedules, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.registry import (
     ARTICLE_METHODS, LETTERS, METHODS, TITLES, VARIANTS, CodeDefinition, MethodInfo, resolve, unknown_choice,
@@ -28,7 +28,7 @@ from reportgen.errors import ConfigError
 
 __all__ = [
     "METHODS", "ARTICLE_METHODS", "LETTERS", "VARIANTS", "MethodInfo", "Optimizer", "OptimizerState",
-    "Rule", "Transform", "adds_gaussian_noise", "chain", "create", "defaults", "describe", "every_method", "variants_of",
+    "Rule", "Transform", "adds_gaussian_noise", "chain", "create", "defaults", "describe", "every_method", "schedules", "variants_of",
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
@@ -65,10 +65,15 @@ def adds_gaussian_noise(name: str, variant: str = "textbook") -> bool:
     return "eta" in defaults(name, variant)
 
 
-def create(name: str, variant: str = "textbook", **hyperparams) -> Optimizer:
+def create(name: str, variant: str = "textbook", schedule: dict | None = None, **hyperparams) -> Optimizer:
+    """The method with ``hyperparams`` (the rest its defaults); ``schedule`` (see ``schedules``) changes its lr per step."""
     entry = _entry(name, variant)
     resolved = resolve(f"{name} ({variant})", entry.builder, hyperparams)
-    return Optimizer(name, variant, resolved, entry.builder(**resolved))
+    if schedule is None:
+        return Optimizer(name, variant, resolved, entry.builder(**resolved))
+    planned = schedules.resolve(schedule, resolved)
+    rule_at = schedules.rules(entry.builder, resolved, planned)
+    return Optimizer(name, variant, resolved, rule_at(0), planned, rule_at)
 
 
 @functools.lru_cache(maxsize=None)  # it reads the source with inspect and dis: ms per call, asked per run and per title

@@ -32,8 +32,11 @@ def sgd(lr=1e-3):
     equation=(r"v \leftarrow \mu v + \mathrm{lr}\, g", r"w \leftarrow w - v"),
     references=("qian1999", "sutton1986", "ruder2016"),
 )
-def momentum(lr=1e-3, momentum=0.9):
-    """torch.optim.SGD(momentum=mu): b <- mu b + g, w <- w - lr b; the same with v = lr b."""
+def momentum(lr=1e-3, momentum=0.9, *, scheduled=False):
+    """torch.optim.SGD(momentum=mu): b <- mu b + g, w <- w - lr b; the same with v = lr b.
+    When a schedule changes lr between steps, v = lr b no longer holds: the chain then keeps torch's b and scales last."""
+    if scheduled:
+        return Rule(chain(trace(momentum), scale(lr)))
     return Rule(chain(scale(lr), trace(momentum)))
 
 
@@ -42,9 +45,11 @@ def momentum(lr=1e-3, momentum=0.9):
     equation=(r"v \leftarrow \mu v + \mathrm{lr}\, g", r"w \leftarrow w - (\mathrm{lr}\, g + \mu v)"),
     references=("nesterov1983", "ruder2016"),
 )
-def nesterov(lr=1e-3, momentum=0.9):
+def nesterov(lr=1e-3, momentum=0.9, *, scheduled=False):
     """torch.optim.SGD(momentum=mu, nesterov=True): the look-ahead folded into the step,
-    so the gradient is taken at w itself."""
+    so the gradient is taken at w itself. Scheduled, lr scales last, as in ``momentum``."""
+    if scheduled:
+        return Rule(chain(trace(momentum, nesterov=True), scale(lr)))
     return Rule(chain(scale(lr), trace(momentum, nesterov=True)))
 
 
