@@ -16,12 +16,12 @@ Two kinds of record, every schedule kind in reportgen's names with torch's defau
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 
 import numpy as np
 import torch
-
 from make_torch_vectors import record, store
 
 STEPS = 200
@@ -148,7 +148,7 @@ def main(path: str) -> None:
             arrays[f"{key}/{'beta1' if method == 'adam' else 'momentum'}"] = momenta
     for case_index, (method, setting, hyperparams, schedule) in enumerate(TRAJECTORY_CASES):
         optimizer_class, fixed = OPTIMIZERS[method]
-        trajectory = record(optimizer_class, {**fixed, **hyperparams}, 5000 + case_index, lambda optimizer: torch_scheduler(optimizer, schedule))
+        trajectory = record(optimizer_class, {**fixed, **hyperparams}, 5000 + case_index, functools.partial(torch_scheduler, schedule=schedule))
         store(arrays, f"{method}/{setting}", hyperparams, trajectory)
         arrays[f"{method}/{setting}/schedule"] = np.array(json.dumps(schedule))
     np.savez_compressed(path, **arrays)

@@ -5,11 +5,9 @@
 A schedule is a dict: ``kind`` and the parameters of torch's scheduler under
 torch's names and defaults (``resolve`` fills them in and checks them).
 Update t (counted from 0) uses the learning rate torch's scheduler has set
-after t calls of ``scheduler.step()``. Several torch schedulers compute it
-from the previous one (StepLR, ExponentialLR, LinearLR, CosineAnnealingLR
-multiply or shift the current lr), and the rounding of that recursion is
-part of their numbers, so the sequences here follow torch's recursion
-operation for operation rather than a closed form.
+after t calls of ``scheduler.step()``, computed as torch computes it
+(``lr_sequences``: StepLR, ExponentialLR, LinearLR and CosineAnnealingLR
+derive it from the previous lr, not in closed form).
 
 As in optax.inject_hyperparams, the method's parts keep their state and the
 rule is rebuilt from the method's builder at every step with that step's
@@ -24,13 +22,14 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-from collections import Counter
+from collections.abc import Callable
 from numbers import Integral, Real
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from reportgen.errors import ConfigError, did_you_mean
+from reportgen.optimizers import lr_sequences
 from reportgen.optimizers.base import Rule
 from reportgen.optimizers.registry import unknown_choice
 
@@ -58,12 +57,12 @@ def _number(low: float, high: float = math.inf, low_open: bool = False, high_ope
     def check(where, value):
         if isinstance(value, bool) or not isinstance(value, Real):
             raise ConfigError(f"{where}: must be {wanted}, got {value!r}")
-        value = float(value)
-        below = value <= low if low_open else value < low
-        above = value >= high if high_open else value > high
-        if not math.isfinite(value) or below or above:
+        number = float(value)
+        below = number <= low if low_open else number < low
+        above = number >= high if high_open else number > high
+        if not math.isfinite(number) or below or above:
             raise ConfigError(f"{where}: must be {wanted}, got {value!r}")
-        return value
+        return number
 
     return check
 
@@ -78,7 +77,7 @@ def _milestones(where, value):
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
         raise ConfigError(f"{where}: must be a list of step numbers, got {value!r}")
     steps = [_whole(1)(f"{where}[{index}]", step) for index, step in enumerate(value)]
-    if any(later <= earlier for earlier, later in zip(steps, steps[1:])):
+    if any(later <= earlier for earlier, later in itertools.pairwise(steps)):
         raise ConfigError(f"{where}: must be increasing, got {steps}")
     return steps
 
@@ -168,7 +167,7 @@ def _check_onecycle(resolved, hyperparams, where):
             f"{where}.cycle_momentum: the method has neither momentum nor betas to cycle (torch raises too); set cycle_momentum = false"
         )
     start = 0.0
-    for end, *_ in _onecycle_phases(resolved):
+    for end, *_ in lr_sequences.onecycle_phases(resolved):
         if end == start:  # torch would divide by zero in this phase
             raise ConfigError(
                 f"{where}.pct_start: {resolved['pct_start']!r} with total_steps = {resolved['total_steps']} gives OneCycleLR a phase of zero steps"
@@ -192,11 +191,11 @@ def values(schedule: dict, hyperparams: dict, steps: int) -> dict[str, np.ndarra
             f"schedule.total_steps: the onecycle schedule ends after step {schedule['total_steps']}, training asked for step {steps - 1}"
         )
     if schedule["kind"] != "onecycle":
-        sequence = _SEQUENCES[schedule["kind"]](schedule, float(hyperparams["lr"]))
+        sequence = lr_sequences.SEQUENCES[schedule["kind"]](schedule, float(hyperparams["lr"]))
         return {"lr": np.fromiter(itertools.islice(sequence, steps), dtype=np.float64, count=steps)}
-    phases = _onecycle_phases(schedule)
-    anneal = _ANNEAL[schedule["anneal_strategy"]]
-    points = np.array([_onecycle_point(phases, anneal, step) for step in range(steps)], dtype=np.float64).reshape(steps, 2)
+    phases = lr_sequences.onecycle_phases(schedule)
+    anneal = lr_sequences.ANNEAL[schedule["anneal_strategy"]]
+    points = np.array([lr_sequences.onecycle_point(phases, anneal, step) for step in range(steps)], dtype=np.float64).reshape(steps, 2)
     cycled = _cycled_hyperparameter(hyperparams) if schedule["cycle_momentum"] else None
     return {"lr": points[:, 0]} if cycled is None else {"lr": points[:, 0], cycled: points[:, 1]}
 
@@ -232,117 +231,3 @@ class _Timeline:
         if "beta1" in known:
             chosen["betas"] = [float(known["beta1"][step]), self.base["betas"][1]]
         return chosen
-
-
-# torch's get_lr, one generator per kind: the lr after 0, 1, 2 ... scheduler steps.
-
-
-def _constant(schedule, base) -> Iterator[float]:
-    lr = base * schedule["factor"]
-    yield lr
-    for step in itertools.count(1):
-        if step == schedule["total_iters"]:
-            lr = lr * (1.0 / schedule["factor"])
-        yield lr
-
-
-def _step(schedule, base) -> Iterator[float]:
-    lr = base
-    yield lr
-    for step in itertools.count(1):
-        if step % schedule["step_size"] == 0:
-            lr = lr * schedule["gamma"]
-        yield lr
-
-
-def _multistep(schedule, base) -> Iterator[float]:
-    milestones = Counter(schedule["milestones"])
-    lr = base
-    yield lr
-    for step in itertools.count(1):
-        if step in milestones:
-            lr = lr * schedule["gamma"] ** milestones[step]
-        yield lr
-
-
-def _exponential(schedule, base) -> Iterator[float]:
-    lr = base
-    while True:
-        yield lr
-        lr = lr * schedule["gamma"]
-
-
-def _cosine(schedule, base, first=None) -> Iterator[float]:
-    """CosineAnnealingLR from ``first`` (default the base lr); past T_max it rises again, as torch's does."""
-    t_max, eta_min = schedule["T_max"], schedule["eta_min"]
-    lr = base if first is None else first
-    yield lr
-    for step in itertools.count(1):
-        if (step - 1 - t_max) % (2 * t_max) == 0:  # torch's step out of the trough, where the ratio below is 0 / 0
-            lr = lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-        else:
-            lr = (1 + math.cos(math.pi * step / t_max)) / (1 + math.cos(math.pi * (step - 1) / t_max)) * (lr - eta_min) + eta_min
-        yield lr
-
-
-def _linear(schedule, base) -> Iterator[float]:
-    start, end, total = schedule["start_factor"], schedule["end_factor"], schedule["total_iters"]
-    lr = base * start
-    yield lr
-    for step in itertools.count(1):
-        if step <= total:
-            lr = lr * (1.0 + (end - start) / (total * start + (step - 1) * (end - start)))
-        yield lr
-
-
-def _warmup_cosine(schedule, base) -> Iterator[float]:
-    """SequentialLR: LinearLR up to the base lr for warmup_steps steps, then CosineAnnealingLR, which
-    SequentialLR starts at the milestone from its closed form at epoch 0."""
-    warmup = schedule["warmup_steps"]
-    linear = {"start_factor": schedule["start_factor"], "end_factor": 1.0, "total_iters": warmup}
-    yield from itertools.islice(_linear(linear, base), warmup)
-    eta_min = schedule["eta_min"]
-    yield from _cosine(schedule, base, first=eta_min + (base - eta_min) * (1 + math.cos(math.pi * 0 / schedule["T_max"])) / 2)
-
-
-_SEQUENCES = {
-    "constant": _constant, "step": _step, "multistep": _multistep, "exponential": _exponential,
-    "cosine": _cosine, "linear": _linear, "warmup_cosine": _warmup_cosine,
-}
-
-
-def _onecycle_phases(schedule) -> list[tuple[float, float, float, float, float]]:
-    """OneCycleLR's phases: (end step, lr from, lr to, momentum from, momentum to); momentum falls while lr rises."""
-    total, pct = schedule["total_steps"], schedule["pct_start"]
-    peak = schedule["max_lr"]
-    initial = peak / schedule["div_factor"]
-    final = initial / schedule["final_div_factor"]
-    high, low = schedule["max_momentum"], schedule["base_momentum"]
-    if schedule["three_phase"]:
-        return [(float(pct * total) - 1, initial, peak, high, low), (float(2 * pct * total) - 2, peak, initial, low, high), (total - 1, initial, final, high, high)]
-    return [(float(pct * total) - 1, initial, peak, high, low), (total - 1, peak, final, low, high)]
-
-
-def _onecycle_point(phases, anneal, step) -> tuple[float, float]:
-    """(lr, momentum) at ``step``, by torch's search for the phase and its interpolation within it."""
-    start = 0.0
-    for phase in phases[:-1]:
-        if step <= phase[0]:
-            break
-        start = phase[0]
-    else:
-        phase = phases[-1]  # torch's last phase takes every later step
-    end, lr_from, lr_to, momentum_from, momentum_to = phase
-    pct = (step - start) / (end - start)
-    return anneal(lr_from, lr_to, pct), anneal(momentum_from, momentum_to, pct)
-
-
-def _annealing_cos(start, end, pct):
-    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-
-
-def _annealing_linear(start, end, pct):
-    return (end - start) * pct + start
-
-
-_ANNEAL = {"cos": _annealing_cos, "linear": _annealing_linear}
