@@ -110,6 +110,11 @@ def test_a_bad_schedule_is_refused_naming_the_field(schedule, message):
         optimizers.create("momentum", schedule=schedule)
 
 
+def test_a_method_without_a_learning_rate_cannot_be_scheduled():
+    with pytest.raises(ConfigError, match=r"schedule: the method has no learning rate \(hyperparameter lr\) to schedule"):
+        optimizers.create("adadelta", "seed-2018", schedule={"kind": "exponential", "gamma": 0.9})
+
+
 def test_the_caller_names_where_the_schedule_is():
     with pytest.raises(ConfigError, match=r"^methods\.fast\.schedule\.T_max: missing"):
         schedules.resolve({"kind": "cosine"}, optimizers.defaults("adam"), where="methods.fast.schedule")

@@ -9,7 +9,10 @@
 
 Layout: ``transforms`` and ``noise`` hold the small shared parts, ``textbook`` and
 ``seed2018`` chain them into methods (equation, docstring and code side by
-side), ``base`` the plumbing, ``registry`` the names and checks.
+side), ``base`` the plumbing, ``registry`` the names and checks, ``schedules``
+(with ``lr_sequences``) the learning-rate schedules ``create`` takes:
+
+    opt = create("adam", schedule={"kind": "cosine", "T_max": 500}, lr=1e-3)
 """
 
 from __future__ import annotations

@@ -137,6 +137,8 @@ def resolve(schedule: dict, hyperparams: dict, where: str = "schedule") -> dict:
     ``max_lr`` defaults to their ``lr``, and cycling momentum needs a
     ``momentum`` or ``betas`` among them.
     """
+    if "lr" not in hyperparams:
+        raise ConfigError(f"{where}: the method has no learning rate (hyperparameter lr) to schedule")
     if not isinstance(schedule, dict):
         raise ConfigError(f'{where}: must be a table such as {{kind = "cosine", T_max = 500}}, got {schedule!r}')
     if "kind" not in schedule:
