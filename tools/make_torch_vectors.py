@@ -94,12 +94,13 @@ def loss(params, curvature, wiggle):
     return sum((c * p**2 / 2 + d * torch.sin(3 * p)).sum() for p, c, d in zip(params, curvature, wiggle))
 
 
-def record(optimizer_class, arguments, seed, evaluated=None):
+def record(optimizer_class, arguments, seed, evaluated=None, schedule=None):
     """The initial parameters, and per step the gradient and the parameters after the step.
 
     ``evaluated(optimizer, p)``, when given, is the weights to record after a step in place of
     ``p`` (schedule-free: x, while p holds the gradient point y); then the points the gradients
-    were taken at are recorded too (else ``points`` is None).
+    were taken at are recorded too (else ``points`` is None). ``schedule(optimizer)``, if given,
+    makes an lr scheduler that steps after every optimizer step.
     """
     generator = np.random.default_rng(seed)
     initial = [generator.standard_normal(shape) for shape in SHAPES]
@@ -107,6 +108,7 @@ def record(optimizer_class, arguments, seed, evaluated=None):
     wiggle = [torch.from_numpy(generator.uniform(-1.0, 1.0, shape)) for shape in SHAPES]
     params = [torch.tensor(array, requires_grad=True) for array in initial]
     optimizer = optimizer_class(params, **arguments)
+    scheduler = schedule(optimizer) if schedule else None
     grads = [np.empty((STEPS, *shape)) for shape in SHAPES]
     after = [np.empty((STEPS, *shape)) for shape in SHAPES]
     points = None if evaluated is None else [np.empty((STEPS, *shape)) for shape in SHAPES]
@@ -118,26 +120,35 @@ def record(optimizer_class, arguments, seed, evaluated=None):
             if points is not None:
                 points[index][step] = p.detach().numpy()
         optimizer.step()
+        if scheduler:
+            scheduler.step()
         for index, p in enumerate(params):
             after[index][step] = (p if evaluated is None else evaluated(optimizer, p)).detach().numpy()
     return initial, grads, after, points
 
 
+def store(arrays: dict, key: str, hyperparams: dict, recorded) -> None:
+    """The keys parity.py reads for one recorded run: its settings, then per tensor the start, every step and the points."""
+    arrays[f"{key}/hyperparams"] = np.array(json.dumps(hyperparams))
+    for name, per_tensor in zip(("initial", "grads", "params", "points"), recorded):
+        for index, array in enumerate(per_tensor or ()):
+            arrays[f"{key}/{name}/{index}"] = array
+
+
+def start(library: str, version: str, script: str) -> dict:
+    """A vectors file's header keys; float64 step counters and mu products, so the library's scalars are as exact as ours."""
+    torch.set_default_dtype(torch.float64)
+    return {"library": np.array(library), "version": np.array(version), "script": np.array(script), "steps": np.array(STEPS)}
+
+
 def write(path: str, library: str, version: str, script: str, cases: dict, first_seed: int = 0, evaluated=None) -> None:
     """Record every setting of every method in ``cases`` (method -> (optimizer class, fixed arguments,
     [(setting, hyperparameters)])) into the vectors file ``path``, in the layout parity.py reads."""
-    # Float64 step counters and mu products, so torch's scalars are as exact as ours.
-    torch.set_default_dtype(torch.float64)
-    arrays = {"library": np.array(library), "version": np.array(version), "script": np.array(script), "steps": np.array(STEPS)}
+    arrays = start(library, version, script)
     for case_index, (method, (optimizer_class, fixed, configs)) in enumerate(cases.items()):
         for config_index, (config, hyperparams) in enumerate(configs):
             seed = first_seed + 100 * case_index + config_index
-            recorded = record(optimizer_class, {**fixed, **hyperparams}, seed, evaluated)
-            key = f"{method}/{config}"
-            arrays[f"{key}/hyperparams"] = np.array(json.dumps(hyperparams))
-            for name, per_tensor in zip(("initial", "grads", "params", "points"), recorded):
-                for index, array in enumerate(per_tensor or ()):
-                    arrays[f"{key}/{name}/{index}"] = array
+            store(arrays, f"{method}/{config}", hyperparams, record(optimizer_class, {**fixed, **hyperparams}, seed, evaluated))
     np.savez_compressed(path, **arrays)
 
 

@@ -8,8 +8,12 @@
     params, state = opt.update(params, grads, state)   # params and grads changed in place
 
 Layout: ``transforms`` and ``noise`` hold the small shared parts, ``textbook``,
-``adam_family`` (Adam's successors) and ``seed2018`` chain them into methods (equation, docstring and code side by
-side), ``base`` the plumbing, ``registry`` the names and checks.
+``adam_family`` (Adam's successors), ``lion_schedulefree`` and ``seed2018`` chain them into methods
+(equation, docstring and code side by side), ``base`` the plumbing, ``registry`` the names and checks,
+``plugins`` the methods from outside, ``schedules`` (with ``lr_sequences``) the learning-rate schedules
+``create`` takes:
+
+    opt = create("adam", schedule={"kind": "cosine", "T_max": 500}, lr=1e-3)
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import functools
 import inspect
 import textwrap
 
-from reportgen.optimizers import adam_family, lion_schedulefree, noise, plugins, seed2018, textbook, transforms
+from reportgen.optimizers import adam_family, lion_schedulefree, noise, plugins, schedules, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.plugins import Citation, declare
 from reportgen.optimizers.registry import (
@@ -30,7 +34,7 @@ from reportgen.errors import ConfigError
 __all__ = [
     "METHODS", "ARTICLE_METHODS", "LETTERS", "VARIANTS", "MethodInfo", "Optimizer", "OptimizerState",
     "Rule", "Transform", "Citation", "adds_gaussian_noise", "chain", "create", "declare", "defaults", "describe", "every_method",
-    "variants_of",
+    "schedules", "variants_of",
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
@@ -72,10 +76,15 @@ def adds_gaussian_noise(name: str, variant: str = "textbook") -> bool:
     return "eta" in defaults(name, variant)
 
 
-def create(name: str, variant: str = "textbook", **hyperparams) -> Optimizer:
+def create(name: str, variant: str = "textbook", schedule: dict | None = None, **hyperparams) -> Optimizer:
+    """The method with ``hyperparams`` (the rest its defaults); ``schedule`` (see ``schedules``) changes its lr per step."""
     entry = _entry(name, variant)
     resolved = resolve(f"{name} ({variant})", entry.builder, hyperparams)
-    return Optimizer(name, variant, resolved, entry.builder(**resolved))
+    if schedule is None:
+        return Optimizer(name, variant, resolved, entry.builder(**resolved))
+    planned = schedules.resolve(schedule, resolved)
+    rule_at = schedules.rules(entry.builder, resolved, planned)
+    return Optimizer(name, variant, resolved, rule_at(0), planned, rule_at)
 
 
 @functools.lru_cache(maxsize=None)  # it reads the source with inspect and dis: ms per call, asked per run and per title

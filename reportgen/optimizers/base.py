@@ -86,7 +86,9 @@ class Optimizer:
     name: str
     variant: str
     hyperparams: dict
-    rule: Rule
+    rule: Rule  # with a schedule: the rule of the first step
+    schedule: dict | None = None  # the resolved learning-rate schedule (schedules.resolve); None: lr stays put
+    rule_at: Callable[[int], Rule] | None = None  # with a schedule: the rule of each step, rebuilt with its lr
 
     @property
     def gradient(self) -> str:
@@ -100,15 +102,17 @@ class Optimizer:
 
     def lookahead(self, params: Sequence[np.ndarray], state: OptimizerState) -> list[np.ndarray]:
         """The point where this step's gradient is taken (a buffer of the state, reused every step)."""
-        if self.rule.lookahead is None:
+        rule = self.rule if self.rule_at is None else self.rule_at(state.count)
+        if rule.lookahead is None:
             return list(params)
-        return self.rule.lookahead(params, state.parts, state.lookahead)
+        return rule.lookahead(params, state.parts, state.lookahead)
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray] | None, state: OptimizerState):
         if (grads is None) != (self.gradient == "none"):
             expected = "grads=None" if self.gradient == "none" else "the gradient"
             raise ValueError(f"{self.name} ({self.variant}) update expects {expected}")
-        steps, parts = self.rule.transform.update(grads, state.parts, params)
+        rule = self.rule if self.rule_at is None else self.rule_at(state.count)
+        steps, parts = rule.transform.update(grads, state.parts, params)
         for weight, step in zip(params, steps):
             np.subtract(weight, step, out=weight, casting="same_kind")
         return params, state._replace(count=state.count + 1, parts=parts)

@@ -33,8 +33,11 @@ def sgd(lr=1e-3, weight_decay=0.0):
     equation=(r"v \leftarrow \mu v + \mathrm{lr}\, g", r"w \leftarrow w - v"),
     references=("qian1999", "sutton1986", "ruder2016"),
 )
-def momentum(lr=1e-3, momentum=0.9, weight_decay=0.0):
-    """torch.optim.SGD(momentum=mu): b <- mu b + g, w <- w - lr b; the same with v = lr b."""
+def momentum(lr=1e-3, momentum=0.9, weight_decay=0.0, *, scheduled=False):
+    """torch.optim.SGD(momentum=mu): b <- mu b + g, w <- w - lr b; the same with v = lr b.
+    When a schedule changes lr between steps, v = lr b no longer holds: the chain then keeps torch's b and scales last."""
+    if scheduled:
+        return Rule(chain(*decay_weights(weight_decay), trace(momentum), scale(lr)))
     return Rule(chain(*decay_weights(weight_decay), scale(lr), trace(momentum)))
 
 
@@ -43,9 +46,11 @@ def momentum(lr=1e-3, momentum=0.9, weight_decay=0.0):
     equation=(r"v \leftarrow \mu v + \mathrm{lr}\, g", r"w \leftarrow w - (\mathrm{lr}\, g + \mu v)"),
     references=("nesterov1983", "ruder2016"),
 )
-def nesterov(lr=1e-3, momentum=0.9, weight_decay=0.0):
+def nesterov(lr=1e-3, momentum=0.9, weight_decay=0.0, *, scheduled=False):
     """torch.optim.SGD(momentum=mu, nesterov=True): the look-ahead folded into the step,
-    so the gradient is taken at w itself."""
+    so the gradient is taken at w itself. Scheduled, lr scales last, as in ``momentum``."""
+    if scheduled:
+        return Rule(chain(*decay_weights(weight_decay), trace(momentum, nesterov=True), scale(lr)))
     return Rule(chain(*decay_weights(weight_decay), scale(lr), trace(momentum, nesterov=True)))
 
 

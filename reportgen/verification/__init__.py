@@ -1,7 +1,8 @@
 """Evidence about the code, computed each time the report is built: the report's Verification section.
 
 ``gradient`` (the network's backprop against central finite differences),
-``parity`` (the textbook methods against trajectories recorded with torch.optim and other libraries),
+``parity`` (the textbook methods against trajectories recorded with torch.optim and other libraries,
+with and without learning-rate schedules, and our schedules' learning rates against torch's),
 ``trainers`` (the fast engine against the plain reference trainer). Each
 gives ``Check`` rows; ``verify`` runs them all. They read the code, not the
 results, so this stage sits after training and before the analysis.
@@ -21,6 +22,7 @@ class Verification:
 
     gradient: list[Check]
     parity: list[Check]  # grouped by library, in the order of parity_sources
+    schedules: list[Check]  # learning-rate sequences, grouped the same way
     engine: list[Check]
     finite_difference_step: float
     weights_per_layer: int
@@ -32,7 +34,7 @@ class Verification:
 
     @property
     def checks(self) -> list[Check]:
-        return [*self.gradient, *self.parity, *self.engine]
+        return [*self.gradient, *self.parity, *self.schedules, *self.engine]
 
     @property
     def failed(self) -> list[Check]:
@@ -48,6 +50,7 @@ def verify() -> Verification:
     return Verification(
         gradient=gradient.checks(),
         parity=parity.checks(),
+        schedules=parity.schedule_checks(),
         engine=trainers.checks(),
         finite_difference_step=gradient.STEP,
         weights_per_layer=gradient.WEIGHTS_PER_LAYER,

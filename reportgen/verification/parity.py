@@ -10,11 +10,18 @@ dependencies of reportgen). Keys:
 * ``<method>/<setting>/initial/<i>``, ``grads/<i>`` (per step: the gradient the
   library used) and ``params/<i>`` (per step: the parameters after its step);
 * for a method that takes its gradient elsewhere than at the parameters,
-  ``points/<i>`` (per step: where the library took it).
+  ``points/<i>`` (per step: where the library took it);
+* for a run with a learning-rate schedule, ``<method>/<setting>/schedule``:
+  JSON, the schedule in reportgen's names (``optimizers.schedules``);
+* learning-rate sequences, ``lr/<case>/``: ``method`` and ``hyperparams``
+  (the optimizer the scheduler drove), ``schedule``, ``lr`` (per step: the
+  library's lr for that step) and, where the schedule cycles it, ``momentum``
+  or ``beta1``.
 
 We feed the library's gradients to our optimizer and compare the parameters
-(and the gradient points) after every step. tests/test_parity.py and the
-report's Verification section read the same files.
+(and the gradient points) after every step, and compare our schedules'
+sequences with the library's. tests/test_parity.py, tests/test_schedules.py and
+the report's Verification section read the same files.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 
@@ -30,8 +38,10 @@ import numpy as np
 from reportgen import formatting, optimizers
 from reportgen.verification.checks import Check
 
-VECTOR_FILES = ("torch.npz", "pytorch-optimizer.npz", "schedulefree.npz")
+VECTOR_FILES = ("torch.npz", "torch-schedules.npz", "pytorch-optimizer.npz", "schedulefree.npz")
 TOLERANCE = 1e-10
+SCHEDULE_TOLERANCE = 1e-12  # scheduled runs and lr sequences: the issue asks for 1e-12
+SEQUENCES = "lr/"  # the key prefix of the learning-rate sequences
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,12 @@ class Source:
     @property
     def cases(self) -> list[tuple[str, str]]:
         """(method, setting) pairs, in the order recorded."""
-        return [tuple(key.split("/")[:2]) for key in self.arrays if key.endswith("/hyperparams")]
+        return [tuple(key.split("/")[:2]) for key in self.arrays if key.endswith("/hyperparams") and not key.startswith(SEQUENCES)]
+
+    @property
+    def sequences(self) -> list[str]:
+        """The names of the learning-rate sequences, in the order recorded."""
+        return [key.split("/")[1] for key in self.arrays if key.startswith(SEQUENCES) and key.endswith("/schedule")]
 
 
 @functools.cache
@@ -94,18 +109,43 @@ def replay(arrays: dict[str, np.ndarray], key: str, optimizer) -> np.ndarray:
     return np.array(deviations)
 
 
+def schedule(arrays: dict[str, np.ndarray], key: str) -> dict | None:
+    """The learning-rate schedule recorded under ``key``, or None for a constant lr."""
+    return json.loads(str(arrays[f"{key}/schedule"])) if f"{key}/schedule" in arrays else None
+
+
 def our_optimizer(arrays: dict[str, np.ndarray], method: str, setting: str):
     """Ours with the library's settings: our own defaults for its defaults (they must agree, the test checks it)."""
     chosen = {} if setting == "default" else hyperparams(arrays, method, setting)
-    return optimizers.create(method, "textbook", **chosen)
+    return optimizers.create(method, "textbook", schedule=schedule(arrays, f"{method}/{setting}"), **chosen)
+
+
+def describe_schedule(planned: dict) -> str:
+    """"cosine (T_max = 60, eta_min = 0.001)": the kind and the parameters given."""
+    given = ", ".join(f"{name} = {formatting.setting(value)}" for name, value in planned.items() if name != "kind")
+    return f"{planned['kind']} ({given})" if given else planned["kind"]
 
 
 def describe_setting(arrays: dict[str, np.ndarray], method: str, setting: str) -> str:
-    """"defaults", with what the library had to be told to use ours (SGD's momentum); else the settings given."""
+    """"defaults", with what the library had to be told to use ours (SGD's momentum); else the settings given; then the schedule."""
     given = ", ".join(f"{name} = {formatting.setting(value)}" for name, value in hyperparams(arrays, method, setting).items())
     if setting == "default":
-        return f"defaults ({given})" if given else "defaults"
-    return given
+        given = f"defaults ({given})" if given else "defaults"
+    planned = schedule(arrays, f"{method}/{setting}")
+    return given if planned is None else f"{given}; schedule {describe_schedule(planned)}"
+
+
+def sequence_deviation(arrays: dict[str, np.ndarray], name: str) -> float:
+    """Our schedule's lr (and cycled momentum or beta1) against the library's over every recorded step,
+    each relative to the largest |value| of the library's sequence."""
+    key = f"{SEQUENCES}{name}"
+    method = str(arrays[f"{key}/method"])
+    chosen = {**optimizers.defaults(method), **json.loads(str(arrays[f"{key}/hyperparams"]))}
+    theirs = {series: arrays[f"{key}/{series}"] for series in ("lr", "momentum", "beta1") if f"{key}/{series}" in arrays}
+    ours = optimizers.schedules.values(schedule(arrays, key), chosen, len(theirs["lr"]))
+    if ours.keys() != theirs.keys():
+        return math.inf  # a cycled hyperparameter one side has and the other lacks
+    return max(relative_deviation([ours[series]], [theirs[series]]) for series in theirs)
 
 
 def checks(recorded: tuple[Source, ...] | None = None) -> list[Check]:
@@ -114,5 +154,19 @@ def checks(recorded: tuple[Source, ...] | None = None) -> list[Check]:
     for source in sources() if recorded is None else recorded:
         for method, setting in source.cases:
             deviations = replay(source.arrays, f"{method}/{setting}", our_optimizer(source.arrays, method, setting))
-            rows.append(Check(source.library, setting, method, describe_setting(source.arrays, method, setting), float(np.max(deviations)), TOLERANCE))
+            tolerance = TOLERANCE if schedule(source.arrays, f"{method}/{setting}") is None else SCHEDULE_TOLERANCE
+            rows.append(Check(source.library, setting, method, describe_setting(source.arrays, method, setting), float(np.max(deviations)), tolerance))
+    return rows
+
+
+def schedule_checks(recorded: tuple[Source, ...] | None = None) -> list[Check]:
+    """One row per recorded learning-rate sequence: its largest relative deviation over every step."""
+    rows = []
+    for source in sources() if recorded is None else recorded:
+        for name in source.sequences:
+            key = f"{SEQUENCES}{name}"
+            planned = schedule(source.arrays, key)
+            lr = formatting.setting(json.loads(str(source.arrays[f"{key}/hyperparams"]))["lr"])
+            detail = f"{describe_schedule(planned)} on {source.arrays[f'{key}/method']}, lr = {lr}, {len(source.arrays[f'{key}/lr'])} steps"
+            rows.append(Check(f"{source.library} schedules", name, planned["kind"], detail, sequence_deviation(source.arrays, name), SCHEDULE_TOLERANCE))
     return rows
