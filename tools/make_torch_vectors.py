@@ -5,9 +5,9 @@ Run with a separate venv that has torch (torch is never a reportgen dependency):
     python3 -m venv /work/torchenv && /work/torchenv/bin/pip install numpy torch==2.13.0
     /work/torchenv/bin/python tools/make_torch_vectors.py reportgen/verification/vectors/torch.npz
 
-For methods a-h of the textbook variant, with torch's defaults and with one
-non-default setting, it trains three small float64 tensors of different
-shapes on a fixed non-convex loss for STEPS steps and stores, for every step,
+For the textbook methods torch has, with torch's defaults and with one or
+more non-default settings, it trains three small float64 tensors of different
+shapes (SHAPES, or the method's own in SHAPES_OF) on a fixed non-convex loss for STEPS steps and stores, for every step,
 the gradient torch used and the parameters after torch's step. The file ships
 inside the package: tests/test_parity.py and the report's Verification
 section feed those gradients to reportgen's optimizer and compare the parameters.
@@ -38,7 +38,25 @@ CASES = {
         {},
         [("default", {}), ("custom", {"lr": 0.005, "betas": [0.85, 0.995], "eps": 1e-7, "momentum_decay": 0.01})],
     ),
+    "rprop": (torch.optim.Rprop, {}, [("default", {}), ("custom", {"lr": 0.05, "etas": [0.3, 1.5], "step_sizes": [1e-3, 0.2]})]),
+    "adafactor": (
+        torch.optim.Adafactor,
+        {},
+        [("default", {}), ("custom", {"lr": 0.05, "beta2_decay": -0.5, "eps": [1e-20, 1e-2], "d": 2.0, "weight_decay": 0.1})],
+    ),
+    "muon": (
+        torch.optim.Muon,
+        {},
+        [
+            ("default", {}),
+            ("custom", {"lr": 0.01, "weight_decay": 0.05, "momentum": 0.9, "nesterov": False, "eps": 1e-6, "adjust_lr_fn": "match_rms_adamw"}),
+            ("quintic", {"lr": 0.02, "weight_decay": 0.0, "ns_coefficients": [1.875, -1.25, 0.375], "ns_steps": 3}),
+        ],
+    ),
 }
+# Muon takes only 2-D weights: matrices wide, tall and square-ish; Adafactor's SHAPES hold a matrix, a vector
+# and a stack of matrices, so both its factored and its vector path are recorded.
+SHAPES_OF = {"muon": ((3, 2), (4, 5), (2, 6))}
 
 
 def loss(params, curvature, wiggle):
@@ -46,15 +64,15 @@ def loss(params, curvature, wiggle):
     return sum((c * p**2 / 2 + d * torch.sin(3 * p)).sum() for p, c, d in zip(params, curvature, wiggle))
 
 
-def record(optimizer_class, arguments, seed):
+def record(optimizer_class, arguments, seed, shapes):
     generator = np.random.default_rng(seed)
-    initial = [generator.standard_normal(shape) for shape in SHAPES]
-    curvature = [torch.from_numpy(generator.uniform(0.2, 2.0, shape)) for shape in SHAPES]
-    wiggle = [torch.from_numpy(generator.uniform(-1.0, 1.0, shape)) for shape in SHAPES]
+    initial = [generator.standard_normal(shape) for shape in shapes]
+    curvature = [torch.from_numpy(generator.uniform(0.2, 2.0, shape)) for shape in shapes]
+    wiggle = [torch.from_numpy(generator.uniform(-1.0, 1.0, shape)) for shape in shapes]
     params = [torch.tensor(array, requires_grad=True) for array in initial]
     optimizer = optimizer_class(params, **arguments)
-    grads = [np.empty((STEPS, *shape)) for shape in SHAPES]
-    after = [np.empty((STEPS, *shape)) for shape in SHAPES]
+    grads = [np.empty((STEPS, *shape)) for shape in shapes]
+    after = [np.empty((STEPS, *shape)) for shape in shapes]
     for step in range(STEPS):
         optimizer.zero_grad()
         loss(params, curvature, wiggle).backward()
@@ -72,10 +90,11 @@ def main(path: str) -> None:
     arrays = {"library": np.array("torch"), "version": np.array(torch.__version__), "script": np.array("tools/make_torch_vectors.py"), "steps": np.array(STEPS)}
     for case_index, (method, (optimizer_class, fixed, configs)) in enumerate(CASES.items()):
         for config_index, (config, hyperparams) in enumerate(configs):
-            initial, grads, after = record(optimizer_class, {**fixed, **hyperparams}, seed=100 * case_index + config_index)
+            shapes = SHAPES_OF.get(method, SHAPES)
+            initial, grads, after = record(optimizer_class, {**fixed, **hyperparams}, 100 * case_index + config_index, shapes)
             key = f"{method}/{config}"
             arrays[f"{key}/hyperparams"] = np.array(json.dumps(hyperparams))
-            for index in range(len(SHAPES)):
+            for index in range(len(shapes)):
                 arrays[f"{key}/initial/{index}"] = initial[index]
                 arrays[f"{key}/grads/{index}"] = grads[index]
                 arrays[f"{key}/params/{index}"] = after[index]

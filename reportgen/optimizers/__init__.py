@@ -9,7 +9,9 @@
 
 Layout: ``transforms`` and ``noise`` hold the small shared parts, ``textbook`` and
 ``seed2018`` chain them into methods (equation, docstring and code side by
-side), ``base`` the plumbing, ``registry`` the names and checks.
+side), ``scale_free`` adds Rprop, Adafactor and Muon to the textbook variant
+(their parts in ``scale_free_parts``), ``base`` the plumbing, ``registry`` the
+names and checks.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import functools
 import inspect
 import textwrap
 
-from reportgen.optimizers import noise, seed2018, textbook, transforms
+from reportgen.optimizers import noise, scale_free, scale_free_parts, seed2018, textbook, transforms
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.registry import (
     ARTICLE_METHODS, LETTERS, METHODS, TITLES, VARIANTS, CodeDefinition, MethodInfo, resolve, unknown_choice,
@@ -32,7 +34,7 @@ __all__ = [
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
-_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, seed2018)}
+_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, seed2018, scale_free, scale_free_parts)}
 
 
 def _entry(name: str, variant: str):

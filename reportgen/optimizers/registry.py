@@ -16,6 +16,7 @@ from numbers import Integral, Real
 from typing import Callable
 
 from reportgen.errors import ConfigError
+from reportgen.optimizers.scale_free_parts import LEARNING_RATE_RATIOS
 
 TITLES = {
     "sgd": "Stochastic gradient descent",
@@ -30,6 +31,9 @@ TITLES = {
     "noise_training": "Noise training",
     "noise_gaussian": "Noise training + Gaussian additive noise",
     "adam_noise": "Adam noise training",
+    "rprop": "Rprop",
+    "adafactor": "Adafactor",
+    "muon": "Muon",
 }
 METHODS = tuple(TITLES)
 ARTICLE_METHODS = METHODS[:12]  # a-l: the twelve the 2018 article compared, with its letters
@@ -38,6 +42,7 @@ VARIANTS = ("textbook", "seed-2018")
 REFERENCE_KEYS = (
     "sutton1986", "qian1999", "nesterov1983", "duchi2011", "zeiler2012", "hinton2012",
     "kingma2014", "dozat2016", "neelakantan2015", "ruder2016", "seo2018noise",
+    "riedmiller1993", "shazeer2018", "jordan2024muon", "liu2025muon",
 )
 
 
@@ -154,6 +159,44 @@ def _count(method, name, value):
     return int(value)
 
 
+def _pair(method, name, value, labels):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be a pair [{', '.join(labels)}], got {value!r}")
+    return [_number(method, f"{name}[{index}]", number, 0.0, math.inf) for index, number in enumerate(value)]
+
+
+def _etas(method, name, value):
+    eta_minus, eta_plus = _pair(method, name, value, ("eta_minus", "eta_plus"))
+    if not 0.0 < eta_minus < 1.0 < eta_plus:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must have 0 < eta_minus < 1 < eta_plus, got {value!r}")
+    return [eta_minus, eta_plus]
+
+
+def _step_sizes(method, name, value):
+    smallest, largest = _pair(method, name, value, ("smallest", "largest"))
+    if smallest > largest:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must have smallest <= largest, got {value!r}")
+    return [smallest, largest]
+
+
+def _coefficients(method, name, value):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 3:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be three numbers [a, b, c], got {value!r}")
+    return [_number(method, f"{name}[{index}]", number, -math.inf, math.inf) for index, number in enumerate(value)]
+
+
+def _newton_schulz_steps(method, name, value):
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value < 100:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number from 0 to 99, got {value!r}")
+    return int(value)
+
+
+def _adjust_lr_fn(method, name, value):
+    if value not in LEARNING_RATE_RATIOS:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be one of {', '.join(map(repr, LEARNING_RATE_RATIOS))}, got {value!r}")
+    return value
+
+
 def _flag(method, name, value):
     if not isinstance(value, bool):
         raise ConfigError(f"{method}: hyperparameter {name!r} must be true or false, got {value!r}")
@@ -183,6 +226,19 @@ CHECKS = {
     "scalar_noise": _flag,
     "eta_is_sd": _flag,
     "decay_per_epoch": _flag,
+    "weight_decay": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
+    "etas": _etas,
+    "step_sizes": _step_sizes,
+    "beta2_decay": lambda m, n, v: _number(m, n, v, -math.inf, 0.0),
+    "d": lambda m, n, v: _number(m, n, v, 1.0, math.inf),
+    "nesterov": _flag,
+    "ns_coefficients": _coefficients,
+    "ns_steps": _newton_schulz_steps,
+    "adjust_lr_fn": _adjust_lr_fn,
+}
+# Names one method takes as a pair and the others as a number: the check of the pair (Adafactor's eps).
+PAIR_CHECKS = {
+    "eps": lambda m, n, v: _pair(m, n, v, ("eps1", "eps2")),
 }
 
 
@@ -196,7 +252,11 @@ def resolve(label: str, builder: Callable, given: dict) -> dict:
             valid = ", ".join(defaults) or "none"
             raise ConfigError(f"{label}: unknown hyperparameter {name!r}{hint} (valid: {valid})")
     merged = {**defaults, **given}
-    return {name: CHECKS[name](label, name, value) for name, value in merged.items()}
+    return {name: _check(name, defaults[name])(label, name, value) for name, value in merged.items()}
+
+
+def _check(name: str, default) -> Callable:
+    return PAIR_CHECKS[name] if name in PAIR_CHECKS and isinstance(default, tuple) else CHECKS[name]
 
 
 def unknown_choice(kind: str, value, valid) -> ConfigError:

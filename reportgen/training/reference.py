@@ -3,9 +3,10 @@
 Everything here is written as the 2018 script wrote it: one batch at a time,
 straightforward NumPy expressions that make fresh arrays, noise drawn with
 ``rng.gumbel`` and ``rng.normal``. Each of the twelve update rules is spelled
-out below in both variants, independently of ``reportgen.optimizers`` (which
-holds the fast, in-place versions), so the engine is checked against a second,
-separately written account of every method. Only the resolved hyperparameters
+out below in both variants (the later textbook methods in sibling modules),
+independently of ``reportgen.optimizers`` (which holds the fast, in-place
+versions), so the engine is checked against a second, separately written
+account of every method. Only the resolved hyperparameters
 come from the run's ``MethodSpec``, and the Gaussian's own stream from
 ``reportgen.optimizers.noise.own_stream``, a seeding rule rather than an update.
 
@@ -26,6 +27,7 @@ import numpy as np
 from reportgen.model import network
 from reportgen.optimizers.noise import own_stream
 from reportgen.training.record import Recorder, cast_data, epoch_order
+from reportgen.training.reference_scale_free import RULES as SCALE_FREE_RULES, zeros_like
 from reportgen.training.results import RunMetrics
 from reportgen.training.tasks import RunSpec
 
@@ -41,10 +43,6 @@ class Noise:  # the random stream of a run and where the run is in its schedule
 
     def gumbel(self, w):
         return [self.rng.gumbel(size=layer.shape) for layer in w]
-
-
-def zeros_like(w):
-    return [np.zeros_like(layer) for layer in w]
 
 
 # ---------------------------------------------------------------- seed-2018
@@ -279,6 +277,7 @@ RULES = {
         "noise_training": ReferenceRule(noise_training, "none"),
         "noise_gaussian": ReferenceRule(noise_gaussian, "none"),
         "adam_noise": ReferenceRule(adam_noise, "none"),
+        **{name: ReferenceRule(rule) for name, rule in SCALE_FREE_RULES.items()},
     },
 }
 
