@@ -159,30 +159,25 @@ def _count(method, name, value):
     return int(value)
 
 
-def _pair(method, name, value, labels):
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be a pair [{', '.join(labels)}], got {value!r}")
-    return [_number(method, f"{name}[{index}]", number, 0.0, math.inf) for index, number in enumerate(value)]
+def _numbers(method, name, value, labels, low=0.0):
+    """A list of len(labels) finite numbers, each >= low."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != len(labels):
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be {len(labels)} numbers [{', '.join(labels)}], got {value!r}")
+    return [_number(method, f"{name}[{index}]", number, low, math.inf) for index, number in enumerate(value)]
 
 
 def _etas(method, name, value):
-    eta_minus, eta_plus = _pair(method, name, value, ("eta_minus", "eta_plus"))
+    eta_minus, eta_plus = _numbers(method, name, value, ("eta_minus", "eta_plus"))
     if not 0.0 < eta_minus < 1.0 < eta_plus:
         raise ConfigError(f"{method}: hyperparameter {name!r} must have 0 < eta_minus < 1 < eta_plus, got {value!r}")
     return [eta_minus, eta_plus]
 
 
 def _step_sizes(method, name, value):
-    smallest, largest = _pair(method, name, value, ("smallest", "largest"))
+    smallest, largest = _numbers(method, name, value, ("smallest", "largest"))
     if smallest > largest:
         raise ConfigError(f"{method}: hyperparameter {name!r} must have smallest <= largest, got {value!r}")
     return [smallest, largest]
-
-
-def _coefficients(method, name, value):
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 3:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be three numbers [a, b, c], got {value!r}")
-    return [_number(method, f"{name}[{index}]", number, -math.inf, math.inf) for index, number in enumerate(value)]
 
 
 def _newton_schulz_steps(method, name, value):
@@ -232,13 +227,13 @@ CHECKS = {
     "beta2_decay": lambda m, n, v: _number(m, n, v, -math.inf, 0.0),
     "d": lambda m, n, v: _number(m, n, v, 1.0, math.inf),
     "nesterov": _flag,
-    "ns_coefficients": _coefficients,
+    "ns_coefficients": lambda m, n, v: _numbers(m, n, v, ("a", "b", "c"), low=-math.inf),
     "ns_steps": _newton_schulz_steps,
     "adjust_lr_fn": _adjust_lr_fn,
 }
 # Names one method takes as a pair and the others as a number: the check of the pair (Adafactor's eps).
 PAIR_CHECKS = {
-    "eps": lambda m, n, v: _pair(m, n, v, ("eps1", "eps2")),
+    "eps": lambda m, n, v: _numbers(m, n, v, ("eps1", "eps2")),
 }
 
 
