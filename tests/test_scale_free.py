@@ -10,7 +10,9 @@ import pytest
 
 from reportgen import optimizers
 from reportgen.errors import ConfigError
+from reportgen.optimizers import scale_free_parts
 from reportgen.optimizers.scale_free_parts import _bfloat16, _newton_schulz
+from reportgen.verification import parity
 
 
 @pytest.mark.parametrize(
@@ -100,3 +102,12 @@ def test_bfloat16_keeps_eight_significant_bits_ties_to_even_through_float32():
     assert _bfloat16(1 + 2**-8) == 1.0 and _bfloat16(1 + 3 * 2**-8) == 1 + 2**-6  # ties: to the even last bit
     assert _bfloat16(1 + 2**-8 + 2**-30) == 1.0  # float32 first makes it a tie, as torch's conversion does
     assert _bfloat16(-3.0) == -3.0 and np.isinf(_bfloat16(np.inf))
+
+
+def test_muon_parity_needs_torch_s_bfloat16_rounding(monkeypatch):
+    """The same Newton-Schulz iterations in float64 miss torch's recorded trajectory by far more than the tolerance."""
+    torch = next(source for source in parity.sources() if source.library == "torch")
+    optimizer = parity.our_optimizer(torch.arrays, "muon", "default")
+    assert parity.replay(torch.arrays, "muon/default", optimizer).max() <= parity.TOLERANCE
+    monkeypatch.setattr(scale_free_parts, "_bfloat16", lambda values: np.asarray(values, dtype=np.float64))
+    assert parity.replay(torch.arrays, "muon/default", optimizer).max() > 1e-4
