@@ -204,7 +204,7 @@ def test_a_schedule_that_never_changes_lr_gives_the_unscheduled_bits(name):
 
 def trajectory(optimizer, steps=30) -> list[bytes]:
     rng = np.random.default_rng(7)
-    params = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
+    params = [rng.standard_normal((4, 3)), rng.standard_normal((3, 2))]  # 2-D: Muon takes matrices only
     state = optimizer.init(params, np.random.Generator(np.random.PCG64(1)))
     seen = []
     for _ in range(steps):

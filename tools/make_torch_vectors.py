@@ -5,10 +5,9 @@ Run with a separate venv that has torch (torch is never a reportgen dependency):
     python3 -m venv /work/torchenv && /work/torchenv/bin/pip install numpy torch==2.13.0
     /work/torchenv/bin/python tools/make_torch_vectors.py reportgen/verification/vectors/torch.npz
 
-For methods a-h of the textbook variant and for the Adam family (adamw, adamax,
-amsgrad, radam), with torch's defaults and with non-default settings (weight
-decay among them), it trains three small float64 tensors of different
-shapes on a fixed non-convex loss for STEPS steps and stores, for every step,
+For the textbook methods torch has, with torch's defaults and with one or
+more non-default settings (weight decay among them), it trains three small float64 tensors of different
+shapes (SHAPES, or the method's own in SHAPES_OF) on a fixed non-convex loss for STEPS steps and stores, for every step,
 the gradient torch used and the parameters after torch's step. The file ships
 inside the package: tests/test_parity.py and the report's Verification
 section feed those gradients to reportgen's optimizer and compare the parameters.
@@ -86,7 +85,25 @@ CASES = {
             ("unrectified", {"lr": 0.01, "betas": [0.9, 0.6]}),
         ],
     ),
+    "rprop": (torch.optim.Rprop, {}, [("default", {}), ("custom", {"lr": 0.05, "etas": [0.3, 1.5], "step_sizes": [1e-3, 0.2]})]),
+    "adafactor": (
+        torch.optim.Adafactor,
+        {},
+        [("default", {}), ("custom", {"lr": 0.05, "beta2_decay": -0.5, "eps": [1e-20, 1e-2], "d": 2.0, "weight_decay": 0.1})],
+    ),
+    "muon": (
+        torch.optim.Muon,
+        {},
+        [
+            ("default", {}),
+            ("custom", {"lr": 0.01, "weight_decay": 0.05, "momentum": 0.9, "nesterov": False, "eps": 1e-6, "adjust_lr_fn": "match_rms_adamw"}),
+            ("quintic", {"lr": 0.02, "weight_decay": 0.0, "ns_coefficients": [1.875, -1.25, 0.375], "ns_steps": 3}),
+        ],
+    ),
 }
+# Muon takes only 2-D weights: matrices wide, tall and square-ish; Adafactor's SHAPES hold a matrix, a vector
+# and a stack of matrices, so both its factored and its vector path are recorded.
+SHAPES_OF = {"muon": ((3, 2), (4, 5), (2, 6))}
 
 
 def loss(params, curvature, wiggle):
@@ -94,7 +111,7 @@ def loss(params, curvature, wiggle):
     return sum((c * p**2 / 2 + d * torch.sin(3 * p)).sum() for p, c, d in zip(params, curvature, wiggle))
 
 
-def record(optimizer_class, arguments, seed, evaluated=None, schedule=None):
+def record(optimizer_class, arguments, seed, evaluated=None, schedule=None, shapes=SHAPES):
     """The initial parameters, and per step the gradient and the parameters after the step.
 
     ``evaluated(optimizer, p)``, when given, is the weights to record after a step in place of
@@ -103,15 +120,15 @@ def record(optimizer_class, arguments, seed, evaluated=None, schedule=None):
     makes an lr scheduler that steps after every optimizer step.
     """
     generator = np.random.default_rng(seed)
-    initial = [generator.standard_normal(shape) for shape in SHAPES]
-    curvature = [torch.from_numpy(generator.uniform(0.2, 2.0, shape)) for shape in SHAPES]
-    wiggle = [torch.from_numpy(generator.uniform(-1.0, 1.0, shape)) for shape in SHAPES]
+    initial = [generator.standard_normal(shape) for shape in shapes]
+    curvature = [torch.from_numpy(generator.uniform(0.2, 2.0, shape)) for shape in shapes]
+    wiggle = [torch.from_numpy(generator.uniform(-1.0, 1.0, shape)) for shape in shapes]
     params = [torch.tensor(array, requires_grad=True) for array in initial]
     optimizer = optimizer_class(params, **arguments)
     scheduler = schedule(optimizer) if schedule else None
-    grads = [np.empty((STEPS, *shape)) for shape in SHAPES]
-    after = [np.empty((STEPS, *shape)) for shape in SHAPES]
-    points = None if evaluated is None else [np.empty((STEPS, *shape)) for shape in SHAPES]
+    grads = [np.empty((STEPS, *shape)) for shape in shapes]
+    after = [np.empty((STEPS, *shape)) for shape in shapes]
+    points = None if evaluated is None else [np.empty((STEPS, *shape)) for shape in shapes]
     for step in range(STEPS):
         optimizer.zero_grad()
         loss(params, curvature, wiggle).backward()
@@ -148,7 +165,7 @@ def write(path: str, library: str, version: str, script: str, cases: dict, first
     for case_index, (method, (optimizer_class, fixed, configs)) in enumerate(cases.items()):
         for config_index, (config, hyperparams) in enumerate(configs):
             seed = first_seed + 100 * case_index + config_index
-            store(arrays, f"{method}/{config}", hyperparams, record(optimizer_class, {**fixed, **hyperparams}, seed, evaluated))
+            store(arrays, f"{method}/{config}", hyperparams, record(optimizer_class, {**fixed, **hyperparams}, seed, evaluated, shapes=SHAPES_OF.get(method, SHAPES)))
     np.savez_compressed(path, **arrays)
 
 

@@ -8,10 +8,11 @@
     params, state = opt.update(params, grads, state)   # params and grads changed in place
 
 Layout: ``transforms`` and ``noise`` hold the small shared parts, ``textbook``,
-``adam_family`` (Adam's successors), ``lion_schedulefree`` and ``seed2018`` chain them into methods
-(equation, docstring and code side by side), ``base`` the plumbing, ``registry`` the names and checks,
-``plugins`` the methods from outside, ``schedules`` (with ``lr_sequences``) the learning-rate schedules
-``create`` takes:
+``adam_family`` (Adam's successors), ``scale_free`` (Rprop, Adafactor and Muon, their parts in
+``scale_free_parts``), ``lion_schedulefree`` and ``seed2018`` chain them into methods (equation,
+docstring and code side by side), ``base`` the plumbing, ``registry`` the names and checks,
+``plugins`` the methods from outside, ``schedules`` (with ``lr_sequences``) the learning-rate
+schedules ``create`` takes:
 
     opt = create("adam", schedule={"kind": "cosine", "T_max": 500}, lr=1e-3)
 """
@@ -23,7 +24,9 @@ import functools
 import inspect
 import textwrap
 
-from reportgen.optimizers import adam_family, lion_schedulefree, noise, plugins, schedules, seed2018, textbook, transforms
+from reportgen.optimizers import (
+    adam_family, lion_schedulefree, noise, plugins, scale_free, scale_free_parts, schedules, seed2018, textbook, transforms,
+)
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.plugins import Citation, declare
 from reportgen.optimizers.registry import (
@@ -38,7 +41,10 @@ __all__ = [
 ]
 
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
-_SOURCE_MODULES = {module.__name__ for module in (transforms, noise, textbook, adam_family, lion_schedulefree, seed2018)}
+_SOURCE_MODULES = {
+    module.__name__
+    for module in (transforms, noise, textbook, adam_family, scale_free, scale_free_parts, lion_schedulefree, seed2018)
+}
 
 
 def _entry(name: str, variant: str) -> Entry:

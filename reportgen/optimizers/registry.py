@@ -16,6 +16,7 @@ from numbers import Integral, Real
 from typing import Callable
 
 from reportgen.errors import ConfigError
+from reportgen.optimizers.scale_free_parts import LEARNING_RATE_RATIOS
 
 TITLES = {
     "sgd": "Stochastic gradient descent",
@@ -34,9 +35,12 @@ TITLES = {
     "adamax": "Adamax",
     "amsgrad": "AMSGrad",
     "radam": "RAdam",
+    "rprop": "Rprop",
+    "adafactor": "Adafactor",
     "lion": "Lion",
     "schedule_free_sgd": "Schedule-free SGD",
     "schedule_free_adamw": "Schedule-free AdamW",
+    "muon": "Muon",
 }
 METHODS = tuple(TITLES)
 ARTICLE_METHODS = METHODS[:12]  # a-l: the twelve the 2018 article compared, with its letters
@@ -45,7 +49,8 @@ VARIANTS = ("textbook", "seed-2018")
 REFERENCE_KEYS = (
     "sutton1986", "qian1999", "nesterov1983", "duchi2011", "zeiler2012", "hinton2012",
     "kingma2014", "dozat2016", "neelakantan2015", "ruder2016", "seo2018noise",
-    "loshchilov2019", "reddi2018", "liu2020", "chen2023lion", "defazio2024",
+    "loshchilov2019", "reddi2018", "liu2020", "riedmiller1993", "shazeer2018", "chen2023lion", "defazio2024",
+    "jordan2024muon", "liu2025muon",
 )
 
 
@@ -162,6 +167,39 @@ def _count(method, name, value, least=1):
     return int(value)
 
 
+def _numbers(method, name, value, labels, low=0.0):
+    """A list of len(labels) finite numbers, each >= low."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != len(labels):
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be {len(labels)} numbers [{', '.join(labels)}], got {value!r}")
+    return [_number(method, f"{name}[{index}]", number, low, math.inf) for index, number in enumerate(value)]
+
+
+def _etas(method, name, value):
+    eta_minus, eta_plus = _numbers(method, name, value, ("eta_minus", "eta_plus"))
+    if not 0.0 < eta_minus < 1.0 < eta_plus:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must have 0 < eta_minus < 1 < eta_plus, got {value!r}")
+    return [eta_minus, eta_plus]
+
+
+def _step_sizes(method, name, value):
+    smallest, largest = _numbers(method, name, value, ("smallest", "largest"))
+    if smallest > largest:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must have smallest <= largest, got {value!r}")
+    return [smallest, largest]
+
+
+def _newton_schulz_steps(method, name, value):
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value < 100:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number from 0 to 99, got {value!r}")
+    return int(value)
+
+
+def _adjust_lr_fn(method, name, value):
+    if value not in LEARNING_RATE_RATIOS:
+        raise ConfigError(f"{method}: hyperparameter {name!r} must be one of {', '.join(map(repr, LEARNING_RATE_RATIOS))}, got {value!r}")
+    return value
+
+
 def _flag(method, name, value):
     if not isinstance(value, bool):
         raise ConfigError(f"{method}: hyperparameter {name!r} must be true or false, got {value!r}")
@@ -197,6 +235,18 @@ CHECKS = {
     "scalar_noise": _flag,
     "eta_is_sd": _flag,
     "decay_per_epoch": _flag,
+    "etas": _etas,
+    "step_sizes": _step_sizes,
+    "beta2_decay": lambda m, n, v: _number(m, n, v, -math.inf, 0.0),
+    "d": lambda m, n, v: _number(m, n, v, 1.0, math.inf),
+    "nesterov": _flag,
+    "ns_coefficients": lambda m, n, v: _numbers(m, n, v, ("a", "b", "c"), low=-math.inf),
+    "ns_steps": _newton_schulz_steps,
+    "adjust_lr_fn": _adjust_lr_fn,
+}
+# Names one method takes as a pair and the others as a number: the check of the pair (Adafactor's eps).
+PAIR_CHECKS = {
+    "eps": lambda m, n, v: _numbers(m, n, v, ("eps1", "eps2")),
 }
 
 
@@ -210,7 +260,14 @@ def resolve(label: str, builder: Callable, given: dict) -> dict:
             valid = ", ".join(defaults) or "none"
             raise ConfigError(f"{label}: unknown hyperparameter {name!r}{hint} (valid: {valid})")
     merged = {**defaults, **given}
-    return {name: CHECKS.get(name, _like(defaults[name]))(label, name, value) for name, value in merged.items()}
+    return {name: _check(name, defaults[name])(label, name, value) for name, value in merged.items()}
+
+
+def _check(name: str, default) -> Callable:
+    if name in PAIR_CHECKS and isinstance(default, tuple):
+        return PAIR_CHECKS[name]
+    return CHECKS.get(name) or _like(default)
+
 
 
 def _like(default) -> Callable:

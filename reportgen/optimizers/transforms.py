@@ -61,11 +61,12 @@ class TraceState(NamedTuple):
     scratch: list[np.ndarray]
 
 
-def trace(decay: float, nesterov: bool = False) -> Transform:
-    """Momentum: v <- decay v + u, then u <- v, or u <- u + decay v with ``nesterov``.
+def trace(decay: float, nesterov: bool = False, gradient_weight: float = 1.0) -> Transform:
+    """Momentum: v <- decay v + c u, then u <- v, or u <- c u + decay v with ``nesterov``, c = ``gradient_weight``.
 
     v starts at zero, so the first step gives v = u exactly, which is
-    torch's "buffer = clone(grad)" on the first step.
+    torch's "buffer = clone(grad)" on the first step. c = 1 - decay makes v
+    an average instead of a sum (Muon's momentum).
     """
 
     def init(params, rng):
@@ -73,6 +74,8 @@ def trace(decay: float, nesterov: bool = False) -> Transform:
 
     def update(updates, state, params):
         for u, v in zip(updates, state.velocity):
+            if gradient_weight != 1.0:  # multiplying by 1 is exact: skip the pass
+                np.multiply(u, gradient_weight, out=u)
             np.multiply(v, decay, out=v)
             np.add(v, u, out=v)
         if nesterov:

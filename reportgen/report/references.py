@@ -138,6 +138,34 @@ REFERENCES: dict[str, Reference] = {
             "https://arxiv.org/abs/2405.15682",
         ),
         Reference(
+            "riedmiller1993",
+            "Riedmiller & Braun 1993",
+            "Riedmiller, M., & Braun, H. (1993). A direct adaptive method for faster backpropagation learning: "
+            "the RPROP algorithm. IEEE International Conference on Neural Networks, 586-591.",
+            "https://doi.org/10.1109/ICNN.1993.298623",
+        ),
+        Reference(
+            "shazeer2018",
+            "Shazeer & Stern 2018",
+            "Shazeer, N., & Stern, M. (2018). Adafactor: adaptive learning rates with sublinear memory cost. "
+            "arXiv:1804.04235 (ICML 2018).",
+            "https://arxiv.org/abs/1804.04235",
+        ),
+        Reference(
+            "jordan2024muon",
+            "Jordan et al. 2024",
+            "Jordan, K., Jin, Y., Boza, V., You, J., Cesista, F., Newhouse, L., & Bernstein, J. (2024). "
+            "Muon: an optimizer for hidden layers in neural networks. Blog post.",
+            "https://kellerjordan.github.io/posts/muon/",
+        ),
+        Reference(
+            "liu2025muon",
+            "Liu et al. 2025",
+            "Liu, J., Su, J., Yao, X., Jiang, Z., Lai, G., Du, Y., Qin, Y., Xu, W., Lu, E., Yan, J., et al. (2025). "
+            "Muon is scalable for LLM training. arXiv:2502.16982.",
+            "https://arxiv.org/abs/2502.16982",
+        ),
+        Reference(
             "seo2018optimizers",
             "Seo 2018b",
             "Seo, J. D. (2018, February). Only Numpy: implementing and comparing gradient descent "

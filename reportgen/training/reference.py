@@ -3,9 +3,10 @@
 Everything here is written as the 2018 script wrote it: one batch at a time, straightforward NumPy expressions
 that make fresh arrays, noise drawn with ``rng.gumbel`` and ``rng.normal``. Every update rule is spelled out
 independently of ``reportgen.optimizers`` (the fast, in-place versions), the article's twelve below in both
-variants, Adam's moments, the later methods and torch's weight decay in ``reference_adam_family`` and
-``reference_lion_schedulefree``, so the engine is checked against a second, separately written account of every
-method. Only the resolved hyperparameters come from the run's ``MethodSpec``, and the Gaussian's own stream from
+variants, the later textbook methods (and Adam's moments, torch's weight decay) in the sibling modules
+``reference_adam_family``, ``reference_scale_free`` and ``reference_lion_schedulefree``, so the engine is checked
+against a second, separately written account of every method. Only the resolved hyperparameters come from the
+run's ``MethodSpec``, and the Gaussian's own stream from
 ``reportgen.optimizers.noise.own_stream``, a seeding rule rather than an update.
 
 A rule is ``rule(w, g, state, hp, noise) -> new weights``: ``w`` and ``g`` list
@@ -28,6 +29,7 @@ from reportgen.training import reference_adam_family
 from reportgen.training import reference_lion_schedulefree as later
 from reportgen.training.record import Recorder, cast_data, epoch_order
 from reportgen.training.reference_adam_family import adam_step, moments, with_l2
+from reportgen.training.reference_scale_free import RULES as SCALE_FREE_RULES, zeros_like
 from reportgen.training.results import RunMetrics
 from reportgen.training.tasks import RunSpec
 
@@ -43,10 +45,6 @@ class Noise:  # the random stream of a run and where the run is in its schedule
 
     def gumbel(self, w):
         return [self.rng.gumbel(size=layer.shape) for layer in w]
-
-
-def zeros_like(w):
-    return [np.zeros_like(layer) for layer in w]
 
 
 # ---------------------------------------------------------------- seed-2018
@@ -273,6 +271,7 @@ RULES = {
         "lion": ReferenceRule(later.lion),
         "schedule_free_sgd": ReferenceRule(later.schedule_free_sgd, "lookahead", later.schedule_free_point),
         "schedule_free_adamw": ReferenceRule(later.schedule_free_adamw, "lookahead", later.schedule_free_point),
+        **{name: ReferenceRule(rule) for name, rule in SCALE_FREE_RULES.items()},
     },
 }
 
