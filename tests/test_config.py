@@ -69,7 +69,7 @@ def test_seed_2018_gaussian_schedule_follows_the_training_set_size():
         ({"data": {"source": "s3"}}, ["data.source", "'s3'"]),
         ({"data": {"source": "idx"}}, ["data.path", "required"]),
         ({"network": {"activation": "relu"}}, ["network.activation", "'relu'"]),
-        ({"methods": {"adamw": {}}}, ["methods.adamw", "did you mean 'adam'"]),
+        ({"methods": {"adamm": {}}}, ["methods.adamm", "did you mean 'adam'"]),
         ({"methods": {"sgd": {"lr": -1.0}}}, ["methods.sgd", "lr"]),
         ({"methods": {"sgd": {"variant": "2018"}}}, ["methods.sgd.variant", "'2018'"]),
         ({"methods": {}}, ["methods", "at least one"]),
