@@ -229,7 +229,7 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
     if training["batch_size"] > data["n_train"]:
         raise ConfigError(f"training.batch_size: {training['batch_size']} is larger than the training set (data.n_train = {data['n_train']})")
     steps_per_epoch = -(-data["n_train"] // training["batch_size"])
-    methods = method_tables.specs(raw.get("methods"), variant, steps_per_epoch, base_dir)
+    methods = method_tables.specs(raw.get("methods"), variant, steps_per_epoch, training["epochs"] * steps_per_epoch, base_dir)
     config.update(name=name, variant=variant, methods={m.name: method_tables.numeric(m) for m in methods})
     config["controls"] = controls.settings(raw.get("controls", {}), [m.name for m in methods])
     sweep, ablation = raw.get("sweep", {}), raw.get("ablation", {})

@@ -12,6 +12,10 @@
 
     [methods.adan]                 # a method an installed package offers (entry point group reportgen.optimizers)
 
+    [methods.adamw_cosine]         # any of them with a learning-rate schedule, stepped once per update
+    method = "adamw"
+    schedule = { kind = "warmup_cosine", warmup_steps = 50, T_max = 450 }
+
 Every other key is a hyperparameter. Built-ins keep their letters (a-l the
 2018 article's); the other entries take the next free letters in the file's order.
 """
@@ -26,15 +30,15 @@ from typing import Any
 
 from reportgen import optimizers
 from reportgen.errors import ConfigError, did_you_mean
-from reportgen.optimizers import plugins
+from reportgen.optimizers import plugins, schedules
 from reportgen.training.results import MethodSpec
 
-ENTRY_KEYS = ("method", "plugin", "title", "variant")  # the rest of a [methods.NAME] table are hyperparameters
+ENTRY_KEYS = ("method", "plugin", "schedule", "title", "variant")  # the rest of a [methods.NAME] table are hyperparameters
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
-def specs(raw: Any, default_variant: str, steps_per_epoch: int, base_dir: Path | None) -> tuple[MethodSpec, ...]:
-    """Built-ins in letter order, then the experiment's own entries in the file's order."""
+def specs(raw: Any, default_variant: str, steps_per_epoch: int, updates: int, base_dir: Path | None) -> tuple[MethodSpec, ...]:
+    """Built-ins in letter order, then the experiment's own entries in the file's order; ``updates`` per run."""
     if not isinstance(raw, dict) or not raw:
         raise ConfigError("methods: expected at least one method table such as [methods.sgd]")
     built_in = [name for name in optimizers.METHODS if name in raw and not _runs_other(raw[name])]
@@ -43,7 +47,7 @@ def specs(raw: Any, default_variant: str, steps_per_epoch: int, base_dir: Path |
     result = []
     for name in [*built_in, *own]:
         letter = optimizers.LETTERS[name] if name in built_in else next(letters)
-        result.append(_spec(name, raw[name], letter, default_variant, steps_per_epoch, base_dir))
+        result.append(_spec(name, raw[name], letter, default_variant, steps_per_epoch, updates, base_dir))
     return tuple(result)
 
 
@@ -54,13 +58,15 @@ def numeric(spec: MethodSpec) -> dict:
         entry["method"] = spec.method
     if spec.plugin:
         entry["plugin"] = {"builder": spec.plugin["builder"], "sha256": spec.plugin["sha256"]}
+    if spec.schedule:
+        entry["schedule"] = spec.schedule
     return entry
 
 
 def optimizer(spec: MethodSpec) -> optimizers.Optimizer:
     """The configured optimizer, loading the method's plugin first when this process has not."""
     _load(spec)
-    return optimizers.create(spec.runs, spec.variant, **spec.hyperparams)
+    return optimizers.create(spec.runs, spec.variant, schedule=spec.schedule, **spec.hyperparams)
 
 
 def info(spec: MethodSpec) -> optimizers.MethodInfo:
@@ -91,7 +97,7 @@ def _letters_after(names) -> list[str]:
     return [*alphabet[len(names):], *(first + second for first in alphabet for second in alphabet)]
 
 
-def _spec(name: str, table: Any, letter: str, default_variant: str, steps_per_epoch: int, base_dir: Path | None) -> MethodSpec:
+def _spec(name: str, table: Any, letter: str, default_variant: str, steps_per_epoch: int, updates: int, base_dir: Path | None) -> MethodSpec:
     where = f"methods.{name}"
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: expected a table of hyperparameters, got {table!r}")
@@ -107,10 +113,25 @@ def _spec(name: str, table: Any, letter: str, default_variant: str, steps_per_ep
     except ConfigError as error:
         hint = f"; set variant = \"textbook\" in [{where}]" if variant != "textbook" and "variant" not in table else ""
         raise ConfigError(f"{where}: {error}{hint}") from None
+    schedule = _schedule(table.get("schedule"), resolved, updates, f"{where}.schedule")
     return MethodSpec(
         name=name, letter=letter, variant=variant, hyperparams=plain(resolved),
-        method="" if method == name else method, title=title, plugin=plugins.source_dict(source) if source else None,
+        method="" if method == name else method, title=title, plugin=plugins.source_dict(source) if source else None, schedule=schedule,
     )
+
+
+def _schedule(table: Any, hyperparams: dict, updates: int, where: str) -> dict | None:
+    """The schedule resolved and checked against the run's length; onecycle's max_lr kept unset when the table leaves it
+    out, so that it follows the method's lr (which a sweep changes)."""
+    if table is None:
+        return None
+    resolved = schedules.resolve(table, hyperparams, where)
+    if resolved["kind"] == "onecycle":
+        if resolved["total_steps"] < updates:
+            raise ConfigError(f"{where}.total_steps: {resolved['total_steps']} is fewer than the run's {updates} updates (epochs x steps per epoch); OneCycleLR ends there")
+        if "max_lr" not in table:
+            resolved["max_lr"] = None
+    return resolved
 
 
 def _what_runs(name: str, table: dict, where: str, base_dir: Path | None) -> tuple[str, plugins.Source | None, str]:

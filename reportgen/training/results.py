@@ -54,6 +54,7 @@ class MethodSpec:
     method: str = ""  # what runs, when not the built-in ``name``: a built-in's name or a plugin's key
     title: str = ""  # how the report names it, when not by the method's own title
     plugin: dict | None = None  # where a plugin comes from (reportgen.optimizers.plugins.Source), to load it in any process
+    schedule: dict | None = None  # the learning-rate schedule (reportgen.optimizers.schedules), resolved; onecycle's max_lr None: the lr
 
     @property
     def runs(self) -> str:
