@@ -218,3 +218,10 @@ def test_plugin_code_is_shown_from_its_own_file(tmp_path):
     names = [line.removeprefix("# ") for line in shown.splitlines() if line.startswith("# ")]
     module = names[0].split(".")[0]
     assert names == [f"{module}.signum", "reportgen.optimizers.transforms.trace", "reportgen.optimizers.transforms._zeros", f"{module}.sign", "reportgen.optimizers.transforms.scale"]
+
+
+def test_every_public_part_is_documented_where_plugin_authors_read():
+    from reportgen.optimizers import parts
+
+    for name in parts.__all__:
+        assert callable(getattr(parts, name)) and f"``{name}(" in parts.__doc__, name

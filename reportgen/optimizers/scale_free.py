@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from reportgen.optimizers.base import Rule, chain
 from reportgen.optimizers.scale_free_parts import (
-    add_decayed_weights,
     clip_by_rms,
     orthogonalise,
     scale_by_factored_rms,
@@ -17,7 +16,7 @@ from reportgen.optimizers.scale_free_parts import (
     scale_by_sign_agreement,
 )
 from reportgen.optimizers.textbook import TEXTBOOK
-from reportgen.optimizers.transforms import trace
+from reportgen.optimizers.transforms import decay_weights, trace
 
 FLOAT64_EPSILON = 2.220446049250313e-16  # numpy.finfo(numpy.float64).eps
 
@@ -56,7 +55,7 @@ def adafactor(lr=1e-2, beta2_decay=-0.8, eps=(FLOAT64_EPSILON, 1e-3), d=1.0, wei
     None on float64 weights, which reportgen trains).
     """
     eps1, eps2 = eps
-    return Rule(chain(scale_by_factored_rms(beta2_decay, eps1), clip_by_rms(d), scale_by_relative_step(lr, eps2), add_decayed_weights(lr * weight_decay)))
+    return Rule(chain(scale_by_factored_rms(beta2_decay, eps1), clip_by_rms(d), scale_by_relative_step(lr, eps2), *decay_weights(lr * weight_decay)))
 
 
 @TEXTBOOK.method(
@@ -87,6 +86,6 @@ def muon(
             trace(momentum, nesterov, gradient_weight=1.0 - momentum),
             orthogonalise(ns_coefficients, ns_steps, eps),
             scale_by_shape(lr, adjust_lr_fn),
-            add_decayed_weights(lr * weight_decay),
+            *decay_weights(lr * weight_decay),
         )
     )

@@ -18,26 +18,6 @@ from reportgen.optimizers.base import Transform
 from reportgen.optimizers.transforms import _zeros
 
 
-def add_decayed_weights(rate: float) -> Transform:
-    """Decoupled weight decay: u <- u + rate w, so the step also shrinks w by the fraction ``rate``.
-
-    torch multiplies w by 1 - lr lambda before its step; subtracting
-    lr lambda w within the step is the same number up to rounding.
-    """
-
-    def init(params, rng):
-        return None
-
-    def update(updates, state, params):
-        if rate == 0.0:  # torch skips the decay too; adding zeros would change nothing
-            return updates, state
-        for u, weight in zip(updates, params):
-            u += rate * weight
-        return updates, state
-
-    return Transform(init, update)
-
-
 class SignAgreementState(NamedTuple):
     previous: list[np.ndarray]  # last step's gradient, zero where its sign had flipped
     step_sizes: list[np.ndarray]
