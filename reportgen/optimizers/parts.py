@@ -27,8 +27,9 @@ Per-weight scales
   s <- decay s + weight u^2, u <- u / (sqrt(s) + eps) (Adagrad, RMSprop).
 * ``scale_by_adadelta(rho, eps)``: Zeiler's ratio of running averages.
 * ``scale_by_adam(beta1, beta2, eps, correction, amsgrad=False)``:
-  u <- m_hat / (sqrt(v_hat) + eps), with ``correction = step_bias_correction(beta1, beta2)``
-  for Kingma & Ba's; ``amsgrad`` keeps the running max of v.
+  u <- m_hat / (sqrt(v_hat) + eps), m_hat = m / c1, v_hat = v / c2 with (c1, c2) = correction(t);
+  ``amsgrad`` keeps the running max of v.
+* ``step_bias_correction(beta1, beta2)``: Kingma & Ba's correction, (1 - beta1^t, 1 - beta2^t).
 * ``scale_by_nadam(beta1, beta2, eps, momentum_decay)``, ``scale_by_adamax(beta1, beta2, eps)``,
   ``scale_by_radam(beta1, beta2, eps)``: torch.optim's NAdam, Adamax and RAdam steps.
 * ``scale_by_sign_agreement(initial, etas, step_sizes)``: Rprop's per-weight step sizes.
