@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("presets", help="list the shipped presets")
 
+    check = commands.add_parser("check-optimizer", help="run the conformance suite on a method and print what fails (exit 1 when a check fails)")
+    check.add_argument("method", metavar="FILE.py:BUILDER|NAME", help="a plugin file and its builder, an installed entry point's name, or a built-in's name")
+    check.add_argument("--variant", default="textbook", help="a built-in's variant: textbook (default) or seed-2018")
+    check.add_argument("--hyperparams", metavar="NAME=VALUE,...", help="instead of the defaults, as in a [methods.NAME] table, e.g. lr=0.01,betas=[0.9,0.99]")
+
     from reportgen import bench
 
     bench.add_arguments(commands.add_parser("bench", help="measure the engine against the reference trainer and this machine's floor"))
@@ -254,6 +259,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         for name in config.preset_names():
             print(f"{name:12} {config.load_preset(name).description}")
         return 0
+    if args.command == "check-optimizer":
+        from reportgen.verification import conformance
+
+        return conformance.run(args.method, args.variant, args.hyperparams)
     if args.command == "bench":
         from reportgen import bench
 

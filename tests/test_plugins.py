@@ -168,16 +168,20 @@ def test_a_textbook_only_method_in_a_seed_2018_experiment_says_how_to_fix_it(tmp
         config.load(toml)
 
 
-def test_an_installed_entry_point_is_a_method_by_its_name(tmp_path, monkeypatch):
-    """A package that declares [project.entry-points."reportgen.optimizers"] signum = "signum_pkg:signum"."""
-    site = tmp_path / "site"
-    (site / "signum_pkg").mkdir(parents=True)
-    (site / "signum_pkg" / "__init__.py").write_text(SIGNUM, encoding="utf-8")
-    info = site / "signum_pkg-1.0.dist-info"
+def install_entry_point(root: Path, monkeypatch, package: str, name: str) -> None:
+    """A package on sys.path that declares [project.entry-points."reportgen.optimizers"] name = "package:signum"."""
+    site = root / "site"
+    (site / package).mkdir(parents=True)
+    (site / package / "__init__.py").write_text(SIGNUM, encoding="utf-8")
+    info = site / f"{package}-1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: signum-pkg\nVersion: 1.0\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[reportgen.optimizers]\nsignum = signum_pkg:signum\n", encoding="utf-8")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package}\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[reportgen.optimizers]\n{name} = {package}:signum\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(site))
+
+
+def test_an_installed_entry_point_is_a_method_by_its_name(tmp_path, monkeypatch):
+    install_entry_point(tmp_path, monkeypatch, "signum_pkg", "signum")
     spec = config.load(_experiment(tmp_path, "[methods.signum]\nlr = 0.1\n")).methods[0]
     assert spec.plugin["entry_point"] == "signum" and methods.info(spec).title == "Signum"
     assert spec.hyperparams == {"lr": 0.1, "momentum": 0.9, "warm": True}

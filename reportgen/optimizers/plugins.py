@@ -131,7 +131,7 @@ def from_entry_point(name: str) -> Plugin | None:
     try:
         module = importlib.import_module(point.module)
     except Exception as error:  # the plugin's own code: any exception is its fault, reported in one line
-        raise PluginError(f"entry point {name!r} ({point.value}): import failed: {_first_line(error)}") from None
+        raise PluginError(f"entry point {name!r} ({point.value}): import failed: {first_line(error)}") from None
     path = Path(inspect.getfile(module))
     return load(Source(str(path), point.attr, _sha256(path, f"entry point {name!r}"), entry_point=name), module)
 
@@ -193,11 +193,11 @@ def _import(path: Path, key: str, where: str):
         spec.loader.exec_module(module)
     except Exception as error:  # the plugin's own code: any exception is its fault, reported in one line
         del sys.modules[name]
-        raise PluginError(f"{where}: import failed: {_first_line(error)}") from None
+        raise PluginError(f"{where}: import failed: {first_line(error)}") from None
     return module
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
@@ -232,7 +232,7 @@ def _smoke_step(plugin: Plugin) -> None:
     try:
         rule = plugin.builder()
     except Exception as error:  # the plugin's own code
-        raise PluginError(f"{where}: calling it with its defaults failed: {_first_line(error)}") from None
+        raise PluginError(f"{where}: calling it with its defaults failed: {first_line(error)}") from None
     if not isinstance(rule, Rule) or rule.gradient not in GRADIENT_KINDS:
         raise PluginError(f"{where}: it must return reportgen.optimizers.Rule(transform, gradient in {GRADIENT_KINDS}), got {rule!r}")
     from reportgen.optimizers import create  # the package imports this module
@@ -250,4 +250,4 @@ def _smoke_step(plugin: Plugin) -> None:
     except PluginError:
         raise
     except Exception as error:  # the plugin's own code
-        raise PluginError(f"{where}: a step with its defaults failed: {_first_line(error)}") from None
+        raise PluginError(f"{where}: a step with its defaults failed: {first_line(error)}") from None
