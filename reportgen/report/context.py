@@ -22,6 +22,7 @@ from reportgen.report.citation import Citation, citation
 from reportgen.report.drawing import Figure, figure_slug
 from reportgen.report.methods import BACKPROP_TEXT, NETWORK_TEXT, Code, Derivation, MethodSection, derivation, method_sections, shared_code
 from reportgen.report.references import Reference
+from reportgen.report.schedule_figures import describe
 from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import ResultSet
 from reportgen.verification import Verification
@@ -62,6 +63,7 @@ class Setting:
     title: str
     variant: str
     hyperparams: list[tuple[str, object]]
+    schedule: str  # the learning-rate schedule in words (schedule_figures.describe); "" for a constant lr
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def _experiment(result_set: ResultSet, result: ExperimentAnalysis) -> Experiment
         tuning=result_set.config["report"]["tuning"],
         tuning_seeds=list(result_set.config["report"]["tuning_seeds"] or []),
         settings=[
-            Setting(spec.letter, spec.name, titles.get(spec.name, spec.name), spec.variant, list(spec.hyperparams.items()))
+            Setting(spec.letter, spec.name, titles.get(spec.name, spec.name), spec.variant, list(spec.hyperparams.items()), describe(spec) if spec.schedule else "")
             for spec in result_set.methods
         ],
         analysis=result,

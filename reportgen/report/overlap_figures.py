@@ -53,7 +53,7 @@ def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
     if result.overlaps:
         stats = result.overlaps[0]
         for name in (stats.first, stats.second):
-            colour, style = line_style(name)
+            colour, style = line_style(name, letters[name])
             hover(zoom.plot(epochs, means[names.index(name)], color=colour, linestyle=style, linewidth=2, label=letters[name])[0], method_name(rows_by[name], result_set.experiment))
         zoom.set_title(f"zoom: {letters[stats.first]} and {letters[stats.second]}")
         zoom.set_xlabel("epoch")
