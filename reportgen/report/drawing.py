@@ -107,6 +107,12 @@ def epoch_numbers(result_set) -> np.ndarray:
     return np.arange(1, result_set.epochs + 1)
 
 
+def letter_span(letters: list[str]) -> str:
+    """"a to l" for more than two letters that run from a, else the letters listed: how a text names the methods."""
+    running = len(letters) > 2 and letters == [chr(ord("a") + index) for index in range(len(letters))]
+    return f"a to {letters[-1]}" if running else ", ".join(letters)
+
+
 def line_style(name: str, letter: str) -> tuple[str, str]:
     """The 2018 article's twelve by name; any other method by its letter (m, n, ..., z, aa, ab, ...)."""
     if name in LINE_STYLES:

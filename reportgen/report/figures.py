@@ -31,7 +31,7 @@ from reportgen.analysis.events import Marker  # noqa: E402
 from reportgen.analysis.tables import MethodRow  # noqa: E402
 from reportgen.formatting import number, percent  # noqa: E402
 from reportgen.report.drawing import (  # noqa: E402
-    DPI, TEXT, VARIANT_COLOURS, WIDTH, Figure, FigureJob, draw, epoch_numbers, figure_slug, finished_figure, hover, legend_below, line_style, literal,
+    DPI, TEXT, VARIANT_COLOURS, WIDTH, Figure, FigureJob, draw, epoch_numbers, figure_slug, finished_figure, letter_span, hover, legend_below, line_style, literal,
     method_name, stack_panels,
 )
 from reportgen.report.schedule_figures import schedule_figure, scheduled  # noqa: E402
@@ -55,7 +55,8 @@ def _label(row: MethodRow) -> str:
 def _letters(rows: list[MethodRow]) -> str:
     """"a-i" for consecutive letters, else "a, c, e"."""
     letters = [row.letter for row in rows]
-    consecutive = len(letters) > 2 and all(ord(b) - ord(a) == 1 for a, b in zip(letters, letters[1:]))
+    single = all(len(letter) == 1 for letter in letters)  # two-letter labels (aa, ab) are listed
+    consecutive = single and len(letters) > 2 and all(ord(b) - ord(a) == 1 for a, b in zip(letters, letters[1:]))
     return f"{letters[0]}\u2013{letters[-1]}" if consecutive else ", ".join(letters)
 
 
@@ -164,8 +165,7 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
     spread = f"median over {seeds} seeds; {band_label(result_set)} at each epoch" if seeds > 1 else f"seed {result_set.seeds[0]}"
     shape = "Line chart" if len(panels) == 1 else "Two stacked line charts"
     alt = (
-        f"{shape} of the total training cost per epoch of {len(result.rows)} methods, labelled a to "
-        f"{result.rows[-1].letter}, over {result_set.epochs} epochs ({result_set.experiment}, {spread}). "
+        f"{shape} of the total training cost per epoch of {len(result.rows)} methods, labelled {letter_span([row.letter for row in result.rows])}, over {result_set.epochs} epochs ({result_set.experiment}, {spread}). "
         + (f"Upper panel {_letters(groups[0])} on a {'log' if panels[0].log else 'linear'} scale, lower panel {_letters(groups[1])}. " if len(panels) > 1 else "")
         + f"{_extremes(result)} {_marker_sentences(result.markers)}"
     )

@@ -26,7 +26,7 @@ from reportgen.sweep.analysis import STATUSES, Series, SweepAnalysis  # noqa: E4
 
 # Paul Tol's muted teal, sand and rose: told apart with colour-blindness, and in grey by lightness.
 STATUS_COLOURS = {"converged": "#44AA99", "no progress": "#DDCC77", "diverged": "#CC6677"}
-PARAMETER_NAMES = {"lr": "learning rate", "eta": "noise scale η"}
+PARAMETER_NAMES = {"lr": "learning rate", "eta": "noise scale η", "max_lr": "onecycle max_lr"}
 PANEL_COLUMNS = 2  # in the page's figure width, WIDTH inches, so that a phone can read them
 DIVERGED_HEIGHT = 0.96  # where a diverged seed's cross sits, as a fraction of the panel height
 COST_LEGEND, STATUS_LEGEND = 0.95, 0.45  # inches above the panels for the legend: three lines, one line
