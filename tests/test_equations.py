@@ -120,3 +120,8 @@ def test_sim_is_the_relation_not_a_tilde():
 def test_bold_digits_are_bold_characters_not_a_mathvariant():
     mathml = equations.to_mathml(r"n_t = s_t \mathbf{1} + \mathbf{10}")
     assert "mathvariant" not in mathml and "<mn>&#x1D7CF;</mn>" in mathml and "<mn>&#x1D7CF;&#x1D7CE;</mn>" in mathml
+
+
+def test_norm_bars_do_not_stretch_over_a_subscript():
+    mathml = equations.to_mathml(r"\max(\lVert M \rVert_{F}, \epsilon)")
+    assert mathml.count('<mo stretchy="false">&#x02016;</mo>') == 2 and "<mo>&#x02016;</mo>" not in mathml

@@ -51,10 +51,11 @@ def test_diverged_epochs_are_empty_in_csv_and_null_in_json():
 def test_json_identifies_the_experiments():
     replica, textbook = make_pair(epochs=4)
     document = json.loads(export.to_json([replica, textbook]))
-    assert document["format"] == "reportgen-metrics" and document["format_version"] == 1
+    assert document["format"] == "reportgen-metrics" and document["format_version"] == 2
     assert [entry["experiment"] for entry in document["experiments"]] == ["seed-2018", "textbook"]
     assert document["experiments"][1]["key"] == textbook.key
     assert document["experiments"][0]["methods"][6]["hyperparams"]["betas"] == [0.9, 0.999]
+    assert document["experiments"][0]["methods"][6]["schedule"] is None  # a constant lr (a schedule: tests/test_report_methods.py)
     assert len(document["records"]) == 12 * 4 + 12 * 3 * 4
     assert all(math.isfinite(value) for record in document["records"] for value in record.values() if isinstance(value, float))
 

@@ -164,7 +164,7 @@ def resolve(schedule: dict, hyperparams: dict, where: str = "schedule") -> dict:
 def _check_onecycle(resolved, hyperparams, where):
     if resolved["max_lr"] is None:
         resolved["max_lr"] = float(hyperparams["lr"])
-    if resolved["cycle_momentum"] and _cycled_hyperparameter(hyperparams) is None:
+    if resolved["cycle_momentum"] and cycled_hyperparameter(hyperparams) is None:
         raise ConfigError(
             f"{where}.cycle_momentum: the method has neither momentum nor betas to cycle (torch raises too); set cycle_momentum = false"
         )
@@ -177,7 +177,7 @@ def _check_onecycle(resolved, hyperparams, where):
         start = end
 
 
-def _cycled_hyperparameter(hyperparams: dict) -> str | None:
+def cycled_hyperparameter(hyperparams: dict) -> str | None:
     """What onecycle cycles, as torch decides: ``momentum`` where the method has it, else ``betas[0]``."""
     if "momentum" in hyperparams:
         return "momentum"
@@ -198,7 +198,7 @@ def values(schedule: dict, hyperparams: dict, steps: int) -> dict[str, np.ndarra
     phases = lr_sequences.onecycle_phases(schedule)
     anneal = lr_sequences.ANNEAL[schedule["anneal_strategy"]]
     points = np.array([lr_sequences.onecycle_point(phases, anneal, step) for step in range(steps)], dtype=np.float64).reshape(steps, 2)
-    cycled = _cycled_hyperparameter(hyperparams) if schedule["cycle_momentum"] else None
+    cycled = cycled_hyperparameter(hyperparams) if schedule["cycle_momentum"] else None
     return {"lr": points[:, 0]} if cycled is None else {"lr": points[:, 0], cycled: points[:, 1]}
 
 

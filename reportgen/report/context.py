@@ -19,14 +19,17 @@ from reportgen.analysis.quirks import QuirkEffect
 from reportgen.errors import ConfigError
 from reportgen.report import references
 from reportgen.report.citation import Citation, citation
-from reportgen.report.drawing import Figure, figure_slug
+from reportgen.report.drawing import Figure, figure_slug, letter_span
 from reportgen.report.methods import BACKPROP_TEXT, NETWORK_TEXT, Code, Derivation, MethodSection, derivation, method_sections, shared_code
 from reportgen.report.references import Reference
+from reportgen.report.schedule_figures import describe
 from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import ResultSet
 from reportgen.verification import Verification
 
-TITLE = "Twelve gradient-descent optimizers on a small NumPy network"
+TITLE = "{count} gradient-descent optimizers on a small NumPy network"
+COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+               "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
 
 FIGURE_SECTIONS = ("setup", "cost", "accuracy", "wallclock", "overlap", "sweep")
 
@@ -62,6 +65,7 @@ class Setting:
     title: str
     variant: str
     hyperparams: list[tuple[str, object]]
+    schedule: str  # the learning-rate schedule in words (schedule_figures.describe); "" for a constant lr
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,9 @@ class ExperimentSection:
 @dataclass(frozen=True)
 class Report:
     title: str
+    compared: str  # "Twelve update rules, a to l": the method entries the report compares
+    network_shape: str  # "784-256-128-1" (the first experiment's)
+    replica: bool  # an experiment runs the 2018 script's variant
     command: str
     date: str  # "" unless SOURCE_DATE_EPOCH is set
     generator: str
@@ -139,7 +146,7 @@ def _experiment(result_set: ResultSet, result: ExperimentAnalysis) -> Experiment
         tuning=result_set.config["report"]["tuning"],
         tuning_seeds=list(result_set.config["report"]["tuning_seeds"] or []),
         settings=[
-            Setting(spec.letter, spec.name, titles.get(spec.name, spec.name), spec.variant, list(spec.hyperparams.items()))
+            Setting(spec.letter, spec.name, titles.get(spec.name, spec.name), spec.variant, list(spec.hyperparams.items()), describe(spec) if spec.schedule else "")
             for spec in result_set.methods
         ],
         analysis=result,
@@ -187,14 +194,30 @@ def _cited(methods: list[MethodSection], *texts: Derivation) -> list[Reference]:
     return sorted(unique.values(), key=lambda ref: order.index(ref.key) if ref.key in order else len(order))
 
 
+def count_word(count: int) -> str:
+    return COUNT_WORDS[count] if count < len(COUNT_WORDS) else str(count)
+
+
+def _compared(result_sets: list[ResultSet]) -> str:
+    """"Twelve update rules, a to l", or the letters themselves when they do not run from a."""
+    entries = {spec.name: spec.letter for result_set in result_sets for spec in result_set.methods}
+    letters = sorted(entries.values(), key=lambda letter: (len(letter), letter))
+    named = letter_span(letters)
+    return f"{count_word(len(letters)).capitalize()} update rule{'s' if len(letters) != 1 else ''}, {named}"
+
+
 def gather(
     result_sets: list[ResultSet], analysis: Analysis, drawn: list[Figure], *, command: str, sweeps: list[SweepAnalysis] | None, date: str, verification: Verification
 ) -> Report:
     """Everything the templates show, as plain data."""
     methods = method_sections([spec for result_set in result_sets for spec in result_set.methods])
     network, backprop = derivation(NETWORK_TEXT), derivation(BACKPROP_TEXT)
+    title = TITLE.format(count=count_word(len({spec.name for result_set in result_sets for spec in result_set.methods})).capitalize())
     return Report(
-        title=TITLE,
+        title=title,
+        compared=_compared(result_sets),
+        network_shape="-".join(str(size) for size in (784, *result_sets[0].config["network"]["hidden"], 1)),
+        replica=any(variant_of(result_set) == "seed-2018" for result_set in result_sets),
         command=command,
         date=date,
         generator=f"reportgen {reportgen.__version__}",
@@ -214,5 +237,5 @@ def gather(
         latex_table=LATEX_TABLE,
         sweep=sweeps,
         verification=verification,
-        citation=citation(TITLE, reportgen.__version__, [result_set.key for result_set in result_sets], date),
+        citation=citation(title, reportgen.__version__, [result_set.key for result_set in result_sets], date),
     )

@@ -78,7 +78,10 @@ LINE_STYLES = {
     "adam_noise": ("#0072B2", "-."),
 }
 
-FALLBACK_STYLE = ("#777777", "-")
+# The later methods, aliases and plugins (letters m on), by letter: Paul Tol's vibrant colours, solid then dashed,
+# so no two of the next fourteen letters look alike.
+LATER_STYLES = tuple((colour, style) for style in ("-", "--") for colour in ("#EE7733", "#0077BB", "#33BBEE", "#EE3377", "#CC3311", "#009988", "#555555"))
+FIRST_LATER_LETTER = "m"
 VARIANT_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")  # one per experiment where experiments share a plot
 
 
@@ -104,8 +107,20 @@ def epoch_numbers(result_set) -> np.ndarray:
     return np.arange(1, result_set.epochs + 1)
 
 
-def line_style(name: str) -> tuple[str, str]:
-    return LINE_STYLES.get(name, FALLBACK_STYLE)
+def letter_span(letters: list[str]) -> str:
+    """"a to l" for more than two letters that run from a, else the letters listed: how a text names the methods."""
+    running = len(letters) > 2 and letters == [chr(ord("a") + index) for index in range(len(letters))]
+    return f"a to {letters[-1]}" if running else ", ".join(letters)
+
+
+def line_style(name: str, letter: str) -> tuple[str, str]:
+    """The 2018 article's twelve by name; any other method by its letter (m, n, ..., z, aa, ab, ...)."""
+    if name in LINE_STYLES:
+        return LINE_STYLES[name]
+    position = 0
+    for character in letter:  # bijective base 26: a = 1, z = 26, aa = 27
+        position = 26 * position + ord(character) - ord("a") + 1
+    return LATER_STYLES[(position - ord(FIRST_LATER_LETTER) + ord("a") - 1) % len(LATER_STYLES)]
 
 
 def literal(user_text: str) -> str:

@@ -70,6 +70,10 @@ _SIM = '<mo lspace="0.2778em" rspace="0.2778em">&#x0223C;</mo>'
 # ignores: the digits become the bold digits of Unicode's mathematical alphanumerics too.
 _BOLD_NUMBER = re.compile(r'<mn mathvariant="bold">([0-9]+)</mn>')
 _BOLD_ZERO = 0x1D7CE
+# It writes \lVert and \rVert as bare <mo>: Chromium stretches the opening one over the closing one's subscript
+# (Muon's norm). A norm of one letter needs no stretching.
+_NORM_BAR = "<mo>&#x02016;</mo>"
+_FIXED_NORM_BAR = '<mo stretchy="false">&#x02016;</mo>'
 
 
 def _bold_digits(match: re.Match) -> str:
@@ -82,7 +86,7 @@ def to_mathml(latex: str, display: bool = False) -> str:
         mathml = convert(_for_latex2mathml(display_latex(latex)), display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many types; name the formula
         raise ValueError(f"cannot convert LaTeX to MathML: {latex!r}: {error}") from error
-    return _BOLD_NUMBER.sub(_bold_digits, mathml.replace(_TILDE, _SIM))
+    return _BOLD_NUMBER.sub(_bold_digits, mathml.replace(_TILDE, _SIM).replace(_NORM_BAR, _FIXED_NORM_BAR))
 
 
 def equation(latex: str) -> Equation:

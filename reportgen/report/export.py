@@ -3,7 +3,9 @@
 Tidy form: one row per experiment, method, seed and epoch, one column per
 metric (layer metrics spread over ``<metric>_layer1`` ... columns). The CSV
 leaves a cell empty where the array holds NaN (epochs after a run diverged);
-the JSON writes ``null`` there, since NaN is not JSON. Floats are written with
+the JSON writes ``null`` there, since NaN is not JSON. A scheduled method's ``schedule``
+column holds its schedule as compact JSON (``reportgen.optimizers.schedules``; onecycle's ``max_lr`` null: the
+method's lr), empty for a constant lr. Floats are written with
 ``repr`` (shortest round-trip form), so the files are exact and byte-stable.
 """
 
@@ -22,8 +24,8 @@ from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet
 from reportgen.verification import Verification
 
 FORMAT = "reportgen-metrics"
-FORMAT_VERSION = 1
-KEY_COLUMNS = ("experiment", "variant", "method", "letter", "seed", "epoch", "diverged")
+FORMAT_VERSION = 2  # 2: the schedule column and each method's schedule
+KEY_COLUMNS = ("experiment", "variant", "method", "letter", "schedule", "seed", "epoch", "diverged")
 
 
 def _layers(result_sets: list[ResultSet]) -> int:
@@ -49,6 +51,7 @@ def records(result_sets: list[ResultSet]) -> list[dict]:
     rows = []
     for result_set in result_sets:
         for method_index, spec in enumerate(result_set.methods):
+            schedule = json.dumps(spec.schedule, sort_keys=False, separators=(",", ":")) if spec.schedule else None
             for seed_index, seed in enumerate(result_set.seeds):
                 stopped = int(result_set.diverged_epoch[method_index, seed_index])
                 for epoch_index in range(result_set.epochs):
@@ -58,6 +61,7 @@ def records(result_sets: list[ResultSet]) -> list[dict]:
                         "variant": spec.variant,
                         "method": spec.name,
                         "letter": spec.letter,
+                        "schedule": schedule,
                         "seed": int(seed),
                         "epoch": epoch,
                         "diverged": bool(stopped and epoch >= stopped),
@@ -191,7 +195,7 @@ def to_json(result_sets: list[ResultSet]) -> str:
                 "seeds": _plain(result_set.seeds),
                 "epochs": result_set.epochs,
                 "methods": [
-                    {"name": spec.name, "letter": spec.letter, "variant": spec.variant, "hyperparams": _plain(spec.hyperparams)}
+                    {"name": spec.name, "letter": spec.letter, "variant": spec.variant, "hyperparams": _plain(spec.hyperparams), "schedule": _plain(spec.schedule)}
                     for spec in result_set.methods
                 ],
             }

@@ -31,9 +31,10 @@ from reportgen.analysis.events import Marker  # noqa: E402
 from reportgen.analysis.tables import MethodRow  # noqa: E402
 from reportgen.formatting import number, percent  # noqa: E402
 from reportgen.report.drawing import (  # noqa: E402
-    DPI, TEXT, VARIANT_COLOURS, WIDTH, Figure, FigureJob, draw, epoch_numbers, figure_slug, finished_figure, hover, legend_below, line_style, literal,
+    DPI, TEXT, VARIANT_COLOURS, WIDTH, Figure, FigureJob, draw, epoch_numbers, figure_slug, finished_figure, letter_span, hover, legend_below, line_style, literal,
     method_name, stack_panels,
 )
+from reportgen.report.schedule_figures import schedule_figure, scheduled  # noqa: E402
 from reportgen.report.overlap_figures import overlap_figure, overlap_matrix_figure  # noqa: E402
 from reportgen.report.wallclock import wallclock_figure  # noqa: E402
 from reportgen.training.results import ResultSet  # noqa: E402
@@ -54,7 +55,8 @@ def _label(row: MethodRow) -> str:
 def _letters(rows: list[MethodRow]) -> str:
     """"a-i" for consecutive letters, else "a, c, e"."""
     letters = [row.letter for row in rows]
-    consecutive = len(letters) > 2 and all(ord(b) - ord(a) == 1 for a, b in zip(letters, letters[1:]))
+    single = all(len(letter) == 1 for letter in letters)  # two-letter labels (aa, ab) are listed
+    consecutive = single and len(letters) > 2 and all(ord(b) - ord(a) == 1 for a, b in zip(letters, letters[1:]))
     return f"{letters[0]}\u2013{letters[-1]}" if consecutive else ", ".join(letters)
 
 
@@ -71,7 +73,7 @@ def _draw_curves(axes, result_set: ResultSet, rows: list[MethodRow], linewidth: 
     banded = bands and len(result_set.seeds) > 1
     for row in rows:
         position = result_set.method_index(row.method)
-        colour, style = line_style(row.method)
+        colour, style = line_style(row.method, row.letter)
         name = method_name(row, result_set.experiment)
         hover(axes.plot(epochs, median[position], color=colour, linestyle=style, linewidth=linewidth, label=_label(row))[0], f"{name}: median over seeds" if banded else name)
         if banded:
@@ -163,8 +165,7 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
     spread = f"median over {seeds} seeds; {band_label(result_set)} at each epoch" if seeds > 1 else f"seed {result_set.seeds[0]}"
     shape = "Line chart" if len(panels) == 1 else "Two stacked line charts"
     alt = (
-        f"{shape} of the total training cost per epoch of {len(result.rows)} methods, labelled a to "
-        f"{result.rows[-1].letter}, over {result_set.epochs} epochs ({result_set.experiment}, {spread}). "
+        f"{shape} of the total training cost per epoch of {len(result.rows)} methods, labelled {letter_span([row.letter for row in result.rows])}, over {result_set.epochs} epochs ({result_set.experiment}, {spread}). "
         + (f"Upper panel {_letters(groups[0])} on a {'log' if panels[0].log else 'linear'} scale, lower panel {_letters(groups[1])}. " if len(panels) > 1 else "")
         + f"{_extremes(result)} {_marker_sentences(result.markers)}"
     )
@@ -251,7 +252,7 @@ def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalys
     for axes, result_set, result in zip(grid[0], result_sets, results):
         median, _, _ = curves.seed_summary(result_set, "test_accuracy")
         for position, row in enumerate(result.rows):
-            colour, style = line_style(row.method)
+            colour, style = line_style(row.method, row.letter)
             line = axes.plot(epoch_numbers(result_set), median[result_set.method_index(row.method)], color=colour, linestyle=style, linewidth=1.5, label=_label(row))[0]
             hover(line, f"{method_name(row, result_set.experiment)}: median over seeds")
         axes.set_title(literal(result_set.experiment))
@@ -273,10 +274,12 @@ def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalys
 
 
 def draw_all(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis], executor=None) -> list[Figure]:
-    """Every figure in report order: setup, cost, accuracy, wall-clock, overlap (on ``executor``'s workers when given)."""
+    """Every figure in report order: setup, cost (an experiment's schedules after its main cost figure), accuracy, wall-clock,
+    overlap (on ``executor``'s workers when given)."""
     pairs = list(zip(result_sets, analyses))
     jobs: list[FigureJob] = [(setup_figure, (result_sets[0],))]
-    jobs += [(figure, pair) for pair in pairs for figure in (main_cost_figure, log_cost_figure)]
+    for pair in pairs:
+        jobs += [(main_cost_figure, pair), *([(schedule_figure, pair)] if scheduled(pair[0]) else []), (log_cost_figure, pair)]
     jobs += [(figure, (result_sets, analyses)) for figure in (small_multiples_figure, accuracy_figure, wallclock_figure)]
     jobs += [(figure, pair) for pair in pairs for figure in (overlap_figure, overlap_matrix_figure)]
     return draw(jobs, executor)

@@ -60,7 +60,7 @@ class PartUse:
     """A function a method's builders run: shown once, under Code of the parts or as another method's builder."""
 
     code: Code
-    only: str  # the one variant that runs it; "" when both do
+    only: str  # the one variant that runs it; "" when every variant the method has does
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def _method(spec: MethodSpec) -> MethodSection:
     uses = []
     for code in parts.values():
         running = [variant for variant, codes in runs.items() if code in codes]
-        uses.append(PartUse(code, running[0] if len(running) == 1 else ""))
+        uses.append(PartUse(code, running[0] if len(running) < len(runs) else ""))  # a method of one variant: every part is its own
     textbook = next(info for info in infos if info.variant == TEXTBOOK_VARIANT)  # the method's own title
     return MethodSection(spec.name, spec.letter, textbook.title, spec.name in IN_DEPTH, _derivation(spec), rules, uses, [])
 

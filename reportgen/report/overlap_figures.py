@@ -18,7 +18,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from reportgen.analysis import ExperimentAnalysis, curves  # noqa: E402
 from reportgen.formatting import number  # noqa: E402
 from reportgen.report.drawing import (  # noqa: E402
-    TEXT, WIDTH, Figure, epoch_numbers, figure_slug, finished_figure, hover, legend_below, line_style, literal, method_name,
+    TEXT, WIDTH, Figure, epoch_numbers, figure_slug, finished_figure, letter_span, hover, legend_below, line_style, literal, method_name,
 )
 from reportgen.training.results import ResultSet  # noqa: E402
 
@@ -53,7 +53,7 @@ def overlap_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
     if result.overlaps:
         stats = result.overlaps[0]
         for name in (stats.first, stats.second):
-            colour, style = line_style(name)
+            colour, style = line_style(name, letters[name])
             hover(zoom.plot(epochs, means[names.index(name)], color=colour, linestyle=style, linewidth=2, label=letters[name])[0], method_name(rows_by[name], result_set.experiment))
         zoom.set_title(f"zoom: {letters[stats.first]} and {letters[stats.second]}")
         zoom.set_xlabel("epoch")
@@ -125,7 +125,7 @@ def overlap_matrix_figure(result_set: ResultSet, result: ExperimentAnalysis) -> 
     panels = " Grey cells with a dash: the two are drawn in different panels, so they never hide each other." if split else ""
     within = f"Pairs never further apart than one line width ({number(curves.LINE_WIDTH_PIXELS)} pixels): {', '.join(hidden) if hidden else 'none'}."
     alt = (
-        f"Heat map of a {len(letters)} by {len(letters)} matrix, methods a to {letters[-1]} on both axes, coloured by the largest gap between "
+        f"Heat map of a {len(letters)} by {len(letters)} matrix, methods {letter_span(letters)} on both axes, coloured by the largest gap between "
         f"two cost curves in pixels (log scale), each cell labelled with its number; the colour bar marks one line width.{panels} {within}"
     )
     caption = (

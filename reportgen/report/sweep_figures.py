@@ -26,7 +26,7 @@ from reportgen.sweep.analysis import STATUSES, Series, SweepAnalysis  # noqa: E4
 
 # Paul Tol's muted teal, sand and rose: told apart with colour-blindness, and in grey by lightness.
 STATUS_COLOURS = {"converged": "#44AA99", "no progress": "#DDCC77", "diverged": "#CC6677"}
-PARAMETER_NAMES = {"lr": "learning rate", "eta": "noise scale η"}
+PARAMETER_NAMES = {"lr": "learning rate", "eta": "noise scale η", "max_lr": "onecycle max_lr"}
 PANEL_COLUMNS = 2  # in the page's figure width, WIDTH inches, so that a phone can read them
 DIVERGED_HEIGHT = 0.96  # where a diverged seed's cross sits, as a fraction of the panel height
 COST_LEGEND, STATUS_LEGEND = 0.95, 0.45  # inches above the panels for the legend: three lines, one line
@@ -61,7 +61,7 @@ def _panels(count: int, height: float, legend: float):
 def cost_figure(result: SweepAnalysis) -> Figure:
     figure, panels = _panels(len(result.series), 3.0, COST_LEGEND)
     for axes, series in zip(panels, result.series):
-        colour, _ = line_style(series.method)
+        colour, _ = line_style(series.method, series.letter)
         values = np.array(series.values)
         costs = np.array([cell.final_cost for cell in series.cells])  # (values, seeds)
         diverged = np.array([[status == "diverged" for status in cell.status] for cell in series.cells])
@@ -150,7 +150,7 @@ def robustness_figure(result: SweepAnalysis) -> Figure:
     figure, axes = plt.subplots(figsize=(WIDTH, 1.2 + 0.5 * len(result.series)))
     rows = list(reversed(result.series))  # first series at the top
     for row, series in enumerate(rows):
-        colour, _ = line_style(series.method)
+        colour, _ = line_style(series.method, series.letter)
         name = _method(series)
         grid = axes.plot([series.values[0], series.values[-1]], [row, row], color="#BBBBBB", linewidth=1)[0]
         hover(grid, f"{name}: the grid swept, {number(series.values[0], 3)} to {number(series.values[-1], 3)}")

@@ -63,7 +63,7 @@ def wallclock_figure(result_sets: list[ResultSet], results: list[ExperimentAnaly
     clock, _, _ = curves.seed_summary(result_set, "epoch_seconds")
     for row in result.rows:
         position = result_set.method_index(row.method)
-        colour, style = line_style(row.method)
+        colour, style = line_style(row.method, row.letter)
         line = cumulative.plot(np.nancumsum(clock[position]), median[position], color=colour, linestyle=style, linewidth=1.5, label=row.letter)[0]
         hover(line, method_name(row, result_set.experiment))
     cumulative.set_yscale("log")

@@ -54,7 +54,7 @@ class Series:
     letter: str
     title: str
     variant: str
-    parameter: str  # "lr" or "eta"
+    parameter: str  # "lr", "eta" or "max_lr" (reportgen.sweep.plan.PEAK)
     cells: list[Cell]  # in grid order
     default: Cell  # the experiment's own value
     best: Cell  # lowest median final cost (the first of equals)
@@ -117,7 +117,7 @@ def _robust_range(cells: list[Cell], best: int) -> tuple[int, int]:
 
 def _series(axis: Axis, seeds: tuple[int, ...], runs: dict[tuple[str, int], RunMetrics]) -> Series:
     def cell(method: MethodSpec) -> Cell:
-        return _cell(method.hyperparams[axis.parameter], [runs[cell_name(method), seed] for seed in seeds])
+        return _cell(axis.value_of(method), [runs[cell_name(method), seed] for seed in seeds])
 
     cells = [cell(axis.with_value(value)) for value in axis.values]
     default = cell(axis.method)

@@ -1,14 +1,19 @@
 """Learning-rate sweeps, what to train: how sensitive is each method to its learning rate (and, for the noise methods, eta)?
 
 A sweep crosses, per method, a log-spaced grid of one hyperparameter with a
-list of seeds. Each cell is the experiment with that one hyperparameter of
+list of seeds. Every entry of the experiment can be swept, built-in, alias or
+plugin, in the experiment's order. A scheduled method's learning rate is the
+schedule's base: every lr it sets scales with it, onecycle's peak too while
+``max_lr`` is unset. A onecycle schedule that sets ``max_lr`` ignores the
+method's lr (OneCycleLR starts at max_lr / div_factor whatever the lr), so
+its lr grid sweeps ``max_lr`` instead: the peak, the lr that matters. Each cell is the experiment with that one hyperparameter of
 that one method replaced; each method's preset value is a cell too (tuned vs
 default). ``reportgen.sweep.run`` trains the cells as ordinary runs.
 
 The sweep is configured by a ``[sweep]`` table in the experiment TOML::
 
     [sweep]
-    methods = ["sgd", "adam"]   # default: every method of the experiment with a learning rate
+    methods = ["sgd", "adam"]   # default: every method entry of the experiment with a learning rate
     lr = "1e-5:1e-1:13"         # LOW:HIGH:POINTS, log-spaced, both ends included; or a list
     eta = "1e-3:1:4"            # optional: also sweep eta of the methods that have one
     seeds = 5                   # the experiment's seeds, then 0, 1, 2, ...; or a list
@@ -26,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from reportgen import optimizers
 from reportgen.errors import ConfigError, did_you_mean
+from reportgen.training import methods as method_entries
 from reportgen.training.results import MethodSpec
 from reportgen.training.tasks import RunSpec
 
@@ -98,16 +103,30 @@ def sweep_seeds(field: str, value: Any, experiment_seeds: list[int]) -> tuple[in
     return tuple(seeds)
 
 
+PEAK = "max_lr"  # what an lr grid sweeps in a onecycle schedule that sets its own peak
+
+
+def swept_as(method: MethodSpec, parameter: str) -> str:
+    """What a grid of ``parameter`` (one of SWEPT) varies in ``method``: the parameter itself, or onecycle's max_lr."""
+    schedule = method.schedule or {}
+    return PEAK if parameter == "lr" and schedule.get("kind") == "onecycle" and schedule.get(PEAK) is not None else parameter
+
+
 @dataclass(frozen=True)
 class Axis:
-    """One method's hyperparameter, swept over ``values``; the rest as the experiment sets it."""
+    """One method's hyperparameter (or its onecycle schedule's max_lr), swept over ``values``; the rest as the experiment sets it."""
 
     method: MethodSpec  # as configured in the experiment: the default
-    parameter: str
+    parameter: str  # "lr", "eta" or PEAK
     values: tuple[float, ...]
 
     def with_value(self, value: float) -> MethodSpec:
+        if self.parameter == PEAK:
+            return replace(self.method, schedule={**self.method.schedule, PEAK: value})
         return replace(self.method, hyperparams={**self.method.hyperparams, self.parameter: value})
+
+    def value_of(self, method: MethodSpec) -> float:
+        return method.schedule[PEAK] if self.parameter == PEAK else method.hyperparams[self.parameter]
 
 
 @dataclass(frozen=True)
@@ -159,22 +178,23 @@ def plan(experiment: Experiment, table: dict) -> Plan:
             raise ConfigError(f"sweep.grids.{name}: expected only {' and '.join(SWEPT)} grids, got {own!r}")
     shared = {parameter: parse_grid(f"sweep.{parameter}", table[parameter]) for parameter in SWEPT if parameter in table}
     axes = []
-    for name in optimizers.METHODS:  # a-l order
+    for name, method in configured.items():  # the experiment's order: built-ins by letter, then its own entries
         if name not in names:
             continue
-        method, own = configured[name], grids.get(name, {})
+        own = grids.get(name, {})
         for parameter in SWEPT:
             if parameter in own and parameter not in method.hyperparams:
                 raise ConfigError(f"sweep.grids.{name}.{parameter}: {name} has no {parameter}")
             if parameter in own:
-                axes.append(Axis(method, parameter, parse_grid(f"sweep.grids.{name}.{parameter}", own[parameter])))
+                axes.append(Axis(method, swept_as(method, parameter), parse_grid(f"sweep.grids.{name}.{parameter}", own[parameter])))
             elif parameter in shared and parameter in method.hyperparams:
-                axes.append(Axis(method, parameter, shared[parameter]))
+                axes.append(Axis(method, swept_as(method, parameter), shared[parameter]))
     seeds = sweep_seeds("sweep.seeds", table.get("seeds", len(experiment.seeds)), experiment.seeds)
     return Plan(experiment, tuple(axes), seeds)
 
 
 def cell_name(method: MethodSpec) -> str:
-    """A cell's folder: the method and a hash of everything that configures it."""
-    canonical = json.dumps({"variant": method.variant, **method.hyperparams}, sort_keys=True, separators=(",", ":"))
+    """A cell's folder: the method and a hash of everything that decides its numbers (a built-in's without a schedule:
+    its variant and hyperparameters, as before aliases, plugins and schedules, so stored cells keep their folders)."""
+    canonical = json.dumps(method_entries.numeric(method), sort_keys=True, separators=(",", ":"))
     return f"{method.name}-{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
