@@ -11,12 +11,14 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from markupsafe import escape
 
 from fixtures import build_report, digits, unnamed_drawings
 
 from reportgen import config
+from reportgen.analysis.curves import MAIN_PLOT_HEIGHT_PIXELS
 from reportgen.optimizers import schedules
 from reportgen.report import equations, methods as report_methods
 from reportgen.report.equations import escape_markdown
@@ -144,3 +146,28 @@ def test_the_schedule_figure_sits_after_the_cost_figure_and_its_numbers_come_fro
             stated = f"{method['letter']}: {method['schedule']['kind']}, learning rate from {digits(lr[0])} up to {digits(lr[peak])} at update {peak + 1}, ending at {digits(lr[-1])}"
             assert stated in alt
     assert alt.startswith("2 rows of two line charts")
+
+
+def test_the_methods_no_library_checks_are_named_in_the_verification(pages, recorded):
+    """The plugin has no recorded trajectories; every built-in here has, under its own name or an alias's."""
+    letters = {method["name"]: method["letter"] for method in recorded["methods"]}
+    for page in pages:
+        start = page.index("without a library's trajectories")
+        sentence = page[start : page.index("No library ships them", start)]
+        assert f"{letters['cautious']} (Cautious Adam)" in sentence
+        assert not any(f"{letters[name]} (" in sentence for name in ("lion", "schedule_free_adamw", "muon", "adamw_cosine", "cycled"))
+    equations_section = pages[0].split('id="update-equations"')[1].split('id="cost-plots"')[0]
+    assert "seed-2018" not in equations_section and "<h4" in equations_section  # a textbook-only report shows no 2018 rule
+
+
+def test_the_main_figure_of_methods_that_all_descend_is_on_a_log_scale_whose_pixel_the_caption_states(built, pages):
+    """No gradient-free method here: one log panel holding every seed's positive cost, over at most 16 decades."""
+    with open(built / "data" / "metrics.csv", newline="") as stream:
+        costs = np.array([float(row["train_cost_logged"]) for row in csv.DictReader(stream)])
+    positive = costs[np.isfinite(costs) & (costs > 0)]
+    high = np.log10(positive.max())
+    low = max(np.log10(positive.min()), high - 16)
+    span = high - low
+    factor = 10 ** ((span * 1.1) / MAIN_PLOT_HEIGHT_PIXELS)  # 5% of the decades added each side
+    for page in pages:
+        assert f"one pixel (a hundredth of an inch) of this plot is a factor of {digits(factor)} in cost" in page

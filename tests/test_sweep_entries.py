@@ -99,7 +99,7 @@ def swept(tmp_path_factory):
 
 def test_a_sweep_of_every_entry_trains_analyses_and_draws(swept):
     assert [(series.letter, series.title, series.parameter) for series in swept.series] == [
-        ("s", "Lion", "lr"), ("w", "AdamW", "lr"), ("x", "Cautious Adam", "lr"), ("y", "Momentum", "max_lr"),
+        ("s", "Lion", "lr"), ("w", "AdamW, cosine decay", "lr"), ("x", "Cautious Adam", "lr"), ("y", "Momentum, one-cycle", "max_lr"),
     ]
     peak = swept.series[-1]
     assert peak.default.value == 0.05 and peak.values == [0.003, 0.03]

@@ -39,6 +39,7 @@ FIGURE_DPI = 100
 MAIN_PLOT_HEIGHT_PIXELS = 420
 MAIN_LINE_WIDTH_POINTS = 3.0
 LINE_WIDTH_PIXELS = MAIN_LINE_WIDTH_POINTS * FIGURE_DPI / 72.0
+LOG_DECADES = 16  # the most a log panel spans: below, a cost is numerically zero (float64 keeps 16 digits)
 PLOT_MARGIN = 0.05  # fraction of the data span added below and above, matplotlib's default
 
 COST_METRIC = "train_cost_logged"
@@ -103,7 +104,9 @@ def _range(values: np.ndarray, log: bool) -> tuple[float, float]:
     """Every finite value plus PLOT_MARGIN of the span each side (of the decades on a log scale)."""
     finite = values[np.isfinite(values)]
     if log:
-        low, high = np.log10(finite.min()), np.log10(finite.max())
+        positive = finite[finite > 0]  # a cost of exactly 0 has no place on a log axis
+        high = np.log10(positive.max())
+        low = max(np.log10(positive.min()), high - LOG_DECADES)
         span = high - low if high > low else 1.0
         return float(10 ** (low - PLOT_MARGIN * span)), float(10 ** (high + PLOT_MARGIN * span))
     if finite.size == 0:
@@ -119,8 +122,11 @@ def main_panels(result_set: ResultSet) -> tuple[Panel, ...]:
     names = [spec.name for spec in result_set.methods]
     free = [spec.name for spec in result_set.methods if gradient_free(spec)]
     rest = [name for name in names if name not in free]
-    if all(spec.variant == REPLICA_VARIANT for spec in result_set.methods) or not free or not rest:
+    if all(spec.variant == REPLICA_VARIANT for spec in result_set.methods) or not rest:
         return (Panel(tuple(names), False, *_range(values, False), MAIN_PLOT_HEIGHT_PIXELS),)
+    if not free:  # methods that all descend: a log scale separates them where a linear one piles them on zero
+        log = bool((values[np.isfinite(values)] > 0).any())
+        return (Panel(tuple(names), log, *_range(values, log), MAIN_PLOT_HEIGHT_PIXELS),)
     top = values[[names.index(name) for name in rest]]
     log = bool(np.isfinite(top).any()) and bool(np.nanmin(top) > 0)
     bottom = values[[names.index(name) for name in free]]

@@ -120,6 +120,8 @@ class Report:
     latex_table: str
     sweep: list[SweepAnalysis] | None  # one per swept experiment; None: no sweep section
     verification: Verification
+    omitted: frozenset[str]  # ids of the sections this report has nothing for
+    without_library: list[MethodSection]  # trained here, compared with no library's trajectories (i-l, plugins)
     citation: Citation
 
 
@@ -184,6 +186,19 @@ def build_date(environ=os.environ) -> str:
 ARTICLES = ("seo2018optimizers", "seo2018noise")
 
 
+def _omitted(result_sets: list[ResultSet], analysis: Analysis, sweeps) -> frozenset[str]:
+    """The sections with nothing to say: no sweep; no pair to compare for overlap; neither a replica of the 2018 script
+    nor measured quirk effects; no replica whose claims to test."""
+    replica = any(variant_of(result_set) == "seed-2018" for result_set in result_sets)
+    omitted = {
+        "learning-rate-sensitivity": sweeps is None,
+        "overlap-analysis": not any(result.overlaps for result in analysis.experiments),
+        "the-2018-quirks-one-at-a-time": not replica and not analysis.quirk_effects,
+        "the-2018-claims": not replica,
+    }
+    return frozenset(section for section, empty in omitted.items() if empty)
+
+
 def _cited(methods: list[MethodSection], *texts: Derivation) -> list[Reference]:
     """The works the report cites: the 2018 articles (the report replicates one), the texts' and the methods' own,
     reportgen's bibliography order first, then plugins' citations."""
@@ -237,5 +252,7 @@ def gather(
         latex_table=LATEX_TABLE,
         sweep=sweeps,
         verification=verification,
+        omitted=_omitted(result_sets, analysis, sweeps),
+        without_library=[method for method in methods if method.runs not in {check.subject for check in verification.parity}],
         citation=citation(title, reportgen.__version__, [result_set.key for result_set in result_sets], date),
     )

@@ -145,7 +145,7 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
     top.set_title(literal(title))
     cost = f"total cost over {result_set.data['n_train']} training images"
     if len(panels) == 1:
-        top.set_ylabel(cost)
+        top.set_ylabel(f"{cost} (log scale)" if panels[0].log else cost)
         layout = ""
     else:
         top.set_ylabel("total cost (log scale)")
@@ -153,7 +153,7 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
             axes.set_ylabel("total cost")
             axes.set_title(f"{_letters(rows)}, which take no gradient: their own linear range", fontsize=TEXT)
         upper, lower = panels[0], panels[1]
-        factor = 10 ** ((math.log10(upper.high) - math.log10(upper.low)) / upper.height) if upper.log else math.nan
+        factor = _pixel_factor(upper)
         layout = (
             f"Top: {_letters(groups[0])} on a {'log' if upper.log else 'linear'} scale"
             + (f" (one pixel is a factor of {number(factor)} in cost)" if upper.log else f" (one pixel is {number(upper.resolution)} cost units)")
@@ -169,12 +169,24 @@ def main_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figur
         + (f"Upper panel {_letters(groups[0])} on a {'log' if panels[0].log else 'linear'} scale, lower panel {_letters(groups[1])}. " if len(panels) > 1 else "")
         + f"{_extremes(result)} {_marker_sentences(result.markers)}"
     )
-    resolution = f"One pixel (a hundredth of an inch) of this plot is {number(panels[0].resolution)} cost units. " if len(panels) == 1 else ""
+    resolution = ""
+    if len(panels) == 1 and panels[0].log:
+        resolution = (
+            f"Log scale: one pixel (a hundredth of an inch) of this plot is a factor of {number(_pixel_factor(panels[0]))} in cost; "
+            f"the axis spans at most {curves.LOG_DECADES} decades below the highest cost, and lower costs (numerically zero) lie below it. "
+        )
+    elif len(panels) == 1:
+        resolution = f"One pixel (a hundredth of an inch) of this plot is {number(panels[0].resolution)} cost units. "
     caption = (
         f"{title}: the sum of the per-sample costs over one epoch, as the 2018 script logged it ({spread}). "
         f"{layout}{resolution}"  # the stars are listed under the figure, not repeated here
     )
     return finished_figure(figure, figure_slug(result_set.experiment, "cost"), "cost", title, alt.strip(), caption.strip())
+
+
+def _pixel_factor(panel: curves.Panel) -> float:
+    """The factor in cost one pixel of a log panel spans (NaN on a linear one)."""
+    return 10 ** ((math.log10(panel.high) - math.log10(panel.low)) / panel.height) if panel.log else math.nan
 
 
 def log_cost_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure:
@@ -281,5 +293,6 @@ def draw_all(result_sets: list[ResultSet], analyses: list[ExperimentAnalysis], e
     for pair in pairs:
         jobs += [(main_cost_figure, pair), *([(schedule_figure, pair)] if scheduled(pair[0]) else []), (log_cost_figure, pair)]
     jobs += [(figure, (result_sets, analyses)) for figure in (small_multiples_figure, accuracy_figure, wallclock_figure)]
-    jobs += [(figure, pair) for pair in pairs for figure in (overlap_figure, overlap_matrix_figure)]
+    # The overlap figures serve the Overlap analysis, which an experiment with no pairs to compare does not have.
+    jobs += [(figure, pair) for pair in pairs if pair[1].overlaps for figure in (overlap_figure, overlap_matrix_figure)]
     return draw(jobs, executor)

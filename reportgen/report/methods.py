@@ -66,6 +66,7 @@ class PartUse:
 @dataclass(frozen=True)
 class MethodSection:
     name: str
+    runs: str  # the built-in's name or plugin key it runs (MethodSpec.runs)
     letter: str
     title: str
     in_depth: bool
@@ -107,8 +108,8 @@ def _code(definition: optimizers.CodeDefinition) -> Code:
     return Code(name, "code-" + name.replace(".", "-").replace("_", "-").lower(), definition.source)
 
 
-def _method(spec: MethodSpec) -> MethodSection:
-    infos = [methods.info(replace(spec, variant=variant)) for variant in _variants(spec)]
+def _method(spec: MethodSpec, shown: tuple[str, ...]) -> MethodSection:
+    infos = [methods.info(replace(spec, variant=variant)) for variant in _variants(spec) if variant in shown]
     rules = [
         UpdateRule(
             variant=info.variant,
@@ -127,7 +128,7 @@ def _method(spec: MethodSpec) -> MethodSection:
         running = [variant for variant, codes in runs.items() if code in codes]
         uses.append(PartUse(code, running[0] if len(running) < len(runs) else ""))  # a method of one variant: every part is its own
     textbook = next(info for info in infos if info.variant == TEXTBOOK_VARIANT)  # the method's own title
-    return MethodSection(spec.name, spec.letter, textbook.title, spec.name in IN_DEPTH, _derivation(spec), rules, uses, [])
+    return MethodSection(spec.name, spec.runs, spec.letter, textbook.title, spec.name in IN_DEPTH, _derivation(spec), rules, uses, [])
 
 
 def _variants(spec: MethodSpec) -> tuple[str, ...]:
@@ -170,4 +171,6 @@ def method_sections(specs) -> list[MethodSection]:
     running: dict[str, MethodSpec] = {}
     for spec in sorted(specs, key=lambda spec: (len(spec.letter), spec.letter)):
         running.setdefault(spec.runs, spec)
-    return _without_repeated_quirks([_method(spec) for spec in running.values()])
+    # The textbook rule always; the 2018 one (and its quirks) where the report trains the replica.
+    shown = tuple(variant for variant in optimizers.VARIANTS if variant == TEXTBOOK_VARIANT or any(spec.variant == variant for spec in specs))
+    return _without_repeated_quirks([_method(spec, shown) for spec in running.values()])

@@ -114,10 +114,24 @@ def _spec(name: str, table: Any, letter: str, default_variant: str, steps_per_ep
         hint = f"; set variant = \"textbook\" in [{where}]" if variant != "textbook" and "variant" not in table else ""
         raise ConfigError(f"{where}: {error}{hint}") from None
     schedule = _schedule(table.get("schedule"), resolved, updates, f"{where}.schedule")
+    if not title and not source and (method != name or schedule):
+        title = _default_title(name, method, schedule)
     return MethodSpec(
         name=name, letter=letter, variant=variant, hyperparams=plain(resolved),
         method="" if method == name else method, title=title, plugin=plugins.source_dict(source) if source else None, schedule=schedule,
     )
+
+
+SCHEDULE_WORDS = {
+    "constant": "reduced start", "step": "step decay", "multistep": "multistep decay", "exponential": "exponential decay",
+    "cosine": "cosine decay", "linear": "linear ramp", "warmup_cosine": "warm-up + cosine", "onecycle": "one-cycle",
+}
+
+
+def _default_title(name: str, method: str, schedule: dict | None) -> str:
+    """What tells a built-in under another name, or with a schedule, from the plain one: "AdamW, warm-up + cosine"."""
+    title = optimizers.TITLES[method]
+    return f"{title}, {SCHEDULE_WORDS[schedule['kind']]}" if schedule else f"{title} ({name})"
 
 
 def _schedule(table: Any, hyperparams: dict, updates: int, where: str) -> dict | None:
