@@ -72,7 +72,9 @@ def schedule_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure
         if banded:
             hover(cost_axes.fill_between(epochs, low[position], high[position], facecolor=to_rgba(colour, 0.15), linewidth=0), f"{name}: min\u2013max over seeds")
         cost_axes.set_title(literal(f"{row.letter}  {row.title}"), fontsize=TEXT, loc="left")
-        cost_axes.set_ylabel("total cost")
+        if (high[position] > 0).all():  # as the main figure: a log scale shows how far the cost falls
+            cost_axes.set_yscale("log")
+        cost_axes.set_ylabel("total cost (log scale)" if cost_axes.get_yscale() == "log" else "total cost")
         values = timeline(result_set, spec)
         updates = np.arange(1, len(values["lr"]) + 1) / per_epoch
         hover(lr_axes.plot(updates, values["lr"], color=colour, linewidth=1.5)[0], f"{name}: learning rate per update, {describe(spec)}")
