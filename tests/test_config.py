@@ -29,6 +29,24 @@ def test_presets_are_listed_and_load():
     assert len(textbook.seeds) >= 3
 
 
+def test_the_modern_preset_is_what_the_issue_and_readme_name():
+    """SGD with momentum, Adam, AdamW, Lion, schedule-free AdamW, Muon and warm-up + cosine AdamW, on the textbook setup,
+    >= 5 paired seeds, the learning rates README "How the modern learning rates were chosen" gives."""
+    modern, textbook = config.load_preset("modern"), config.load_preset("textbook")
+    runs = {m.name: m.runs for m in modern.methods}
+    assert runs == {name: name for name in ("momentum", "adam", "adamw", "lion", "schedule_free_adamw", "muon")} | {"adamw_cosine": "adamw"}
+    assert [m.letter for m in modern.methods] == list("bgmsuvw") and len(modern.seeds) >= 5
+    assert {m.name: m.hyperparams["lr"] for m in modern.methods} == {
+        "momentum": 0.1, "adam": 0.0316228, "adamw": 0.0316228, "lion": 0.0316228, "schedule_free_adamw": 0.1, "muon": 0.0316228, "adamw_cosine": 0.1,
+    }
+    cosine = modern.methods[-1]
+    assert cosine.schedule["kind"] == "warmup_cosine" and cosine.schedule["warmup_steps"] + cosine.schedule["T_max"] == 500
+    for section in ("data", "network"):
+        assert modern.config[section] == textbook.config[section]
+    assert {key: modern.config["training"][key] for key in ("epochs", "batch_size", "shuffle")} == {"epochs": 100, "batch_size": 10, "shuffle": True}
+    assert config.DEFAULT_PRESETS == ("seed-2018", "textbook")  # the default build stays the 2018 story
+
+
 def test_defaults_are_filled_and_methods_resolved_in_letter_order():
     experiment = config.validate({**SMALL, "methods": {"adam": {}, "sgd": {"lr": 0.1}}}, "small.toml")
     assert [m.letter for m in experiment.methods] == ["a", "g"]
