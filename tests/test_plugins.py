@@ -116,6 +116,8 @@ BAD_PLUGINS = {
     "missing file": (None, "no such file"),
     "import error": ("import numpy as np\nraise RuntimeError('plugin broke\\nsecond line')\n", "import failed: RuntimeError: plugin broke$"),
     "no such builder": ("x = 1\n", "defines no 'signum'"),
+    "builder misspelt": (SIGNUM.replace("def signum(", "def signm("), "defines no 'signum' \\(did you mean 'signm'\\?\\)"),
+    "no title": (SIGNUM.replace('title="Signum", ', ""), "the declaration has no title"),
     "not declared": ("def signum(lr=1.0):\n    return None\n", "is not declared"),
     "no equation": (re.sub(r'equation=r"[^"]*"', 'equation=""', SIGNUM), "no update equation"),
     "no default": (SIGNUM.replace("def signum(lr=1e-3,", "def signum(lr,"), "hyperparameter 'lr' needs a default"),

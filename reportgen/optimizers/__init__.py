@@ -62,6 +62,11 @@ def _entry(name: str, variant: str) -> Entry:
     return CATALOGS[variant].entries[name]
 
 
+def _label(name: str, variant: str) -> str:
+    """How messages name a method: a built-in by name and variant, a plugin by its file and builder."""
+    return plugins.get(name).source.origin if plugins.is_plugin(name) else f"{name} ({variant})"
+
+
 def variants_of(name: str) -> tuple[str, ...]:
     """The variants ``name`` is built in: both for the article's methods, the textbook one for later methods."""
     return tuple(variant for variant in VARIANTS if name in CATALOGS[variant].entries)
@@ -74,7 +79,7 @@ def every_method() -> list[tuple[str, str]]:
 
 def defaults(name: str, variant: str = "textbook") -> dict:
     """The resolved default hyperparameters (JSON-able: pairs as lists)."""
-    return resolve(f"{name} ({variant})", _entry(name, variant).builder, {})
+    return resolve(_label(name, variant), _entry(name, variant).builder, {})
 
 
 def adds_gaussian_noise(name: str, variant: str = "textbook") -> bool:
@@ -85,7 +90,7 @@ def adds_gaussian_noise(name: str, variant: str = "textbook") -> bool:
 def create(name: str, variant: str = "textbook", schedule: dict | None = None, **hyperparams) -> Optimizer:
     """The method with ``hyperparams`` (the rest its defaults); ``schedule`` (see ``schedules``) changes its lr per step."""
     entry = _entry(name, variant)
-    resolved = resolve(f"{name} ({variant})", entry.builder, hyperparams)
+    resolved = resolve(_label(name, variant), entry.builder, hyperparams)
     if schedule is None:
         return Optimizer(name, variant, resolved, entry.builder(**resolved))
     planned = schedules.resolve(schedule, resolved)

@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from reportgen.errors import ConfigError
+from reportgen.errors import ConfigError, did_you_mean
 from reportgen.optimizers import registry
 from reportgen.optimizers.base import GRADIENT_KINDS, Rule
 
@@ -60,8 +60,9 @@ class Declaration:
     vectors: str  # reference trajectories in reportgen.verification.parity's format, relative to the plugin file, or ""
 
 
-def declare(*, title: str, equation, references=(), derivation: str = "", vectors: str = "") -> Callable:
-    """Mark a builder as a reportgen method. ``equation`` is one LaTeX line or a tuple of lines."""
+def declare(*, title: str = "", equation=(), references=(), derivation: str = "", vectors: str = "") -> Callable:
+    """Mark a builder as a reportgen method. ``equation`` is one LaTeX line or a tuple of lines. Title and equation are
+    required: left out, loading the plugin says so in one line (a TypeError here would read as an import failure)."""
 
     def attach(builder):
         lines = (equation,) if isinstance(equation, str) else tuple(equation)
@@ -148,7 +149,9 @@ def load(source: Source, module=None) -> Plugin:
         module = _import(Path(source.file), source.key, where)
     builder = getattr(module, source.builder, None)
     if builder is None:
-        raise PluginError(f"{where}: the file defines no {source.builder!r}")
+        declared = [name for name, value in vars(module).items() if callable(value) and hasattr(value, ATTRIBUTE)]
+        hint = did_you_mean(source.builder, declared) or (f" (it declares: {', '.join(declared)})" if declared else "")
+        raise PluginError(f"{where}: the file defines no {source.builder!r}{hint}")
     declaration = getattr(builder, ATTRIBUTE, None)
     if not callable(builder) or not isinstance(declaration, Declaration):
         raise PluginError(f"{where}: {source.builder!r} is not declared: decorate it with @reportgen.optimizers.declare(title=..., equation=...)")
@@ -176,7 +179,7 @@ def _sha256(path: Path, where: str) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
-        raise PluginError(f"plugin {where}: no such file {path}") from None
+        raise PluginError(f"plugin {where}: no such file {path.resolve()}") from None
     except OSError as error:
         raise PluginError(f"plugin {where}: cannot read {path}: {error.strerror}") from None
 
@@ -234,7 +237,7 @@ def _smoke_step(plugin: Plugin) -> None:
     except Exception as error:  # the plugin's own code
         raise PluginError(f"{where}: calling it with its defaults failed: {first_line(error)}") from None
     if not isinstance(rule, Rule) or rule.gradient not in GRADIENT_KINDS:
-        raise PluginError(f"{where}: it must return reportgen.optimizers.Rule(transform, gradient in {GRADIENT_KINDS}), got {rule!r}")
+        raise PluginError(f"{where}: it must return reportgen.optimizers.Rule(transform, gradient in {GRADIENT_KINDS}), got a {type(rule).__name__}")
     from reportgen.optimizers import create  # the package imports this module
 
     params = [np.linspace(-1.0, 1.0, 12).reshape(4, 3), np.linspace(0.5, -0.5, 6).reshape(3, 2)]

@@ -179,7 +179,7 @@ def _state_structure(trial: Trial) -> list[Finding]:
     if not changed:
         return [Finding("PASS", "state structure", f"the same {len(before)} entries (types, array shapes and dtypes) after {CONTRACT_STEPS} steps as after init")]
     path = changed[0]
-    return [Finding("FAIL", "state structure", f"{path}: {before.get(path, 'absent')} after init, {after.get(path, 'absent')} after {CONTRACT_STEPS} steps ({len(changed)} of {len(before)} entries differ)")]
+    return [Finding("FAIL", "state structure", f"{path}: {before.get(path, 'absent')} after init, {after.get(path, 'absent')} after {CONTRACT_STEPS} steps ({len(changed)} entries differ of {len(set(before) | set(after))})")]
 
 
 def _determinism(trial: Trial) -> list[Finding]:
