@@ -49,6 +49,8 @@ FAULTS = {  # fault -> (the correct code it replaces, the broken code, the check
     "grows its state": ("return updates, (velocities, steps)", "return updates, (velocities, np.append(steps, steps[-1]))", "state structure"),
     "ascends": (CORRECT_STEP, "np.multiply(m, -lr, out=u)", "descent"),
     "NaN after many steps": (CORRECT_STEP, "np.multiply(m, lr * 1.02 ** steps[0], out=u)", "finite"),
+    "an unclosed brace in the equation": ("\\mathrm{lr}\\, m", "\\mathrm{lr\\, m", "equation"),
+    "a command latex2mathml lacks": ("\\quad", "\\qaud", "equation"),
 }
 
 
@@ -67,7 +69,7 @@ def test_every_built_in_passes(name, variant):
     failed = [finding for finding in findings if finding.verdict == "FAIL"]
     assert not failed, failed
     assert [finding.check for finding in findings] == [
-        "gradient kind", "in place", "shapes and dtypes", "lookahead", "state structure",
+        "equation", "gradient kind", "in place", "shapes and dtypes", "lookahead", "state structure",
         "determinism", "allocation", "descent", "finite", "parity",
     ]
 

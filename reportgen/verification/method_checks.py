@@ -9,12 +9,14 @@ milliseconds. Only the allocation check uses weights of the network's size.
 from __future__ import annotations
 
 import math
+import re
 import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+from latex2mathml.converter import convert
 
 from reportgen import optimizers
 from reportgen.optimizers import plugins
@@ -27,6 +29,7 @@ CONTRACT_STEPS = 10
 DETERMINISM_STEPS = 50
 DESCENT_STEPS = 100
 FINITE_STEPS = 1000
+UNKNOWN_COMMAND = re.compile(r"<mi>(\\[A-Za-z]+|[{}])</mi>")  # what latex2mathml makes of a command it lacks, or a stray brace
 WARM_UP_STEPS = 2  # a method may allocate its buffers on its first steps; the steps after those are measured
 
 
@@ -92,6 +95,23 @@ class Run:
         returned, self.state = self.optimizer.update(self.weights, grads, self.state)
         self.weights = list(returned)
         return self.weights
+
+
+def _equation(trial: Trial) -> list[Finding]:
+    """The update equation converts to MathML as the report draws it: balanced braces, no command latex2mathml does not know
+    (it would print it as a letter), no stray brace. A LaTeX slip otherwise shows only as a malformed formula in the report."""
+    latex = optimizers.describe(trial.subject.key, trial.variant).equation
+    unescaped = latex.replace(r"\{", "").replace(r"\}", "")
+    if unescaped.count("{") != unescaped.count("}"):
+        return [Finding("FAIL", "equation", f"{unescaped.count('{')} opening braces against {unescaped.count('}')} closing ones")]
+    try:
+        mathml = convert(latex)
+    except Exception as error:  # latex2mathml raises many types; a formula it cannot read is the finding
+        return [Finding("FAIL", "equation", f"latex2mathml cannot read it: {plugins.first_line(error)}")]
+    unknown = sorted(set(UNKNOWN_COMMAND.findall(mathml)))
+    if unknown:
+        return [Finding("FAIL", "equation", f"unknown to latex2mathml, printed as text: {', '.join(unknown)}")]
+    return [Finding("PASS", "equation", f"{latex.count(chr(92) * 2) + 1} line(s) convert to MathML")]
 
 
 def _gradient_kind(trial: Trial) -> list[Finding]:
@@ -285,6 +305,6 @@ def _parity(trial: Trial) -> list[Finding]:
 
 
 SUITES = (
-    ("gradient kind", _gradient_kind), ("in place", _steps), ("state structure", _state_structure), ("determinism", _determinism),
+    ("equation", _equation), ("gradient kind", _gradient_kind), ("in place", _steps), ("state structure", _state_structure), ("determinism", _determinism),
     ("allocation", _allocation), ("descent", _descent), ("finite", _finite), ("parity", _parity),
 )
