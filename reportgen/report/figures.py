@@ -255,7 +255,8 @@ def small_multiples_figure(result_sets: list[ResultSet], results: list[Experimen
     alt = f"{len(rows)} small panels, one per method, each with the cost per epoch of {names} on a log scale. Final costs ({' vs '.join(r.experiment for r in results)}): {'; '.join(finals)}."
     bands = "; ".join(f"{result_set.experiment}: " + (f"median, {band_label(result_set)}" if len(result_set.seeds) > 1 else f"seed {result_set.seeds[0]}, no band") for result_set in result_sets)
     caption = f"One panel per method: {names} side by side ({bands})."
-    return finished_figure(figure, "cost-small-multiples", "cost", "Cost per method, both variants", alt, caption)
+    title = "Cost per method, both variants" if len(result_sets) > 1 else "Cost per method"
+    return finished_figure(figure, "cost-small-multiples", "cost", title, alt, caption)
 
 
 def accuracy_figure(result_sets: list[ResultSet], results: list[ExperimentAnalysis]) -> Figure:
