@@ -125,6 +125,7 @@ BAD_PLUGINS = {
     "unknown reference": (SIGNUM.replace('references=("ruder2016",)', 'references=("nobody2030",)'), "nobody2030"),
     "returns no rule": (SIGNUM.replace("return Rule(chain(trace(momentum), sign(), scale(lr)))", "return chain(scale(lr))"), "must return reportgen.optimizers.Rule"),
     "step gives NaN": (SIGNUM.replace("np.sign(u, out=u)", "u.fill(np.nan)"), "step 1 with the default hyperparameters gave NaN"),
+    "short step": (SIGNUM.replace("        return updates, state\n\n    return Transform", "        return updates[:1], state\n\n    return Transform"), "a step with its defaults failed: ValueError: .*step's shapes"),
     "step raises": (SIGNUM.replace("np.sign(u, out=u)", "u[99] = 0"), "a step with its defaults failed: IndexError"),
 }
 

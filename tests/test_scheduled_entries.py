@@ -9,6 +9,7 @@ from bad_inputs import harness
 
 from reportgen import config, optimizers
 from reportgen.errors import ConfigError
+from reportgen.optimizers.scale_free import rprop
 from reportgen.training import methods
 
 ONECYCLE = '[methods.fast]\nmethod = "momentum"\nlr = 0.05\nschedule = {{ kind = "onecycle", total_steps = {steps} }}\n'
@@ -58,3 +59,25 @@ def test_a_bad_schedule_names_its_field(tmp_path, table, message):
     with pytest.raises(ConfigError) as caught:
         _load(tmp_path, f"[methods.adam]\n{table}\n")
     assert message in str(caught.value)
+
+
+def test_a_schedule_is_refused_where_it_would_change_nothing(tmp_path):
+    """Rprop's lr only sets its first step sizes: rebuilt every step with an lr falling to 0, as a schedule would, it takes
+    the very same steps, so a schedule on it is refused rather than drawn as if it mattered."""
+    gone = {"kind": "exponential", "gamma": 0.0}
+    hyperparams = optimizers.defaults("rprop")
+    rule_at = optimizers.schedules.rules(rprop, hyperparams, optimizers.schedules.resolve(gone, hyperparams))
+    steady = optimizers.create("rprop")
+    runs = []
+    for rule in (lambda step: steady.rule, rule_at):
+        weights = [np.array([[0.5, -1.0], [2.0, 0.1]])]
+        state = steady.rule.transform.init(weights, None)
+        for step in range(6):
+            update, state = rule(step).transform.update([np.sin(3 * w) + w for w in weights], state, weights)
+            weights = [w - u for w, u in zip(weights, update)]
+        runs.append(weights[0])
+    np.testing.assert_array_equal(runs[0], runs[1])
+    with pytest.raises(ConfigError, match="methods.rprop.schedule: rprop: its lr only sets the first step sizes"):
+        _load(tmp_path, '[methods.rprop]\nschedule = { kind = "exponential", gamma = 0.5 }\n')
+    with pytest.raises(ConfigError, match="rprop: its lr only sets"):
+        optimizers.create("rprop", schedule=gone)

@@ -30,7 +30,7 @@ from reportgen.optimizers import (
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.plugins import Citation, declare
 from reportgen.optimizers.registry import (
-    ARTICLE_METHODS, LETTERS, METHODS, TITLES, VARIANTS, CodeDefinition, Entry, MethodInfo, resolve, unknown_choice,
+    ARTICLE_METHODS, LETTERS, METHODS, TITLES, UNSCHEDULABLE, VARIANTS, CodeDefinition, Entry, MethodInfo, resolve, unknown_choice,
 )
 from reportgen.errors import ConfigError
 
@@ -60,6 +60,12 @@ def _entry(name: str, variant: str) -> Entry:
     if name not in CATALOGS[variant].entries:
         raise ConfigError(f"{name} has no {variant} variant (it has: {', '.join(variants_of(name))})")
     return CATALOGS[variant].entries[name]
+
+
+def check_schedulable(name: str, where: str = "schedule") -> None:
+    """Refuse a schedule for a method on which it would change nothing (``registry.UNSCHEDULABLE``)."""
+    if name in UNSCHEDULABLE:
+        raise ConfigError(f"{where}: {name}: {UNSCHEDULABLE[name]}")
 
 
 def _label(name: str, variant: str) -> str:
@@ -93,6 +99,7 @@ def create(name: str, variant: str = "textbook", schedule: dict | None = None, *
     resolved = resolve(_label(name, variant), entry.builder, hyperparams)
     if schedule is None:
         return Optimizer(name, variant, resolved, entry.builder(**resolved))
+    check_schedulable(name)
     planned = schedules.resolve(schedule, resolved)
     rule_at = schedules.rules(entry.builder, resolved, planned)
     return Optimizer(name, variant, resolved, rule_at(0), planned, rule_at)

@@ -113,6 +113,10 @@ class Optimizer:
             raise ValueError(f"{self.name} ({self.variant}) update expects {expected}")
         rule = self.rule if self.rule_at is None else self.rule_at(state.count)
         steps, parts = rule.transform.update(grads, state.parts, params)
+        if len(steps) != len(params) or any(step.shape != weight.shape for weight, step in zip(params, steps)):
+            # np.subtract would broadcast a step of another shape, and zip would skip the weights after a short list
+            shapes = [getattr(step, "shape", None) for step in steps]
+            raise ValueError(f"{self.name} ({self.variant}): the step's shapes {shapes} are not the weights' {[w.shape for w in params]}")
         for weight, step in zip(params, steps):
             np.subtract(weight, step, out=weight, casting="same_kind")
         return params, state._replace(count=state.count + 1, parts=parts)

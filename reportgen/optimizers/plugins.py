@@ -133,7 +133,9 @@ def from_entry_point(name: str) -> Plugin | None:
         module = importlib.import_module(point.module)
     except Exception as error:  # the plugin's own code: any exception is its fault, reported in one line
         raise PluginError(f"entry point {name!r} ({point.value}): import failed: {first_line(error)}") from None
-    path = Path(inspect.getfile(module))
+    builder = getattr(module, point.attr, None)
+    # The file that defines the builder, which a package's __init__ may only re-export: its code is what runs.
+    path = Path(inspect.getfile(builder if inspect.isfunction(builder) else module))
     return load(Source(str(path), point.attr, _sha256(path, f"entry point {name!r}"), entry_point=name), module)
 
 

@@ -43,6 +43,8 @@ TITLES = {
     "muon": "Muon",
 }
 METHODS = tuple(TITLES)
+# Methods whose lr only seeds their state, so that a schedule would change nothing (torch's too): refused, with why.
+UNSCHEDULABLE = {"rprop": "its lr only sets the first step sizes (as torch.optim.Rprop's), so a schedule would change nothing"}
 ARTICLE_METHODS = METHODS[:12]  # a-l: the twelve the 2018 article compared, with its letters
 LETTERS = {name: string.ascii_lowercase[index] for index, name in enumerate(METHODS)}
 VARIANTS = ("textbook", "seed-2018")

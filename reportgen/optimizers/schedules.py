@@ -166,7 +166,7 @@ def _check_onecycle(resolved, hyperparams, where):
         resolved["max_lr"] = float(hyperparams["lr"])
     if resolved["cycle_momentum"] and cycled_hyperparameter(hyperparams) is None:
         raise ConfigError(
-            f"{where}.cycle_momentum: the method has neither momentum nor betas to cycle (torch raises too); set cycle_momentum = false"
+            f"{where}.cycle_momentum: the method has neither momentum nor betas to cycle (torch would cycle the momentum of 0 its SGD and RMSprop carry; reportgen refuses); set cycle_momentum = false"
         )
     start = 0.0
     for end, *_ in lr_sequences.onecycle_phases(resolved):

@@ -27,7 +27,7 @@ from reportgen.sweep.analysis import SweepAnalysis
 from reportgen.training.results import ResultSet
 from reportgen.verification import Verification
 
-TITLE = "{count} gradient-descent optimizers on a small NumPy network"
+TITLE = "{count} gradient-descent {optimizers} on a small NumPy network"
 COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
 
@@ -227,7 +227,8 @@ def gather(
     """Everything the templates show, as plain data."""
     methods = method_sections([spec for result_set in result_sets for spec in result_set.methods])
     network, backprop = derivation(NETWORK_TEXT), derivation(BACKPROP_TEXT)
-    title = TITLE.format(count=count_word(len({spec.name for result_set in result_sets for spec in result_set.methods})).capitalize())
+    count = len({spec.name for result_set in result_sets for spec in result_set.methods})
+    title = TITLE.format(count=count_word(count).capitalize(), optimizers="optimizer" if count == 1 else "optimizers")
     return Report(
         title=title,
         compared=_compared(result_sets),

@@ -22,7 +22,6 @@ from reportgen.report.drawing import (  # noqa: E402
 from reportgen.training.results import MethodSpec, ResultSet  # noqa: E402
 from reportgen.verification.parity import describe_schedule  # noqa: E402
 
-CYCLED_NAMES = {"momentum": "momentum", "beta1": "beta1"}  # what onecycle cycles, as the axis names it
 
 
 def scheduled(result_set: ResultSet) -> list[MethodSpec]:
@@ -84,8 +83,8 @@ def schedule_figure(result_set: ResultSet, result: ExperimentAnalysis) -> Figure
         cycled = [series for series in values if series != "lr"]
         for series in cycled:  # on its own axis: its range (0.85 to 0.95) is not the learning rate's
             twin = lr_axes.twinx()
-            hover(twin.plot(updates, values[series], color="black", linestyle="--", linewidth=1)[0], f"{name}: {CYCLED_NAMES[series]} per update (onecycle)")
-            twin.set_ylabel(CYCLED_NAMES[series])
+            hover(twin.plot(updates, values[series], color="black", linestyle="--", linewidth=1)[0], f"{name}: {series} per update (onecycle)")
+            twin.set_ylabel(series)
             twin.grid(False)
             cycled_any = True
         described.append(f"{row.letter}: {spec.schedule['kind']}, learning rate {extent(values['lr'])}")

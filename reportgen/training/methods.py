@@ -113,6 +113,8 @@ def _spec(name: str, table: Any, letter: str, default_variant: str, steps_per_ep
     except ConfigError as error:
         hint = f"; set variant = \"textbook\" in [{where}]" if variant != "textbook" and "variant" not in table else ""
         raise ConfigError(f"{where}: {error}{hint}") from None
+    if "schedule" in table:
+        optimizers.check_schedulable(method, f"{where}.schedule")
     schedule = _schedule(table.get("schedule"), resolved, updates, f"{where}.schedule")
     if not title and not source and (method != name or schedule):
         title = _default_title(name, method, schedule)

@@ -1,7 +1,7 @@
 """``reportgen check-optimizer``: a conformance suite for one method, a plugin's or a built-in's.
 
 Each check prints one line, PASS, FAIL or NOTE, with what it measured
-(``method_checks``): the update contract (gradient kind, weights changed in
+(``method_checks``): the update equation's LaTeX, the update contract (weights changed in
 place with their shapes and dtypes, the look-ahead point, a state that keeps
 its structure), determinism (one seed, one trajectory, byte for byte), the
 memory a step allocates (a NOTE, never a failure: a method may need it),

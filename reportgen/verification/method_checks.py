@@ -114,18 +114,6 @@ def _equation(trial: Trial) -> list[Finding]:
     return [Finding("PASS", "equation", f"{latex.count(chr(92) * 2) + 1} line(s) convert to MathML")]
 
 
-def _gradient_kind(trial: Trial) -> list[Finding]:
-    """The contract: grads=None accepted exactly when the kind is "none" (loading a plugin checked the kind is one of GRADIENT_KINDS)."""
-    optimizer = trial.build()
-    run = Run(optimizer, Quadratic(SHAPES))
-    takes_none = optimizer.gradient == "none"
-    try:
-        optimizer.update(run.weights, run.grads if takes_none else None, run.state)
-    except (ValueError, TypeError):
-        return [Finding("PASS", "gradient kind", f"{optimizer.gradient}; update refuses {'a gradient' if takes_none else 'grads=None'}")]
-    return [Finding("FAIL", "gradient kind", f"{optimizer.gradient}, but update accepts {'a gradient' if takes_none else 'grads=None'}")]
-
-
 def _steps(trial: Trial) -> list[Finding]:
     """The contract of a step, on float64 and float32 weights: the same arrays, changed in place, same shapes
     and dtypes; for a look-ahead method, a point shaped like the weights."""
@@ -305,6 +293,6 @@ def _parity(trial: Trial) -> list[Finding]:
 
 
 SUITES = (
-    ("equation", _equation), ("gradient kind", _gradient_kind), ("in place", _steps), ("state structure", _state_structure), ("determinism", _determinism),
+    ("equation", _equation), ("in place", _steps), ("state structure", _state_structure), ("determinism", _determinism),
     ("allocation", _allocation), ("descent", _descent), ("finite", _finite), ("parity", _parity),
 )
