@@ -53,7 +53,10 @@ def _experiment(root: Path, methods_toml: str, name: str = "tiny") -> Path:
 
 def test_a_plugin_builds_into_a_report_like_a_built_in(tmp_path):
     shutil.copy(EXAMPLE, tmp_path / "cautious_adam.py")
-    toml = _experiment(tmp_path, '[methods.adam]\nlr = 0.01\n\n[methods.cautious]\nplugin = "cautious_adam.py:cautious_adam"\nlr = 0.01\n')
+    toml = _experiment(tmp_path, (
+        '[methods.adam]\nlr = 0.01\n\n[methods.cautious]\nplugin = "cautious_adam.py:cautious_adam"\nlr = 0.01\n\n'
+        '[methods.faster]\nplugin = "cautious_adam.py:cautious_adam"\nlr = 0.05\n'
+    ))
     out = tmp_path / "out"
     assert cli.main(["build", "--config", str(toml), "--out", str(out), "--quiet"]) == 0
     html = (out / "index.html").read_text(encoding="utf-8")
@@ -62,6 +65,8 @@ def test_a_plugin_builds_into_a_report_like_a_built_in(tmp_path):
         assert "Cautious Adam" in text and "def cautious_adam(" in text and "def cautious(" in text
         assert "Liang et al. 2024" in text  # the plugin's own citation in the references
         assert hashlib.sha256(EXAMPLE.read_bytes()).hexdigest() in text  # the stamp names the code
+        # the same code twice: one section, which names the other entry; the other's title tells it apart
+        assert text.count("def cautious_adam(") == 1 and "Also run, with other settings, as x." in text and "Cautious Adam (faster)" in text
     metrics = json.loads((out / "data" / "metrics.json").read_text(encoding="utf-8"))
     assert "cautious" in json.dumps(metrics)
 

@@ -33,6 +33,9 @@ OPTIMIZERS = {
     "momentum": (torch.optim.SGD, {}),
     "nesterov": (torch.optim.SGD, {"nesterov": True}),
     "adam": (torch.optim.Adam, {}),
+    "adamw": (torch.optim.AdamW, {}),
+    "nadam": (torch.optim.NAdam, {}),
+    "radam": (torch.optim.RAdam, {}),
 }
 MOMENTUM = {"lr": 0.05, "momentum": 0.9}
 ADAM = {"lr": 0.01, "betas": [0.8, 0.99]}
@@ -88,6 +91,10 @@ TRAJECTORY_CASES = [
     }),
     ("adam", "onecycle-custom", ADAM, {"kind": "onecycle", "max_lr": 0.03, "total_steps": 220, "pct_start": 0.4, "three_phase": True, "base_momentum": 0.6}),
     ("sgd", "onecycle-no-momentum", {"lr": 0.05}, {"kind": "onecycle", "total_steps": 200, "cycle_momentum": False}),
+    # Beyond SGD and Adam: the modern preset's scheduled AdamW, NAdam's momentum product under a cycled beta1, RAdam's switch.
+    ("adamw", "warmup_cosine", {"lr": 0.01, "weight_decay": 0.05}, {"kind": "warmup_cosine", "warmup_steps": 10, "T_max": 190}),
+    ("nadam", "onecycle", {"lr": 0.01}, {"kind": "onecycle", "total_steps": 200}),
+    ("radam", "cosine", {"lr": 0.01, "decoupled_weight_decay": True, "weight_decay": 0.1}, {"kind": "cosine", "T_max": 150}),
 ]
 
 

@@ -3,7 +3,7 @@ derivation text, and the code that builds it; the parts that code runs, each sho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from reportgen import optimizers
 from reportgen.analysis import TEXTBOOK_VARIANT
@@ -74,6 +74,7 @@ class MethodSection:
     rules: list[UpdateRule]  # one per variant
     parts: list[PartUse]
     shared_quirks: list[tuple[str, str]]  # (letter, title) of earlier methods whose quirks this one repeats
+    also: list[str] = field(default_factory=list)  # letters of the other entries that run this code with other settings
 
     @property
     def one_equation(self) -> bool:
@@ -169,8 +170,10 @@ def method_sections(specs) -> list[MethodSection]:
     """One section per method the runs of ``specs`` use (the first entry that runs it names it), in letter order,
     each quirk text under the first method that has it."""
     running: dict[str, MethodSpec] = {}
+    also: dict[str, list[str]] = {}
     for spec in sorted(specs, key=lambda spec: (len(spec.letter), spec.letter)):
-        running.setdefault(spec.runs, spec)
+        if running.setdefault(spec.runs, spec) is not spec and spec.letter not in also.setdefault(spec.runs, []) + [running[spec.runs].letter]:
+            also[spec.runs].append(spec.letter)
     # The textbook rule always; the 2018 one (and its quirks) where the report trains the replica.
     shown = tuple(variant for variant in optimizers.VARIANTS if variant == TEXTBOOK_VARIANT or any(spec.variant == variant for spec in specs))
-    return _without_repeated_quirks([_method(spec, shown) for spec in running.values()])
+    return _without_repeated_quirks([replace(_method(spec, shown), also=also.get(runs, [])) for runs, spec in running.items()])

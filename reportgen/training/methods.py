@@ -47,7 +47,10 @@ def specs(raw: Any, default_variant: str, steps_per_epoch: int, updates: int, ba
     result = []
     for name in [*built_in, *own]:
         letter = optimizers.LETTERS[name] if name in built_in else next(letters)
-        result.append(_spec(name, raw[name], letter, default_variant, steps_per_epoch, updates, base_dir))
+        spec = _spec(name, raw[name], letter, default_variant, steps_per_epoch, updates, base_dir)
+        if not spec.title and any(earlier.runs == spec.runs for earlier in result):  # the same code twice: tell them apart
+            spec = replace(spec, title=f"{info(spec).title} ({name})")
+        result.append(spec)
     return tuple(result)
 
 
