@@ -111,7 +111,7 @@ def test_schedule_free_adamw_with_lr_0_keeps_the_weights_and_stays_finite():
         ("lion", {"weight_decay": -0.1}, "'weight_decay'"),
         ("lion", {"betas": (0.9, 1.0)}, "'betas[1]'"),
         ("schedule_free_sgd", {"momentum": 1.5}, "'momentum' must be in [0, 1]"),
-        ("schedule_free_sgd", {"warmup_steps": -1}, "'warmup_steps' must be a whole number >= 0"),
+        ("schedule_free_sgd", {"warmup_steps": -1}, "'warmup_steps': must be a whole number >= 0"),
         ("schedule_free_sgd", {"warmup_steps": 2.5}, "'warmup_steps'"),
         ("schedule_free_sgd", {"warmup_steps": True}, "'warmup_steps'"),
         ("schedule_free_adamw", {"r": -1.0}, "'r'"),

@@ -294,7 +294,7 @@ def test_constants():
         ("adam", {"betas": (0.9, 1.0)}, "'betas[1]'"),
         ("adam", {"betas": 0.9}, "'betas'"),
         ("rmsprop", {"eps": float("nan")}, "'eps'"),
-        ("sgd", {"lr": "0.1"}, "must be a number"),
+        ("sgd", {"lr": "0.1"}, "must be a finite number"),
         ("momentum", {"momentum": True}, "'momentum'"),
         ("adadelta", {"rho": 1.5}, "'rho'"),
         ("gaussian_noise", {"steps_per_epoch": 0}, "'steps_per_epoch'"),

@@ -198,9 +198,9 @@ def test_an_installed_entry_point_is_a_method_by_its_name(tmp_path, monkeypatch)
 
 def test_a_plugin_checks_its_own_hyperparameters_by_their_defaults(tmp_path):
     (tmp_path / "signum.py").write_text(SIGNUM, encoding="utf-8")
-    with pytest.raises(ConfigError, match="hyperparameter 'warm' must be true or false, got 3"):
+    with pytest.raises(ConfigError, match="hyperparameter 'warm': must be true or false, got 3"):
         config.load(_experiment(tmp_path, '[methods.sig]\nplugin = "signum.py:signum"\nwarm = 3\n'))
-    with pytest.raises(ConfigError, match="hyperparameter 'lr' must be finite"):
+    with pytest.raises(ConfigError, match="hyperparameter 'lr': must be a finite number >= 0"):
         config.load(_experiment(tmp_path, '[methods.sig]\nplugin = "signum.py:signum"\nlr = -1.0\n'))
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import math
 import string
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Callable
 
 from reportgen.errors import ConfigError
+from reportgen.optimizers import values
 from reportgen.optimizers.scale_free_parts import LEARNING_RATE_RATIOS
 
 TITLES = {
@@ -145,111 +145,69 @@ def hyperparameter_defaults(builder: Callable) -> dict:
     }
 
 
-def _number(method, name, value, low, high, high_open=False):
-    where = f"{method}: hyperparameter {name!r}"
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ConfigError(f"{where} must be a number, got {value!r}")
-    value = float(value)
-    too_high = value >= high if high_open else value > high
-    if not math.isfinite(value) or value < low or too_high:
-        bracket = ")" if high_open else "]"
-        raise ConfigError(f"{where} must be finite and in [{low}, {high}{bracket}, got {value!r}")
-    return value
+def _pair_in(labels: tuple[str, str], order: str, holds: Callable[[float, float], bool]) -> values.Check:
+    """Two numbers each >= 0, whose pair must satisfy ``holds`` (``order`` says how, for the message)."""
+    pair = values.sequence([values.number(0.0)] * 2, f"2 numbers [{', '.join(labels)}]")
+
+    def check(where, value):
+        first, second = pair(where, value)
+        if not holds(first, second):
+            raise ConfigError(f"{where}: must have {order}, got {value!r}")
+        return [first, second]
+
+    return check
 
 
-def _betas(method, name, value):
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be a pair [beta1, beta2], got {value!r}")
-    return [_number(method, f"{name}[{index}]", beta, 0.0, 1.0, high_open=True) for index, beta in enumerate(value)]
-
-
-def _count(method, name, value, least=1):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number >= {least}, got {value!r}")
-    return int(value)
-
-
-def _numbers(method, name, value, labels, low=0.0):
-    """A list of len(labels) finite numbers, each >= low."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != len(labels):
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be {len(labels)} numbers [{', '.join(labels)}], got {value!r}")
-    return [_number(method, f"{name}[{index}]", number, low, math.inf) for index, number in enumerate(value)]
-
-
-def _etas(method, name, value):
-    eta_minus, eta_plus = _numbers(method, name, value, ("eta_minus", "eta_plus"))
-    if not 0.0 < eta_minus < 1.0 < eta_plus:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must have 0 < eta_minus < 1 < eta_plus, got {value!r}")
-    return [eta_minus, eta_plus]
-
-
-def _step_sizes(method, name, value):
-    smallest, largest = _numbers(method, name, value, ("smallest", "largest"))
-    if smallest > largest:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must have smallest <= largest, got {value!r}")
-    return [smallest, largest]
-
-
-def _newton_schulz_steps(method, name, value):
-    if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value < 100:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number from 0 to 99, got {value!r}")
-    return int(value)
-
-
-def _adjust_lr_fn(method, name, value):
-    if value not in LEARNING_RATE_RATIOS:
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be one of {', '.join(map(repr, LEARNING_RATE_RATIOS))}, got {value!r}")
-    return value
-
-
-def _flag(method, name, value):
-    if not isinstance(value, bool):
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be true or false, got {value!r}")
-    return value
-
-
+NON_NEGATIVE = values.number(0.0)
 # Allowed values, as torch.optim checks them where torch has the name.
 CHECKS = {
-    "lr": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "momentum": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "eps": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "rho": lambda m, n, v: _number(m, n, v, 0.0, 1.0),
-    "alpha": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "betas": _betas,
-    "momentum_decay": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "weight_decay": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "decoupled_weight_decay": _flag,
-    "initial_accumulator_value": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "eta": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "gamma": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "steps_per_epoch": _count,
+    "lr": NON_NEGATIVE,
+    "momentum": NON_NEGATIVE,
+    "eps": NON_NEGATIVE,
+    "rho": values.number(0.0, 1.0),
+    "alpha": NON_NEGATIVE,
+    "betas": values.sequence([values.number(0.0, 1.0, high_open=True)] * 2, "a pair [beta1, beta2]"),
+    "momentum_decay": NON_NEGATIVE,
+    "weight_decay": NON_NEGATIVE,
+    "decoupled_weight_decay": values.flag,
+    "initial_accumulator_value": NON_NEGATIVE,
+    "eta": NON_NEGATIVE,
+    "gamma": NON_NEGATIVE,
+    "steps_per_epoch": values.whole(1),
     # schedule-free (the schedulefree package checks none of these three)
-    "warmup_steps": lambda m, n, v: _count(m, n, v, least=0),
-    "r": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "weight_lr_power": lambda m, n, v: _number(m, n, v, 0.0, math.inf),
-    "own_stream": _flag,
+    "warmup_steps": values.whole(0),
+    "r": NON_NEGATIVE,
+    "weight_lr_power": NON_NEGATIVE,
+    "own_stream": values.flag,
     # the seed-2018 quirk switches (Quirk.fix): true keeps the 2018 behaviour
-    "lookahead": _flag,
-    "eps_inside_sqrt": _flag,
-    "sign_bug": _flag,
-    "constant_correction": _flag,
-    "fixed_momentum": _flag,
-    "scalar_noise": _flag,
-    "eta_is_sd": _flag,
-    "decay_per_epoch": _flag,
-    "etas": _etas,
-    "step_sizes": _step_sizes,
-    "beta2_decay": lambda m, n, v: _number(m, n, v, -math.inf, 0.0),
-    "d": lambda m, n, v: _number(m, n, v, 1.0, math.inf),
-    "nesterov": _flag,
-    "ns_coefficients": lambda m, n, v: _numbers(m, n, v, ("a", "b", "c"), low=-math.inf),
-    "ns_steps": _newton_schulz_steps,
-    "adjust_lr_fn": _adjust_lr_fn,
+    "lookahead": values.flag,
+    "eps_inside_sqrt": values.flag,
+    "sign_bug": values.flag,
+    "constant_correction": values.flag,
+    "fixed_momentum": values.flag,
+    "scalar_noise": values.flag,
+    "eta_is_sd": values.flag,
+    "decay_per_epoch": values.flag,
+    # Rprop, Adafactor, Muon
+    "etas": _pair_in(("eta_minus", "eta_plus"), "0 < eta_minus < 1 < eta_plus", lambda minus, plus: 0.0 < minus < 1.0 < plus),
+    "step_sizes": _pair_in(("smallest", "largest"), "smallest <= largest", lambda smallest, largest: smallest <= largest),
+    "beta2_decay": values.number(high=0.0),
+    "d": values.number(1.0),
+    "nesterov": values.flag,
+    "ns_coefficients": values.sequence([values.number()] * 3, "3 numbers [a, b, c]"),
+    "ns_steps": values.whole(0, 99),
+    "adjust_lr_fn": lambda where, value: _one_of(where, value, tuple(LEARNING_RATE_RATIOS)),
 }
 # Names one method takes as a pair and the others as a number: the check of the pair (Adafactor's eps).
 PAIR_CHECKS = {
-    "eps": lambda m, n, v: _numbers(m, n, v, ("eps1", "eps2")),
+    "eps": values.sequence([NON_NEGATIVE] * 2, "2 numbers [eps1, eps2]"),
 }
+
+
+def _one_of(where, value, choices: tuple[str, ...]):
+    if value not in choices:
+        raise ConfigError(f"{where}: must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
 
 
 def resolve(label: str, builder: Callable, given: dict) -> dict:
@@ -262,48 +220,28 @@ def resolve(label: str, builder: Callable, given: dict) -> dict:
             valid = ", ".join(defaults) or "none"
             raise ConfigError(f"{label}: unknown hyperparameter {name!r}{hint} (valid: {valid})")
     merged = {**defaults, **given}
-    return {name: _check(name, defaults[name])(label, name, value) for name, value in merged.items()}
+    return {name: _check(name, defaults[name])(f"{label}: hyperparameter {name!r}", value) for name, value in merged.items()}
 
 
-def _check(name: str, default) -> Callable:
+def _check(name: str, default) -> values.Check:
     if name in PAIR_CHECKS and isinstance(default, tuple):
         return PAIR_CHECKS[name]
     return CHECKS.get(name) or _like(default)
 
 
-
-def _like(default) -> Callable:
+def _like(default) -> values.Check:
     """The check for a hyperparameter reportgen does not know (a plugin's): a value of its default's kind."""
     if isinstance(default, bool):
-        return _flag
+        return values.flag
     if isinstance(default, Integral):
-        return _whole
+        return values.whole()
     if isinstance(default, Real):
-        return lambda m, n, v: _number(m, n, v, -math.inf, math.inf)
+        return values.number()
     if isinstance(default, (tuple, list)):
-        checks = [_like(item) for item in default]
-
-        def sequence(method, name, value):
-            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != len(checks):
-                raise ConfigError(f"{method}: hyperparameter {name!r} must be a list of {len(checks)} values like {list(default)!r}, got {value!r}")
-            return [check(method, f"{name}[{index}]", item) for index, (check, item) in enumerate(zip(checks, value))]
-
-        return sequence
+        return values.sequence([_like(item) for item in default], f"a list of {len(default)} values like {list(default)!r}")
     if isinstance(default, str):
-        return _text
+        return values.text
     raise ConfigError(f"hyperparameter default {default!r}: a plugin's defaults must be numbers, true/false, text or lists of them")
-
-
-def _whole(method, name, value):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be a whole number, got {value!r}")
-    return int(value)
-
-
-def _text(method, name, value):
-    if not isinstance(value, str):
-        raise ConfigError(f"{method}: hyperparameter {name!r} must be text, got {value!r}")
-    return value
 
 
 def unknown_choice(kind: str, value, valid) -> ConfigError:

@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import math
 from collections.abc import Callable
-from numbers import Integral, Real
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from reportgen.errors import ConfigError, did_you_mean
 from reportgen.optimizers import lr_sequences
+from reportgen.optimizers import values as value_checks  # schedules.values is this module's own function
 from reportgen.optimizers.base import Rule
 from reportgen.optimizers.registry import unknown_choice
 
@@ -41,42 +40,10 @@ class Parameter(NamedTuple):
     default: Any = REQUIRED
 
 
-def _whole(low: int):
-    def check(where, value):
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-            raise ConfigError(f"{where}: must be a whole number >= {low}, got {value!r}")
-        return int(value)
-
-    return check
-
-
-def _number(low: float, high: float = math.inf, low_open: bool = False, high_open: bool = False):
-    bounds = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    wanted = f"a number {'>' if low_open else '>='} {low:g}" if high == math.inf else f"a number in {bounds}"
-
-    def check(where, value):
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise ConfigError(f"{where}: must be {wanted}, got {value!r}")
-        number = float(value)
-        below = number <= low if low_open else number < low
-        above = number >= high if high_open else number > high
-        if not math.isfinite(number) or below or above:
-            raise ConfigError(f"{where}: must be {wanted}, got {value!r}")
-        return number
-
-    return check
-
-
-def _flag(where, value):
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: must be true or false, got {value!r}")
-    return value
-
-
 def _milestones(where, value):
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
         raise ConfigError(f"{where}: must be a list of step numbers, got {value!r}")
-    steps = [_whole(1)(f"{where}[{index}]", step) for index, step in enumerate(value)]
+    steps = [value_checks.whole(1)(f"{where}[{index}]", step) for index, step in enumerate(value)]
     if any(later <= earlier for earlier, later in itertools.pairwise(steps)):
         raise ConfigError(f"{where}: must be increasing, got {steps}")
     return steps
@@ -89,42 +56,42 @@ def _anneal_strategy(where, value):
 
 
 def _max_lr(where, value):
-    return None if value is None else _number(0.0, low_open=True)(where, value)
+    return None if value is None else value_checks.number(0.0, low_open=True)(where, value)
 
 
-_FACTOR = _number(0.0, 1.0, low_open=True)  # torch's LinearLR start_factor; ConstantLR's factor, whose 0 torch later divides by
-_GAMMA = _number(0.0)
-_ETA_MIN = _number(0.0)
-_MOMENTUM = _number(0.0, 1.0, high_open=True)  # beta1 cycles through these too: Adam's range
+_FACTOR = value_checks.number(0.0, 1.0, low_open=True)  # torch's LinearLR start_factor; ConstantLR's factor, whose 0 torch later divides by
+_GAMMA = value_checks.number(0.0)
+_ETA_MIN = value_checks.number(0.0)
+_MOMENTUM = value_checks.number(0.0, 1.0, high_open=True)  # beta1 cycles through these too: Adam's range
 
 # kind -> (torch scheduler, its parameters in torch's order with torch's defaults)
 KINDS: dict[str, tuple[str, dict[str, Parameter]]] = {
-    "constant": ("ConstantLR", {"factor": Parameter(_FACTOR, 1.0 / 3), "total_iters": Parameter(_whole(1), 5)}),
-    "step": ("StepLR", {"step_size": Parameter(_whole(1)), "gamma": Parameter(_GAMMA, 0.1)}),
+    "constant": ("ConstantLR", {"factor": Parameter(_FACTOR, 1.0 / 3), "total_iters": Parameter(value_checks.whole(1), 5)}),
+    "step": ("StepLR", {"step_size": Parameter(value_checks.whole(1)), "gamma": Parameter(_GAMMA, 0.1)}),
     "multistep": ("MultiStepLR", {"milestones": Parameter(_milestones), "gamma": Parameter(_GAMMA, 0.1)}),
     "exponential": ("ExponentialLR", {"gamma": Parameter(_GAMMA)}),
-    "cosine": ("CosineAnnealingLR", {"T_max": Parameter(_whole(1)), "eta_min": Parameter(_ETA_MIN, 0.0)}),
+    "cosine": ("CosineAnnealingLR", {"T_max": Parameter(value_checks.whole(1)), "eta_min": Parameter(_ETA_MIN, 0.0)}),
     "linear": (
         "LinearLR",
-        {"start_factor": Parameter(_FACTOR, 1.0 / 3), "end_factor": Parameter(_number(0.0, 1.0), 1.0), "total_iters": Parameter(_whole(1), 5)},
+        {"start_factor": Parameter(_FACTOR, 1.0 / 3), "end_factor": Parameter(value_checks.number(0.0, 1.0), 1.0), "total_iters": Parameter(value_checks.whole(1), 5)},
     ),
     "warmup_cosine": (
         "SequentialLR([LinearLR(start_factor, total_iters=warmup_steps), CosineAnnealingLR(T_max, eta_min)], milestones=[warmup_steps])",
-        {"warmup_steps": Parameter(_whole(1)), "start_factor": Parameter(_FACTOR, 1.0 / 3), "T_max": Parameter(_whole(1)), "eta_min": Parameter(_ETA_MIN, 0.0)},
+        {"warmup_steps": Parameter(value_checks.whole(1)), "start_factor": Parameter(_FACTOR, 1.0 / 3), "T_max": Parameter(value_checks.whole(1)), "eta_min": Parameter(_ETA_MIN, 0.0)},
     ),
     "onecycle": (
         "OneCycleLR",
         {
             "max_lr": Parameter(_max_lr, None),  # None: the method's lr
-            "total_steps": Parameter(_whole(1)),
-            "pct_start": Parameter(_number(0.0, 1.0), 0.3),
+            "total_steps": Parameter(value_checks.whole(1)),
+            "pct_start": Parameter(value_checks.number(0.0, 1.0), 0.3),
             "anneal_strategy": Parameter(_anneal_strategy, "cos"),
-            "cycle_momentum": Parameter(_flag, True),
+            "cycle_momentum": Parameter(value_checks.flag, True),
             "base_momentum": Parameter(_MOMENTUM, 0.85),
             "max_momentum": Parameter(_MOMENTUM, 0.95),
-            "div_factor": Parameter(_number(0.0, low_open=True), 25.0),
-            "final_div_factor": Parameter(_number(0.0, low_open=True), 1e4),
-            "three_phase": Parameter(_flag, False),
+            "div_factor": Parameter(value_checks.number(0.0, low_open=True), 25.0),
+            "final_div_factor": Parameter(value_checks.number(0.0, low_open=True), 1e4),
+            "three_phase": Parameter(value_checks.flag, False),
         },
     ),
 }
