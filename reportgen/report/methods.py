@@ -169,11 +169,13 @@ def shared_code(methods: list[MethodSection]) -> list[Code]:
 def method_sections(specs) -> list[MethodSection]:
     """One section per method the runs of ``specs`` use (the first entry that runs it names it), in letter order,
     each quirk text under the first method that has it."""
-    running: dict[str, MethodSpec] = {}
-    also: dict[str, list[str]] = {}
+    entries: dict[str, dict[str, MethodSpec]] = {}  # what runs -> its entries by letter (experiments repeat them)
     for spec in sorted(specs, key=lambda spec: (len(spec.letter), spec.letter)):
-        if running.setdefault(spec.runs, spec) is not spec and spec.letter not in also.setdefault(spec.runs, []) + [running[spec.runs].letter]:
-            also[spec.runs].append(spec.letter)
+        entries.setdefault(spec.runs, {}).setdefault(spec.letter, spec)
     # The textbook rule always; the 2018 one (and its quirks) where the report trains the replica.
     shown = tuple(variant for variant in optimizers.VARIANTS if variant == TEXTBOOK_VARIANT or any(spec.variant == variant for spec in specs))
-    return _without_repeated_quirks([replace(_method(spec, shown), also=also.get(runs, [])) for runs, spec in running.items()])
+    sections = []
+    for by_letter in entries.values():
+        first, *others = by_letter.values()
+        sections.append(replace(_method(first, shown), also=[spec.letter for spec in others]))
+    return _without_repeated_quirks(sections)

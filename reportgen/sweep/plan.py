@@ -6,8 +6,8 @@ plugin, in the experiment's order. A scheduled method's learning rate is the
 schedule's base: every lr it sets scales with it, onecycle's peak too while
 ``max_lr`` is unset. A onecycle schedule that sets ``max_lr`` ignores the
 method's lr (OneCycleLR starts at max_lr / div_factor whatever the lr), so
-its lr grid sweeps ``max_lr`` instead: the peak, the lr that matters. Each cell is the experiment with that one hyperparameter of
-that one method replaced; each method's preset value is a cell too (tuned vs
+its lr grid sweeps ``max_lr`` instead: the peak, the lr that matters. Each
+cell is the experiment with that one hyperparameter of that one method replaced; each method's preset value is a cell too (tuned vs
 default). ``reportgen.sweep.run`` trains the cells as ordinary runs.
 
 The sweep is configured by a ``[sweep]`` table in the experiment TOML::
