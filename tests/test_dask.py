@@ -99,3 +99,21 @@ def test_an_unreachable_scheduler_or_a_missing_extra_is_a_config_error(monkeypat
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
     with pytest.raises(ConfigError, match=r"needs the optional extra reportgen\[dask\].*pip install 'reportgen\[dask\]'"):
         executors.create("dask")
+
+
+def test_tasks_that_lose_the_scattered_data_are_rerun_with_it_scattered_again(cluster, monkeypatch):
+    """A worker that dies can take the shared data with it: its dependants come back cancelled, and are rerun once."""
+    with executors.DaskExecutor(cluster.scheduler_address) as executor:
+        client, scatters = executor.client, []
+        scatter = client.scatter
+
+        def losing_the_first(*arguments, **options):
+            futures = scatter(*arguments, **options)
+            scatters.append(futures)
+            if len(scatters) == 1:
+                client.cancel(futures)  # as if its last copy had died with a worker
+            return futures
+
+        monkeypatch.setattr(client, "scatter", losing_the_first)
+        outcomes = dict(executor.run(fail_on_two, [1, 3, 5], 10))
+    assert outcomes == {1: 11, 3: 13, 5: 15} and len(scatters) >= 2

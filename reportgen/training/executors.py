@@ -175,21 +175,37 @@ class DaskExecutor(Executor):
         from distributed import as_completed
 
         client = self.client
-        [shared_future] = client.scatter([shared], broadcast=True, hash=False)
-        futures = {
-            client.submit(function, task, shared_future, retries=self.retries, key=f"{function.__name__}-{index}-{uuid.uuid4().hex}"): task
-            for index, task in enumerate(tasks)
-        }
+        scattered = client.scatter([shared], broadcast=True, hash=False)
+
+        def submit(index, task):
+            return client.submit(function, task, scattered[0], retries=self.retries, key=f"{function.__name__}-{index}-{uuid.uuid4().hex}")
+
+        futures = {submit(index, task): (index, task) for index, task in enumerate(tasks)}
+        resubmitted = set()
+        pending = as_completed(futures)
         try:
-            for future in as_completed(futures):
+            for future in pending:
+                index, task = futures[future]
                 try:
                     outcome = future.result()
-                except Exception as error:  # the task's own error, KilledWorker or a cancellation: reported, not raised
+                except concurrent.futures.CancelledError as error:
+                    # A worker that dies can take the scattered data with it before its copies spread (seen under load):
+                    # the tasks that needed it are cancelled, not failed. Scatter it again and rerun them, once.
+                    if index in resubmitted:
+                        yield task, error
+                        continue
+                    resubmitted.add(index)
+                    scattered = client.scatter([shared], broadcast=True, hash=False)
+                    retry = submit(index, task)
+                    futures[retry] = index, task
+                    pending.add(retry)
+                    continue
+                except Exception as error:  # the task's own error or KilledWorker: reported, not raised
                     outcome = error
-                yield futures[future], outcome
+                yield task, outcome
         finally:
             # on Ctrl-C or an error in the caller, drop the queued tasks from the cluster
-            client.cancel(list(futures) + [shared_future])
+            client.cancel(list(futures) + scattered)
 
     def close(self) -> None:
         if self._client is not None:
