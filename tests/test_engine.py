@@ -64,9 +64,9 @@ def test_float32_computes_in_float32(monkeypatch):
     seen = []
     update = optimizers.base.Optimizer.update
 
-    def spy(self, params, grads, state):
+    def spy(self, params, grads, state, active_rows=None):
         seen.append({p.dtype for p in params} | {g.dtype for g in grads or []})
-        return update(self, params, grads, state)
+        return update(self, params, grads, state, active_rows)
 
     monkeypatch.setattr(optimizers.base.Optimizer, "update", spy)
     run(engine, make_spec("adam", "textbook", dtype="float32", epochs=1))

@@ -12,12 +12,9 @@ from reportgen.optimizers import kernels
 from reportgen.training import engine
 from reportgen.verification.trainers import make_spec, run
 
-KERNELS = ("adam", "nadam", "nadam_2018", "root_of_squares", "adadelta")
-# The methods whose chain holds a part with a kernel, by variant.
-FUSED = {
-    "textbook": {"adagrad", "adadelta", "rmsprop", "adam", "nadam", "adam_noise", "adamw", "schedule_free_adamw"},
-    "seed-2018": {"adagrad", "adadelta", "rmsprop", "adam", "nadam", "adam_noise"},
-}
+KERNELS = ("descend", "trace", "root_of_squares", "adadelta", "adam", "nadam", "nadam_2018")
+# The methods that run part by part: neither their chains' ends nor their parts have a kernel.
+UNFUSED = {"rprop", "adafactor", "schedule_free_sgd", "muon"}
 
 
 @pytest.fixture
@@ -35,11 +32,13 @@ def kernel_calls(monkeypatch) -> list[str]:
     return calls
 
 
+@pytest.mark.parametrize("batch_size", [1, 4])
 @pytest.mark.parametrize("name, variant", optimizers.every_method())
-def test_both_engines_give_the_same_bits(name, variant, kernel_calls):
-    spec = make_spec(name, variant, hyperparams={"lr": 0.01} if name in ("sgd", "momentum", "nesterov") else {})
+def test_both_engines_give_the_same_bits(name, variant, batch_size, kernel_calls):
+    """Batch 1 adds the compiled outer products and the first gradient's rows of lit pixels alone."""
+    spec = make_spec(name, variant, batch_size, hyperparams={"lr": 0.01} if name in ("sgd", "momentum", "nesterov") else {})
     fused = run(engine, dataclasses.replace(spec, engine="fused"))
-    assert bool(kernel_calls) == (name in FUSED[variant]), kernel_calls
+    assert bool(kernel_calls) == (name not in UNFUSED), kernel_calls
     kernel_calls.clear()
     plain = run(engine, dataclasses.replace(spec, engine="numpy"))
     assert kernel_calls == []
@@ -79,3 +78,31 @@ def test_a_lockstep_group_leaves_the_kernels_and_numpys_error_state_as_it_found_
     comparison, runs = lockstep.train_group(group, split())
     assert not kernels.applies(np.zeros(3)) and np.geterr() == errors
     assert np.isfinite(comparison.arrays["momentum:cost_gap"][:2]).all()
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["fused", "numpy"])
+@pytest.mark.parametrize("name, variant", optimizers.every_method())
+def test_rows_outside_the_active_ones_are_read_as_zero(name, variant, enabled):
+    """The engine leaves leftovers in the first gradient's rows of unlit pixels; every method, on either path,
+    must step as if they were zero (the kernels that skip those rows, SGD's and Adagrad's, included)."""
+    rng = np.random.default_rng(5)
+    weights = [rng.standard_normal((6, 4)), rng.standard_normal((4, 3))]
+    active = np.array([True, False, True, False, False, True])
+    gradients = [[rng.standard_normal(w.shape) for w in weights] for _ in range(3)]
+    for g in gradients:
+        g[0][~active] = 0.0
+    runs = []
+    for leftovers in (False, True):
+        optimizer = optimizers.create(name, variant)
+        w = [a.copy() for a in weights]
+        state = optimizer.init(w, np.random.RandomState(1) if variant == "seed-2018" else np.random.default_rng(1))
+        with kernels.fused(enabled):
+            for g in gradients:
+                g = [a.copy() for a in g]
+                if leftovers:
+                    g[0][~active] = rng.standard_normal(g[0][~active].shape)
+                grads = None if optimizer.gradient == "none" else g
+                w, state = optimizer.update(w, grads, state, active if leftovers and grads else None)
+        runs.append(w)
+    zeros, leftovers = runs
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(zeros, leftovers))

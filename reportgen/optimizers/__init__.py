@@ -25,7 +25,7 @@ import inspect
 import textwrap
 
 from reportgen.optimizers import (
-    adam_family, lion_schedulefree, noise, plugins, scale_free, scale_free_parts, schedules, seed2018, textbook, transforms,
+    adam_family, lion_schedulefree, moments, noise, plugins, scale_free, scale_free_parts, schedules, seed2018, textbook, transforms,
 )
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.plugins import Citation, declare
@@ -43,7 +43,7 @@ __all__ = [
 CATALOGS = {"textbook": textbook.TEXTBOOK, "seed-2018": seed2018.SEED_2018}
 _SOURCE_MODULES = {
     module.__name__
-    for module in (transforms, noise, textbook, adam_family, scale_free, scale_free_parts, lion_schedulefree, seed2018)
+    for module in (transforms, moments, noise, textbook, adam_family, scale_free, scale_free_parts, lion_schedulefree, seed2018)
 }
 
 

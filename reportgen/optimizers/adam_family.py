@@ -12,15 +12,8 @@ import numpy as np
 
 from reportgen.optimizers.base import Rule, Transform, chain
 from reportgen.optimizers.textbook import TEXTBOOK
-from reportgen.optimizers.transforms import (
-    _average,
-    _moments_init,
-    _update_moments,
-    decay_weights,
-    scale,
-    scale_by_adam,
-    step_bias_correction,
-)
+from reportgen.optimizers.moments import _moments_init, _update_moments, scale_by_adam, step_bias_correction
+from reportgen.optimizers.transforms import _average, decay_weights, scale
 
 _ADAM_MOMENTS = r"m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow \beta_2 v + (1 - \beta_2) g^{2}"
 

@@ -20,12 +20,19 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
+from reportgen.optimizers import fusion
+
 GRADIENT_KINDS = ("current", "lookahead", "none")
 
 
 class Transform(NamedTuple):
     init: Callable[[list[np.ndarray], Any], Any]
     update: Callable[[list[np.ndarray], Any, list[np.ndarray]], tuple[list[np.ndarray], Any]]
+    # What ``fusion`` needs to take a chain's last parts and the subtraction in one kernel pass:
+    # fused(updates, state, outs, subtract, before, after, actives) -> state, the part's kernel (see ``kernels``);
+    fused: Callable | None = None
+    factor: float | None = None  # the factor of a ``transforms.scale``, folded into the kernel
+    parts: tuple = ()  # a ``chain``'s parts
 
 
 def chain(*parts: Transform) -> Transform:
@@ -41,7 +48,7 @@ def chain(*parts: Transform) -> Transform:
             new_state.append(part_state)
         return updates, tuple(new_state)
 
-    return Transform(init, update)
+    return Transform(init, update, parts=parts)
 
 
 class Rule(NamedTuple):
@@ -80,7 +87,9 @@ class Optimizer:
     ``update(params, grads, state)`` subtracts the step from ``params`` in
     place and returns ``(params, state)``. It also uses ``grads`` as scratch
     space: their values afterwards are unspecified (copy them first if you
-    need them).
+    need them). With ``active_rows``, a mask over the rows of ``grads[0]``,
+    only those rows hold the gradient: the others are zero, whatever they
+    hold (the engine writes the rows of lit pixels alone).
     """
 
     name: str
@@ -107,12 +116,20 @@ class Optimizer:
             return list(params)
         return rule.lookahead(params, state.parts, state.lookahead)
 
-    def update(self, params: list[np.ndarray], grads: list[np.ndarray] | None, state: OptimizerState):
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray] | None, state: OptimizerState, active_rows: np.ndarray | None = None):
         if (grads is None) != (self.gradient == "none"):
             expected = "grads=None" if self.gradient == "none" else "the gradient"
             raise ValueError(f"{self.name} ({self.variant}) update expects {expected}")
         rule = self.rule if self.rule_at is None else self.rule_at(state.count)
-        steps, parts = rule.transform.update(grads, state.parts, params)
+        fused = fusion.step(rule.transform, grads, state.parts, params, active_rows)
+        if fused is None:
+            if active_rows is not None:
+                fusion.zero_inactive(grads, active_rows)
+            steps, parts = rule.transform.update(grads, state.parts, params)
+        else:
+            parts, steps = fused
+            if steps is None:
+                return params, state._replace(count=state.count + 1, parts=parts)
         if len(steps) != len(params) or any(step.shape != weight.shape for weight, step in zip(params, steps)):
             # np.subtract would broadcast a step of another shape, and zip would skip the weights after a short list
             shapes = [getattr(step, "shape", None) for step in steps]

@@ -16,7 +16,8 @@ import numpy as np
 from reportgen.errors import ConfigError
 from reportgen.optimizers.base import Rule, Transform, chain
 from reportgen.optimizers.textbook import TEXTBOOK
-from reportgen.optimizers.transforms import decay_weights, scale, scale_by_adam, step_bias_correction
+from reportgen.optimizers.moments import scale_by_adam, step_bias_correction
+from reportgen.optimizers.transforms import decay_weights, scale
 
 
 def _interpolate(start, end, weight, out):

@@ -54,15 +54,13 @@ from reportgen.optimizers.scale_free_parts import (
     scale_by_shape,
     scale_by_sign_agreement,
 )
+from reportgen.optimizers.moments import scale_by_adam, scale_by_nadam, step_bias_correction
 from reportgen.optimizers.transforms import (
     add_decayed_weights,
     decay_weights,
     scale,
     scale_by_adadelta,
-    scale_by_adam,
-    scale_by_nadam,
     scale_by_root_of_squares,
-    step_bias_correction,
     trace,
 )
 

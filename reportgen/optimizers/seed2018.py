@@ -11,16 +11,13 @@ from reportgen.optimizers.base import Rule, chain
 from reportgen.optimizers.registry import Catalog, Quirk
 from reportgen.optimizers.textbook import fed_by_gumbel
 from reportgen.optimizers.noise import add_gaussian_noise_2018
-from reportgen.optimizers.transforms import (
+from reportgen.optimizers.moments import (
     constant_bias_correction,
     step_bias_correction,
-    scale,
-    scale_by_adadelta,
     scale_by_adam,
     scale_by_nadam_2018,
-    scale_by_root_of_squares,
-    trace_lookahead,
 )
+from reportgen.optimizers.transforms import scale, scale_by_adadelta, scale_by_root_of_squares, trace_lookahead
 
 SEED_2018 = Catalog("seed-2018")
 

@@ -8,16 +8,8 @@ from __future__ import annotations
 from reportgen.optimizers.base import Rule, chain
 from reportgen.optimizers.registry import Catalog
 from reportgen.optimizers.noise import add_gaussian_noise, gumbel_noise
-from reportgen.optimizers.transforms import (
-    decay_weights,
-    scale,
-    scale_by_adadelta,
-    scale_by_adam,
-    scale_by_nadam,
-    scale_by_root_of_squares,
-    step_bias_correction,
-    trace,
-)
+from reportgen.optimizers.moments import scale_by_adam, scale_by_nadam, step_bias_correction
+from reportgen.optimizers.transforms import decay_weights, scale, scale_by_adadelta, scale_by_root_of_squares, trace
 
 TEXTBOOK = Catalog("textbook")
 
@@ -132,8 +124,9 @@ def gaussian_noise(lr=1e-3, eta=0.01, gamma=0.55):
 
 
 def fed_by_gumbel(rule: Rule) -> Rule:
-    """Run ``rule`` on a fresh standard Gumbel sample per element instead of the gradient."""
-    return Rule(chain(gumbel_noise(), rule.transform), gradient="none")
+    """Run ``rule`` (a chain) on a fresh standard Gumbel sample per element instead of the gradient.
+    One flat chain, so that ``fusion`` sees how it ends."""
+    return Rule(chain(gumbel_noise(), *rule.transform.parts), gradient="none")
 
 
 @TEXTBOOK.method(

@@ -8,12 +8,13 @@ within a part, in the order of the parameter list.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from reportgen.optimizers import kernels
 from reportgen.optimizers.base import Transform
+from reportgen.optimizers.kernels import rows
 
 
 def _zeros(params, value=0.0):
@@ -31,7 +32,7 @@ def scale(factor: float) -> Transform:
             np.multiply(u, factor, out=u, casting="same_kind")
         return updates, state
 
-    return Transform(init, update)
+    return Transform(init, update, factor=factor)
 
 
 def add_decayed_weights(weight_decay: float) -> Transform:
@@ -72,6 +73,11 @@ def trace(decay: float, nesterov: bool = False, gradient_weight: float = 1.0) ->
     def init(params, rng):
         return TraceState(_zeros(params), _zeros(params) if nesterov else [])
 
+    def fused(updates, state, outs, subtract, before, after, actives):
+        for u, active, out, v in zip(updates, actives, outs, state.velocity):
+            kernels.trace(rows(u), active, rows(out), subtract, before, after, rows(v), decay, nesterov)
+        return state
+
     def update(updates, state, params):
         for u, v in zip(updates, state.velocity):
             if gradient_weight != 1.0:  # multiplying by 1 is exact: skip the pass
@@ -87,7 +93,7 @@ def trace(decay: float, nesterov: bool = False, gradient_weight: float = 1.0) ->
                 np.copyto(u, v)
         return updates, state
 
-    return Transform(init, update)
+    return Transform(init, update, fused=fused if gradient_weight == 1.0 else None)
 
 
 def trace_lookahead(decay: float, part: int) -> Callable:
@@ -116,11 +122,17 @@ def scale_by_root_of_squares(decay: float, weight: float, eps: float, eps_inside
     def init(params, rng):
         return SquaresState(_zeros(params, initial), _zeros(params))
 
+    def fused(updates, state, outs, subtract, before, after, actives):
+        # A zero gradient leaves a running sum (Adagrad) as it is, and its step is 0 / (a positive number):
+        # the row's weights stay exactly as they are, so the kernel need not visit it.
+        skip = decay == 1.0 and weight == 1.0 and eps > 0.0 and initial >= 0.0 and kernels.keeps_zero(before, after)
+        for u, active, out, squares in zip(updates, actives, outs, state.squares):
+            kernels.root_of_squares(rows(u), active, rows(out), subtract, before, after, rows(squares), decay, weight, eps, eps_inside_sqrt, skip)
+        return state
+
     def update(updates, state, params):
         if kernels.applies(*updates, *state.squares):
-            for u, squares in zip(updates, state.squares):
-                kernels.root_of_squares(kernels.flat(u), kernels.flat(squares), decay, weight, eps, eps_inside_sqrt)
-            return updates, state
+            return updates, fused(updates, state, updates, False, 1.0, 1.0, kernels.every_row(updates))
         for u, squares, scratch in zip(updates, state.squares, state.scratch):
             np.multiply(u, u, out=scratch)
             if weight != 1.0:  # multiplying by 1 is exact: skip the pass
@@ -137,7 +149,7 @@ def scale_by_root_of_squares(decay: float, weight: float, eps: float, eps_inside
             np.divide(u, scratch, out=u)
         return updates, state
 
-    return Transform(init, update)
+    return Transform(init, update, fused=fused)
 
 
 class AdadeltaState(NamedTuple):
@@ -152,11 +164,14 @@ def scale_by_adadelta(rho: float, eps: float) -> Transform:
     def init(params, rng):
         return AdadeltaState(_zeros(params), _zeros(params), _zeros(params))
 
+    def fused(updates, state, outs, subtract, before, after, actives):
+        for u, active, out, squares, deltas in zip(updates, actives, outs, state.squares, state.deltas):
+            kernels.adadelta(rows(u), active, rows(out), subtract, before, after, rows(squares), rows(deltas), rho, 1.0 - rho, eps)
+        return state
+
     def update(updates, state, params):
         if kernels.applies(*updates, *state.squares, *state.deltas):
-            for u, squares, deltas in zip(updates, state.squares, state.deltas):
-                kernels.adadelta(kernels.flat(u), kernels.flat(squares), kernels.flat(deltas), rho, 1.0 - rho, eps)
-            return updates, state
+            return updates, fused(updates, state, updates, False, 1.0, 1.0, kernels.every_row(updates))
         for u, squares, deltas, scratch in zip(updates, state.squares, state.deltas, state.scratch):
             _average_square(squares, u, rho, scratch)
             np.add(squares, eps, out=scratch)
@@ -168,7 +183,7 @@ def scale_by_adadelta(rho: float, eps: float) -> Transform:
             _average_square(deltas, u, rho, scratch)
         return updates, state
 
-    return Transform(init, update)
+    return Transform(init, update, fused=fused)
 
 
 def _average_square(average, x, decay, scratch):
@@ -184,145 +199,3 @@ def _average(average, x, decay, scratch):
     np.multiply(x, 1.0 - decay, out=scratch)
     np.multiply(average, decay, out=average)
     np.add(average, scratch, out=average)
-
-
-class MomentsState(NamedTuple):
-    count: int  # steps already taken
-    first: list[np.ndarray]  # m
-    second: list[np.ndarray]  # v
-    scratch: list[np.ndarray]
-    largest_second: Sequence[np.ndarray] = ()  # AMSGrad's running max of v, empty otherwise
-
-
-def _moments_init(params, rng):
-    return MomentsState(0, _zeros(params), _zeros(params), _zeros(params))
-
-
-def _update_moments(updates, state, beta1, beta2):
-    """m <- beta1 m + (1 - beta1) u;  v <- beta2 v + (1 - beta2) u^2."""
-    for u, m, v, scratch in zip(updates, state.first, state.second, state.scratch):
-        _average(m, u, beta1, scratch)
-        _average_square(v, u, beta2, scratch)
-    return state._replace(count=state.count + 1)
-
-
-def step_bias_correction(beta1: float, beta2: float) -> Callable[[int], tuple[float, float]]:
-    """Kingma & Ba: divide m by 1 - beta1^t and v by 1 - beta2^t (t = 1 on the first step)."""
-    return lambda t: (1.0 - beta1**t, 1.0 - beta2**t)
-
-
-def constant_bias_correction(beta1: float, beta2: float) -> Callable[[int], tuple[float, float]]:
-    """The 2018 script: divide by the constants 1 - beta1 and 1 - beta2 at every step."""
-    return lambda t: (1.0 - beta1, 1.0 - beta2)
-
-
-def _adaptive_denominator(v, correction: float, eps: float, out) -> None:
-    """out <- sqrt(v / correction) + eps: Adam's and NAdam's per-weight scale, in place."""
-    np.divide(v, correction, out=out)
-    np.sqrt(out, out=out)
-    np.add(out, eps, out=out)
-
-
-def scale_by_adam(beta1: float, beta2: float, eps: float, correction: Callable[[int], tuple[float, float]], amsgrad: bool = False) -> Transform:
-    """u <- m_hat / (sqrt(v_hat) + eps), m_hat = m / c1, v_hat = v / c2, (c1, c2) = correction(t).
-
-    With ``amsgrad`` (Reddi et al., as torch's ``amsgrad=True``), v_hat is the running
-    max of v divided by c2: a weight's denominator forgets no large gradient.
-    """
-
-    def init(params, rng):
-        moments = _moments_init(params, rng)
-        return moments._replace(largest_second=_zeros(params)) if amsgrad else moments
-
-    def update(updates, state, params):
-        if not amsgrad and kernels.applies(*updates, *state.first, *state.second):
-            c1, c2 = correction(state.count + 1)
-            for u, m, v in zip(updates, state.first, state.second):
-                kernels.adam(kernels.flat(u), kernels.flat(m), kernels.flat(v), beta1, 1.0 - beta1, beta2, 1.0 - beta2, c1, c2, eps)
-            return updates, state._replace(count=state.count + 1)
-        state = _update_moments(updates, state, beta1, beta2)
-        c1, c2 = correction(state.count)
-        for v, largest in zip(state.second, state.largest_second):  # AMSGrad only: empty otherwise
-            np.maximum(largest, v, out=largest)
-        for u, m, v, scratch in zip(updates, state.first, state.largest_second or state.second, state.scratch):
-            _adaptive_denominator(v, c2, eps, out=scratch)
-            np.divide(m, c1, out=u)
-            np.divide(u, scratch, out=u)
-        return updates, state
-
-    return Transform(init, update)
-
-
-class NadamState(NamedTuple):
-    moments: MomentsState
-    mu_product: float  # prod of mu_1 .. mu_t
-
-
-def scale_by_nadam(beta1: float, beta2: float, eps: float, momentum_decay: float) -> Transform:
-    """Dozat 2016 as torch.optim.NAdam, with the momentum schedule
-    mu_t = beta1 (1 - 0.5 * 0.96^(t psi)), psi = momentum_decay:
-
-    u <- [(1 - mu_t) / (1 - prod_{i<=t} mu_i) g + mu_{t+1} / (1 - prod_{i<=t+1} mu_i) m] / (sqrt(v / (1 - beta2^t)) + eps)
-    """
-
-    def init(params, rng):
-        return NadamState(_moments_init(params, rng), 1.0)
-
-    def update(updates, state, params):
-        fused = kernels.applies(*updates, *state.moments.first, *state.moments.second)
-        moments = state.moments._replace(count=state.moments.count + 1) if fused else _update_moments(updates, state.moments, beta1, beta2)
-        t = moments.count
-        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
-        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-        mu_product = state.mu_product * mu
-        gradient_weight = (1.0 - mu) / (1.0 - mu_product)
-        momentum_weight = mu_next / (1.0 - mu_product * mu_next)
-        correction2 = 1.0 - beta2**t
-        if fused:
-            for u, m, v in zip(updates, moments.first, moments.second):
-                kernels.nadam(
-                    kernels.flat(u), kernels.flat(m), kernels.flat(v), beta1, 1.0 - beta1, beta2, 1.0 - beta2, correction2, eps, gradient_weight, momentum_weight
-                )
-            return updates, NadamState(moments, mu_product)
-        for u, m, v, scratch in zip(updates, moments.first, moments.second, moments.scratch):
-            _adaptive_denominator(v, correction2, eps, out=scratch)
-            np.divide(u, scratch, out=u)
-            np.multiply(u, gradient_weight, out=u)
-            np.divide(m, scratch, out=scratch)
-            np.multiply(scratch, momentum_weight, out=scratch)
-            np.add(u, scratch, out=u)
-        return updates, NadamState(moments, mu_product)
-
-    return Transform(init, update)
-
-
-def scale_by_nadam_2018(beta1: float, beta2: float, eps: float, constant: bool = True) -> Transform:
-    """The 2018 script's NAdam: u <- (beta1 m_hat + (1 - beta1) g / c1) / (sqrt(v_hat) + eps),
-    m_hat = m / c1, v_hat = v / c2, with the constant corrections c1 = 1 - beta1,
-    c2 = 1 - beta2, or with ``constant`` off Kingma & Ba's 1 - beta^t.
-
-    (1 - beta1) g / (1 - beta1) is computed as written: it differs from g in
-    the last bit for about one element in seven.
-    """
-    correction = constant_bias_correction(beta1, beta2) if constant else step_bias_correction(beta1, beta2)
-
-    def update(updates, state, params):
-        if constant and kernels.applies(*updates, *state.first, *state.second):  # the kernel has the constants built in
-            for u, m, v in zip(updates, state.first, state.second):
-                kernels.nadam_2018(kernels.flat(u), kernels.flat(m), kernels.flat(v), beta1, 1.0 - beta1, beta2, 1.0 - beta2, eps)
-            return updates, state._replace(count=state.count + 1)
-        state = _update_moments(updates, state, beta1, beta2)
-        c1, c2 = correction(state.count)
-        for u, m, v, scratch in zip(updates, state.first, state.second, state.scratch):
-            np.multiply(u, 1.0 - beta1, out=u)
-            np.divide(u, c1, out=u)
-            np.divide(m, c1, out=scratch)
-            np.multiply(scratch, beta1, out=scratch)
-            np.add(u, scratch, out=u)
-            np.divide(v, c2, out=scratch)
-            np.sqrt(scratch, out=scratch)
-            np.add(scratch, eps, out=scratch)
-            np.divide(u, scratch, out=u)
-        return updates, state
-
-    return Transform(_moments_init, update)

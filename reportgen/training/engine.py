@@ -38,7 +38,7 @@ from reportgen.optimizers import kernels
 from reportgen.training.record import Recorder, cast_data, epoch_order
 from reportgen.training.results import RunMetrics
 from reportgen.training.tasks import RunSpec
-from reportgen.training import methods
+from reportgen.training import methods, products
 
 
 def lit_network(w, X):
@@ -52,11 +52,16 @@ def batch_cost(w, X, y, activation) -> float:
     return float(np.sum(network.cost(network.forward(w_lit, X_lit, activation).a3, y)))
 
 
-def gradient_into(grads, w, X, y, activation) -> float:
+def gradient_into(grads, w, X, y, activation, compiled: bool = False) -> tuple[float, np.ndarray | None]:
     """Summed batch cost at ``w``; its gradient is written into ``grads``.
 
     The chain rule of ``network.loss_and_grads``, with the first layer over
     the lit pixels and every weight gradient written into a reused buffer.
+    With ``compiled`` (one float64 image: the fused engine) the outer products
+    are ``products``' loops, and of ``grads[0]`` only the rows of lit pixels
+    are written: the second value returned marks them, for the optimizer to
+    read the other rows as zero (``Optimizer.update``'s ``active_rows``).
+    Otherwise ``grads[0]`` is written whole and the mask is None.
     """
     lit, w_lit, X_lit = lit_network(w, X)
     _, derivative = network.FIRST_LAYER[activation]
@@ -64,11 +69,19 @@ def gradient_into(grads, w, X, y, activation) -> float:
     delta3 = (f.a3 - y) * network.sigmoid_derivative(f.l3)
     delta2 = (delta3 @ w[2].T) * network.tanh_derivative(f.l2)
     delta1 = (delta2 @ w[1].T) * derivative(f.l1)
+    cost = float(np.sum(network.cost(f.a3, y)))
+    if compiled:
+        products.rows_into(X_lit[0], delta1[0], lit, grads[0])
+        products.outer_into(f.a1[0], delta2[0], grads[1])
+        products.outer_into(f.a2[0], delta3[0], grads[2])
+        active = np.zeros(len(grads[0]), dtype=np.bool_)
+        active[lit] = True
+        return cost, active
     grads[0].fill(0)
     grads[0][lit] = outer_sum(X_lit, delta1)
     outer_sum(f.a1, delta2, out=grads[1])
     outer_sum(f.a2, delta3, out=grads[2])
-    return float(np.sum(network.cost(f.a3, y)))
+    return cost, None
 
 
 def outer_sum(A, D, out=None):
@@ -118,7 +131,8 @@ def epochs(spec: RunSpec, split, params, noise_rng, order_rng, recorder: Recorde
     n, B = len(X_train), spec.batch_size
     last_start = (n - 1) // B * B
     uses_gradient = optimizer.gradient != "none"
-    grads = [np.empty_like(wi) for wi in w] if uses_gradient else None
+    grads = [np.zeros_like(wi) for wi in w] if uses_gradient else None
+    compiled = spec.engine == "fused" and dtype == np.float64 and B == 1
     before = [np.empty_like(wi) for wi in w]  # the weights before the epoch's last step
     state = optimizer.init(w, noise_rng)
     # One BLAS thread: the products here are vector-matrix sized, and runs
@@ -135,17 +149,20 @@ def epochs(spec: RunSpec, split, params, noise_rng, order_rng, recorder: Recorde
                 logged = 0.0
                 for start in range(0, n, B):
                     X, y = X_train[order[start : start + B]], y_train[order[start : start + B]]
+                    lit_rows_only = compiled and start != last_start  # the epoch's last gradient is whole, for its norm
+                    active = None
                     if optimizer.gradient == "current":
-                        logged += gradient_into(grads, w, X, y, activation)
+                        cost, active = gradient_into(grads, w, X, y, activation, lit_rows_only)
+                        logged += cost
                     else:
                         logged += batch_cost(w, X, y, activation)
                         if optimizer.gradient == "lookahead":
-                            gradient_into(grads, optimizer.lookahead(w, state), X, y, activation)
+                            _, active = gradient_into(grads, optimizer.lookahead(w, state), X, y, activation, lit_rows_only)
                     if start == last_start:
                         grad_norm = [frobenius(g) for g in grads] if uses_gradient else [0.0, 0.0, 0.0]
                         for wi, old in zip(w, before):
                             np.copyto(old, wi)
-                    w, state = optimizer.update(w, grads, state)
+                    w, state = optimizer.update(w, grads, state, active)
                 update_norm = [frobenius(np.subtract(after, old, out=old)) for after, old in zip(w, before)]
                 ended = recorder.end_epoch(epoch, w, logged, grad_norm, update_norm, time.perf_counter() - started)
             if ended:
