@@ -11,6 +11,7 @@ from latex2mathml.converter import convert
 
 from reportgen import optimizers
 from reportgen.errors import ConfigError
+from reportgen.optimizers import kernels, mt19937
 from reportgen.optimizers.registry import REFERENCE_KEYS
 from reportgen.optimizers.noise import fill_gumbel, fill_normal, uniform_source
 
@@ -139,17 +140,31 @@ def test_seed_2018_nadam_keeps_the_scripts_rounding():
 # ---- noise ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "kernels"])
 @pytest.mark.parametrize("make_rng", [lambda: np.random.Generator(np.random.PCG64(5)), lambda: np.random.RandomState(678)])
-def test_in_place_gumbel_and_normal_equal_numpys(make_rng):
+def test_in_place_gumbel_and_normal_equal_numpys(make_rng, compiled):
     ours, theirs = make_rng(), make_rng()
-    gumbel = fill_gumbel(uniform_source(ours), np.empty(200_704))
-    expected = theirs.gumbel(size=200_704)
+    with kernels.fused(compiled):
+        gumbel, small = fill_gumbel(uniform_source(ours), [np.empty((784, 256)), np.empty(7)])
+    expected = theirs.gumbel(size=200_704).reshape(784, 256)
     # np.log (SIMD) and the C library's log may differ in the last bit: ~1e-16 absolute.
     assert np.all(np.abs(gumbel - expected) <= 1e-15 * np.maximum(1.0, np.abs(expected)))
+    assert np.all(np.abs(small - theirs.gumbel(size=7)) <= 1e-15 * np.maximum(1.0, np.abs(small)))
     normal = fill_normal(ours, np.empty(1000)) * 0.3
     np.testing.assert_array_equal(normal, theirs.normal(0, 0.3, size=1000))
     np.testing.assert_array_equal(ours.random(5) if hasattr(ours, "integers") else ours.random_sample(5),
                                   theirs.random(5) if hasattr(theirs, "integers") else theirs.random_sample(5))
+
+
+def test_compiled_mt19937_draws_numpys_doubles_and_leaves_its_state():
+    """Sizes that end mid-block and mid-word-pair, from a generator already partway through its state."""
+    ours, theirs = np.random.MT19937(11), np.random.MT19937(11)
+    np.random.Generator(ours).random(3)
+    expected = 1.0 - np.random.Generator(theirs).random(3 + 311 + 1 + 200_704)[3:]
+    outs = [np.empty(311), np.empty(1), np.empty((784, 256))]
+    mt19937.fill_one_minus_uniform(ours, outs)
+    assert np.concatenate([out.reshape(-1) for out in outs]).tobytes() == expected.tobytes()
+    assert np.random.Generator(ours).random(1000).tobytes() == np.random.Generator(theirs).random(1000).tobytes()
 
 
 def test_textbook_gaussian_noise_is_exact_with_the_same_seed():
