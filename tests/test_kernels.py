@@ -12,7 +12,7 @@ from reportgen.optimizers import kernels
 from reportgen.training import engine
 from reportgen.verification.trainers import make_spec, run
 
-KERNELS = ("descend", "trace", "root_of_squares", "adadelta", "adam", "nadam", "nadam_2018")
+KERNELS = ("descend", "shift", "lookahead", "trace", "root_of_squares", "adadelta", "adam", "nadam", "nadam_2018")
 # The methods that run part by part: neither their chains' ends nor their parts have a kernel.
 UNFUSED = {"rprop", "adafactor", "schedule_free_sgd", "muon"}
 

@@ -102,6 +102,23 @@ def descend(u, active, w, before, after, skip):  # pragma: no cover - compiled
 
 
 @compiled
+def shift(u, active, w, subtract, before, after, offset):  # pragma: no cover - compiled
+    """noise.add_gaussian_noise_2018 with its one scalar per step: s = g + offset."""
+    for r in range(w.shape[0]):
+        for c in range(w.shape[1]):
+            g = (u[r, c] if active[r] else 0.0) * before
+            _store(w, r, c, g + offset, after, subtract)
+
+
+@compiled
+def lookahead(w, velocity, decay, out):  # pragma: no cover - compiled
+    """transforms.trace_lookahead: out <- w - velocity decay."""
+    for r in range(w.shape[0]):
+        for c in range(w.shape[1]):
+            out[r, c] = w[r, c] - velocity[r, c] * decay
+
+
+@compiled
 def trace(u, active, w, subtract, before, after, velocity, decay, nesterov):  # pragma: no cover
     """transforms.trace with gradient_weight 1: v <- v decay + g, then s = g + v decay (nesterov) or s = v."""
     for r in range(w.shape[0]):

@@ -21,6 +21,7 @@ import numpy as np
 
 from reportgen.optimizers import kernels, mt19937
 from reportgen.optimizers.base import Transform
+from reportgen.optimizers.kernels import rows
 
 
 def uniform_source(rng) -> np.random.Generator:
@@ -169,9 +170,18 @@ def add_gaussian_noise_2018(
         noise = [] if scalar else [np.zeros(p.shape) for p in params]
         return EpochNoiseState(0, own_stream(rng) if own else rng, noise)
 
-    def update(updates, state, params):
+    def standard_deviation(state):
         t = state.count // steps_per_epoch if per_epoch else state.count
-        sd = eta / (1 + t) ** gamma if eta_is_sd else np.sqrt(eta / (1.0 + t) ** gamma)
+        return eta / (1 + t) ** gamma if eta_is_sd else np.sqrt(eta / (1.0 + t) ** gamma)
+
+    def fused(updates, state, outs, subtract, before, after, actives):  # the scalar only
+        noise = float(state.rng.normal(0.0, standard_deviation(state)))
+        for u, active, out in zip(updates, actives, outs):
+            kernels.shift(rows(u), active, rows(out), subtract, before, after, noise)
+        return state._replace(count=state.count + 1)
+
+    def update(updates, state, params):
+        sd = standard_deviation(state)
         if scalar:
             noise = float(state.rng.normal(0.0, sd))  # a Python float keeps float32 float32
             for u in updates:
@@ -183,4 +193,4 @@ def add_gaussian_noise_2018(
                 np.add(u, noise, out=u, casting="same_kind")
         return updates, state._replace(count=state.count + 1)
 
-    return Transform(init, update)
+    return Transform(init, update, fused=fused if scalar else None)

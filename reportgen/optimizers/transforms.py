@@ -100,7 +100,11 @@ def trace_lookahead(decay: float, part: int) -> Callable:
     """The look-ahead point w - decay v, v the velocity of the chain's ``part``-th part."""
 
     def lookahead(params, parts_state, out):
-        for weight, v, point in zip(params, parts_state[part].velocity, out):
+        velocity = parts_state[part].velocity
+        for weight, v, point in zip(params, velocity, out):
+            if kernels.applies(weight, v, point):
+                kernels.lookahead(rows(weight), rows(v), decay, rows(point))
+                continue
             np.multiply(v, decay, out=point)
             np.subtract(weight, point, out=point)
         return out

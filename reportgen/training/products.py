@@ -26,5 +26,6 @@ def outer_into(a, d, out):  # pragma: no cover - compiled
 def rows_into(a, d, rows, out):  # pragma: no cover - compiled
     """out[rows[k]] <- a[k] d for each k; the other rows of ``out`` are left as they are."""
     for k in range(rows.size):
+        row = out[rows[k]]  # a view: indexing out[rows[k], c] element by element ran 4x slower
         for c in range(d.size):
-            out[rows[k], c] = a[k] * d[c]
+            row[c] = a[k] * d[c]
