@@ -16,7 +16,7 @@ In one run on one machine it prints
    engine;
 3. the wall time of the whole seed-2018 preset (12 methods x 100 epochs x
    50 images, batch 1): the plain loop in one process, projected from its
-   step rates (run for real it takes most of a minute); the engine measured
+   step rates (run for real it takes about 4 minutes); the engine measured
    in a process pool of one worker and of all cores, the way ``reportgen run``
    trains (with --quick over a few epochs, projected); and the two targets
    per core, plain loop / engine on one worker at least 3x and torch /
