@@ -38,16 +38,26 @@ def test_a_tiny_bench_runs_through_the_console_script():
     finished = run_script("bench", "--quick", "--methods", "sgd", "--repeats", "1", "--workers", "1")
     assert finished.returncode == 0, finished.stderr
     rows = [line.split() for line in finished.stdout.splitlines() if line.split()[:2] in (["seed-2018", "sgd"], ["textbook", "sgd"])]
-    assert len(rows) == 2 and all(row[2].endswith("/s") and row[3].endswith("/s") for row in rows)
+    assert len(rows) == 2 and all(row[3].endswith("/s") and row[4].endswith("/s") for row in rows)
+    # the plain 2018 loop trains the seed-2018 run only; torch.optim only the textbook one
+    seed_2018, textbook = rows
+    assert seed_2018[2].endswith("/s") and seed_2018[5].endswith("x") and seed_2018[6:8] == ["-", "-"]
+    assert textbook[2] == "-" and textbook[5] == "-"
     assert "seed-2018 preset, 1 of 12 methods" in finished.stdout
+    assert re.search(r"^  plain 2018 loop, one process: +[0-9.]+ s \(projected from its step rates\)$", finished.stdout, re.M)
+    assert re.search(r"^  engine, pool of 1 worker: +[0-9.]+ s \(measured over 5 epochs, projected\)$", finished.stdout, re.M)
+    assert "pool of 2" not in finished.stdout  # --workers 1: the one-worker pool is all there is
+    assert re.search(r"^  per core, plain loop / engine on 1 worker: [0-9.]+x \(target: 3x\): target (met|missed)$", finished.stdout, re.M)
     assert "reportgen build from scratch: not timed with --quick" in finished.stdout
     # torch is never a dependency: with it the textbook row gets torch's rate and the per-core ratio, without it the bench says so
-    textbook = rows[1]
+    torch_target = re.search(r"^  per core, torch.optim / fused engine on the textbook a-h: (.*)$", finished.stdout, re.M)[1]
     if "torch.optim: not installed (pip install torch to time it here)" in finished.stdout:
         assert textbook[6:8] == ["-", "-"] and "x torch's speed" not in finished.stdout
+        assert torch_target == "not measured (torch is not installed)"
     else:
         assert re.search(r"torch\.optim: torch \S+, eager, 1 thread, float64", finished.stdout)
         assert textbook[6].endswith("/s") and textbook[7].endswith("x") and "the 1 textbook method torch.optim has" in finished.stdout
+        assert re.fullmatch(r"[0-9.]+x \(target: 2x\): target (met|missed)", torch_target)
 
 
 def test_a_wrong_bench_flag_is_one_line_and_exit_2():
