@@ -2,9 +2,11 @@
 
 In one run on one machine it prints
 
-1. the floor: this machine's memory bandwidth (``np.copyto`` of 64 MB) and
-   random-number throughput, and per method the bytes a step must move and
-   the random numbers it must draw, as a time no implementation can beat;
+1. the floor (``reportgen.bench.floor``): this machine's memory bandwidth,
+   random-number throughput and arithmetic rates, and per method the bytes a
+   step must move, the random numbers it must draw and the divisions, square
+   roots and logarithms its definition evaluates, as a time no implementation
+   of it can beat; and which methods the fused engine keeps within 2x of it;
 2. steps per second of ``reportgen.training.engine``, with the NumPy parts
    only and with the fused kernels, for each of the twelve methods in both
    variants (medians over ``--repeats``, after one untimed run per method
@@ -176,8 +178,10 @@ def run(options: argparse.Namespace) -> int:
           f"load average {os.getloadavg()[0]:.1f} (other processes slow every number below)")
     print(f"memory bandwidth (np.copyto, read + write): 64 MB {machine.bandwidth / 1e9:.1f} GB/s, "
           f"1.6 MB (one W1, cache-resident) {machine.cache_bandwidth / 1e9:.1f} GB/s")
-    print("generator throughput: " + ", ".join(f"{name} random {per_second / 1e6:.0f} M/s" for name, per_second in machine.uniforms.items())
+    print("generator throughput (a W1's worth at a time): " + ", ".join(f"{name} random {per_second / 1e6:.0f} M/s" for name, per_second in machine.uniforms.items())
           + f", PCG64 standard_normal {machine.normals / 1e6:.0f} M/s, standard_exponential {machine.exponentials / 1e6:.0f} M/s")
+    print(f"arithmetic on cache-resident arrays: np.divide {machine.divisions / 1e6:.0f} M/s, np.sqrt {machine.roots / 1e6:.0f} M/s, "
+          f"np.log {machine.logs / 1e6:.0f} M/s")
     print(f"training images: {len(split.X_train)}, lit pixels {100 * lit_fraction:.0f}%\n")
 
     torch = torch_version()
@@ -185,7 +189,7 @@ def run(options: argparse.Namespace) -> int:
     print(f"torch.optim: {f'torch {torch}, eager, 1 thread, float64, the textbook runs of a-h' if torch else 'not installed (pip install torch to time it here)'}")
     print("every trainer on one BLAS thread; the fused kernels loaded by one untimed run per method first")
     header = (f"{'variant':<10} {'method':<15} {'plain 2018':>10} {'numpy':>10} {'fused':>10} {'plain/fused':>11} {'torch':>10} {'torch/fused':>11}  "
-              f"{'floor MB':>8} {'draws':>7} {'floor ms':>8} {'fused ms':>9} {'floor/fused':>12}")
+              f"{'floor MB':>8} {'draws':>7} {'ops':>7} {'floor ms':>8} {'fused ms':>9} {'floor/fused':>12}")
     print(header + "\n" + "-" * len(header))
     rows = []
     for spec in [*preset_specs, *(textbook_twin(spec) for spec in preset_specs)]:
@@ -194,7 +198,9 @@ def run(options: argparse.Namespace) -> int:
         least = row.least
         print(f"{spec.method.variant:<10} {spec.method.name:<15} {rate(row.plain)} {rate(row.numpy)} {rate(row.fused)} {ratio(row.plain, row.fused)} "
               f"{rate(row.torch)} {ratio(row.torch, row.fused)}  {least.bytes / 1e6:>8.1f} {least.uniforms + least.normals:>7} "
-              f"{1e3 * least.seconds:>8.3f} {1e3 * row.fused:>9.3f} {least.seconds / row.fused:>11.0%}")
+              f"{least.operations:>7} {1e3 * least.seconds:>8.3f} {1e3 * row.fused:>9.3f} {least.seconds / row.fused:>11.0%}")
+    far = [f"{row.spec.method.variant} {row.spec.method.name} ({row.fused / row.least.seconds:.1f}x)" for row in rows if row.fused > 2 * row.least.seconds]
+    print(f"within 2x of the floor: {len(rows) - len(far)} of {len(rows)}" + (f"; beyond it: {', '.join(far)}" if far else ""))
     compared = per_core_summary(rows)
     print()
     preset_section(preset_specs, rows, split, options, compared, torch)

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 
+from reportgen.optimizers import mt19937
 from reportgen.training.tasks import RunSpec
 from reportgen.analysis.curves import adds_gaussian_noise
 from reportgen.training import methods
@@ -46,7 +47,7 @@ WORK_2018 = {**WORK, "nadam": Work(state=2, divisions=4, roots=1)}
 class Machine:
     bandwidth: float  # bytes per second, read + write counted, 64 MB arrays (main memory)
     cache_bandwidth: float  # the same for arrays the size of W1, which stay in the cache
-    uniforms: dict  # generator name -> doubles per second
+    uniforms: dict  # generator name -> doubles per second, by the fastest implementation here
     normals: float  # Generator.standard_normal per second
     exponentials: float  # Generator.standard_exponential per second
     divisions: float  # np.divide on arrays the size of W1, elements per second: bound by the divider, not memory
@@ -72,15 +73,19 @@ def measure_machine() -> Machine:
     small_source, small_target = source[:small] * 1.5, target[:small]
     cache_bandwidth = best_rate(lambda: np.copyto(small_target, small_source), 2 * small_source.nbytes, repeats=50)
     pcg, mt = np.random.Generator(np.random.PCG64(0)), np.random.Generator(np.random.MT19937(0))
+    mt19937.fill_one_minus_uniform(mt.bit_generator, [small_target])  # compiles or loads the loops before timing them
     return Machine(
         bandwidth=bandwidth,
         cache_bandwidth=cache_bandwidth,
-        uniforms={
-            "PCG64": best_rate(lambda: pcg.random(out=target), size),
-            "MT19937": best_rate(lambda: mt.random(out=target), size),
+        uniforms={  # a W1's worth at a time, as a step draws them
+            "PCG64": best_rate(lambda: pcg.random(out=small_target), small, repeats=50),
+            "MT19937": max(  # numpy's generator, or reportgen's compiled loops drawing the same numbers faster
+                best_rate(lambda: mt.random(out=small_target), small, repeats=50),
+                best_rate(lambda: mt19937.fill_one_minus_uniform(mt.bit_generator, [small_target]), small, repeats=50),
+            ),
         },
-        normals=best_rate(lambda: pcg.standard_normal(out=target), size),
-        exponentials=best_rate(lambda: pcg.standard_exponential(out=target), size),
+        normals=best_rate(lambda: pcg.standard_normal(out=small_target), small, repeats=50),
+        exponentials=best_rate(lambda: pcg.standard_exponential(out=small_target), small, repeats=50),
         divisions=best_rate(lambda: np.divide(small_source, small_source, out=small_target), small, repeats=50),
         roots=best_rate(lambda: np.sqrt(small_source, out=small_target), small, repeats=50),
         logs=best_rate(lambda: np.log(small_source, out=small_target), small, repeats=50),
