@@ -44,10 +44,11 @@ def test_a_tiny_bench_runs_through_the_console_script():
     assert seed_2018[2].endswith("/s") and seed_2018[5].endswith("x") and seed_2018[6:8] == ["-", "-"]
     assert textbook[2] == "-" and textbook[5] == "-"
     assert "seed-2018 preset, 1 of 12 methods" in finished.stdout
-    assert re.search(r"^  plain 2018 loop, one process: +[0-9.]+ s \(projected from its step rates\)$", finished.stdout, re.M)
-    assert re.search(r"^  engine, pool of 1 worker: +[0-9.]+ s \(measured over 5 epochs, projected\)$", finished.stdout, re.M)
-    assert "pool of 2" not in finished.stdout  # --workers 1: the one-worker pool is all there is
-    assert re.search(r"^  per core, plain loop / engine on 1 worker: [0-9.]+x \(target: 3x\): target (met|missed)$", finished.stdout, re.M)
+    assert "x 100 epochs x 50 images, batch 1 (measured over 5 epochs, projected):" in finished.stdout
+    assert re.search(r"^  plain 2018 loop, one process: +[0-9.]+ s$", finished.stdout, re.M)
+    assert re.search(r"^  engine, one process: +[0-9.]+ s \(each run right after the plain loop's\)$", finished.stdout, re.M)
+    assert "pool of" not in finished.stdout  # --workers 1: one process is all there is
+    assert re.search(r"^  per core, plain loop / engine in one process: [0-9.]+x \(target: 3x\): target (met|missed)$", finished.stdout, re.M)
     assert "reportgen build from scratch: not timed with --quick" in finished.stdout
     # torch is never a dependency: with it the textbook row gets torch's rate and the per-core ratio, without it the bench says so
     torch_target = re.search(r"^  per core, torch.optim / fused engine on the textbook a-h: (.*)$", finished.stdout, re.M)[1]

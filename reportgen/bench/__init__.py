@@ -9,20 +9,21 @@ In one run on one machine it prints
    of it can beat; and which methods the fused engine keeps within 2x of it;
 2. steps per second of ``reportgen.training.engine``, with the NumPy parts
    only and with the fused kernels, for each of the twelve methods in both
-   variants (medians over ``--repeats``, after one untimed run per method
-   that loads or compiles the kernels), and how close the fused engine is to
-   the floor; beside the seed-2018 rows the same runs trained by a plain loop
-   written the 2018 way (``reportgen.bench.plain_2018``), beside the textbook
+   variants (medians over ``--repeats``, the trainers taking turns in each
+   repeat, after one untimed run per method that loads or compiles the
+   kernels), and how close the fused engine is to the floor; beside the
+   seed-2018 rows the same runs trained by a plain loop written the 2018
+   way (``reportgen.bench.plain_2018``), beside the textbook
    rows of a-h the same runs in torch.optim (eager, one thread) when torch is
    installed (``reportgen.bench.torch_side``), each as a ratio to the fused
    engine;
 3. the wall time of the whole seed-2018 preset (12 methods x 100 epochs x
-   50 images, batch 1): the plain loop in one process, projected from its
-   step rates (run for real it takes about 4 minutes); the engine measured
-   in a process pool of one worker and of all cores, the way ``reportgen run``
-   trains (with --quick over a few epochs, projected); and the two targets
-   per core, plain loop / engine on one worker at least 3x and torch /
-   fused engine on the textbook a-h at least 2x;
+   50 images, batch 1), measured (with --quick over a few epochs, projected):
+   by the plain loop and by the engine in one process, each run by the one
+   right after the other, so a slow spell of this noisy machine falls on
+   both; by the engine in a process pool over all cores, the way ``reportgen
+   run`` trains; and the two targets per core, plain loop / engine at least
+   3x and torch / fused engine on the textbook a-h at least 2x;
 4. the wall time of ``reportgen build`` from scratch (both default presets
    and the report) in a fresh directory, by stage, against its 90 s budget.
 
@@ -73,17 +74,13 @@ def plain_train(spec: RunSpec, split, weights, noise):
         return plain_2018.train(spec, split.X_train, split.y_train, weights, noise)
 
 
-def seconds_per_step(train, spec: RunSpec, split, repeats: int) -> float:
-    """Median seconds per step of ``train(spec, split, weights, noise)``; the run's weights and noise are drawn untimed."""
-    steps = spec.epochs * -(-len(split.X_train) // spec.batch_size)
-    timings = []
-    for _ in range(repeats):
-        weights = seeding.initial_weights(spec.seed, split.pool_size, spec.sizes)
-        noise = seeding.noise_stream(spec.seed, spec.noise_variant, split.pool_size, spec.sizes, spec.noise_stream)
-        started = time.perf_counter()
-        train(spec, split, weights, noise)
-        timings.append((time.perf_counter() - started) / steps)
-    return statistics.median(timings)
+def seconds_per_step(train, spec: RunSpec, split) -> float:
+    """Seconds per step of one ``train(spec, split, weights, noise)``; the run's weights and noise are drawn untimed."""
+    weights = seeding.initial_weights(spec.seed, split.pool_size, spec.sizes)
+    noise = seeding.noise_stream(spec.seed, spec.noise_variant, split.pool_size, spec.sizes, spec.noise_stream)
+    started = time.perf_counter()
+    train(spec, split, weights, noise)
+    return (time.perf_counter() - started) / (spec.epochs * -(-len(split.X_train) // spec.batch_size))
 
 
 def textbook_twin(spec: RunSpec) -> RunSpec:
@@ -121,23 +118,25 @@ class Row:
 
 
 def measure_row(spec: RunSpec, split, epochs: tuple[int, int], repeats: int, lit_fraction: float, machine, torch: str) -> Row:
+    """The medians over ``repeats``, the trainers taking turns in each: a slow spell of this machine falls on all alike."""
     plain_epochs, engine_epochs = epochs
     warm_up(spec, split)
     engine_spec = dataclasses.replace(spec, epochs=engine_epochs)
-    row = Row(
-        spec,
-        numpy=seconds_per_step(engine_train, dataclasses.replace(engine_spec, engine="numpy"), split, repeats),
-        fused=seconds_per_step(engine_train, dataclasses.replace(engine_spec, engine="fused"), split, repeats),
-        least=floor(spec, lit_fraction, machine),
-    )
+    trainers = {
+        "numpy": lambda: seconds_per_step(engine_train, dataclasses.replace(engine_spec, engine="numpy"), split),
+        "fused": lambda: seconds_per_step(engine_train, dataclasses.replace(engine_spec, engine="fused"), split),
+    }
     if spec.method.variant == PRESET:
-        return dataclasses.replace(row, plain=seconds_per_step(plain_train, dataclasses.replace(spec, epochs=plain_epochs), split, repeats))
-    if torch and spec.method.name in TORCH_METHODS:
+        trainers["plain"] = lambda: seconds_per_step(plain_train, dataclasses.replace(spec, epochs=plain_epochs), split)
+    elif torch and spec.method.name in TORCH_METHODS:
         weights = seeding.initial_weights(spec.seed, split.pool_size, spec.sizes)
         steps = engine_epochs * len(split.X_train)
-        theirs = torch_seconds_per_step(spec.method.name, spec.method.hyperparams, weights, split.X_train, split.y_train, steps, repeats)
-        return dataclasses.replace(row, torch=theirs)
-    return row
+        trainers["torch"] = lambda: torch_seconds_per_step(spec.method.name, spec.method.hyperparams, weights, split.X_train, split.y_train, steps, 1)
+    timings = {name: [] for name in trainers}
+    for _ in range(repeats):
+        for name, measure in trainers.items():
+            timings[name].append(measure())
+    return Row(spec, least=floor(spec, lit_fraction, machine), **{name: statistics.median(seconds) for name, seconds in timings.items()})
 
 
 def rate(seconds: float | None) -> str:
@@ -203,7 +202,7 @@ def run(options: argparse.Namespace) -> int:
     print(f"within 2x of the floor: {len(rows) - len(far)} of {len(rows)}" + (f"; beyond it: {', '.join(far)}" if far else ""))
     compared = per_core_summary(rows)
     print()
-    preset_section(preset_specs, rows, split, options, compared, torch)
+    preset_section(preset_specs, split, options, compared, torch)
     if options.quick:
         print("\nreportgen build from scratch: not timed with --quick")
     else:
@@ -228,22 +227,27 @@ def per_core_summary(rows: list[Row]) -> float | None:
     return theirs / ours
 
 
-def preset_section(preset_specs, rows: list[Row], split, options, against_torch: float | None, torch: str) -> None:
-    """The preset's wall time: the plain loop projected, the engine measured on one worker and on all; the targets."""
+def preset_section(preset_specs, split, options, against_torch: float | None, torch: str) -> None:
+    """The preset's wall time: by the plain loop and the engine in one process, run by run in turn, and by the engine
+    over all cores; the two per-core targets."""
     epochs = preset_specs[0].epochs
     run_epochs = QUICK_PRESET_EPOCHS if options.quick else epochs
     shortened = [dataclasses.replace(spec, epochs=run_epochs) for spec in preset_specs]
     how = "measured" if run_epochs == epochs else f"measured over {run_epochs} epochs, projected"
-    one_worker = preset_seconds(shortened, split, 1) * epochs / run_epochs
-    all_workers = preset_seconds(shortened, split, options.workers) * epochs / run_epochs if options.workers > 1 else one_worker
-    plain = sum(row.plain for row in rows if row.plain is not None) * epochs * len(split.X_train)
-    print(f"{PRESET} preset, {len(preset_specs)} of {len(optimizers.ARTICLE_METHODS)} methods x {epochs} epochs x {len(split.X_train)} images, batch 1:")
-    lines = [("plain 2018 loop, one process", plain, "(projected from its step rates)"), ("engine, pool of 1 worker", one_worker, f"({how})")]
+    steps = run_epochs * len(split.X_train)
+    plain = one_process = 0.0
+    for spec in shortened:  # each run by the plain loop, then by the engine: a slow spell falls on both
+        plain += seconds_per_step(plain_train, spec, split) * steps * epochs / run_epochs
+        one_process += seconds_per_step(engine_train, spec, split) * steps * epochs / run_epochs
+    print(f"{PRESET} preset, {len(preset_specs)} of {len(optimizers.ARTICLE_METHODS)} methods x {epochs} epochs x {len(split.X_train)} images, "
+          f"batch 1 ({how}):")
+    lines = [("plain 2018 loop, one process", plain, ""), ("engine, one process", one_process, "(each run right after the plain loop's)")]
     if options.workers > 1:
-        lines.append((f"engine, pool of {options.workers} workers", all_workers, f"({how})  -> {plain / all_workers:.1f}x the plain loop"))
+        all_workers = preset_seconds(shortened, split, options.workers) * epochs / run_epochs
+        lines.append((f"engine, pool of {options.workers} workers", all_workers, f"-> {plain / all_workers:.1f}x the plain loop"))
     for label, seconds, note in lines:
-        print(f"  {label + ':':<32}{seconds:7.1f} s {note}")
-    print(f"  per core, plain loop / engine on 1 worker: {plain / one_worker:.2f}x {verdict(plain / one_worker, PLAIN_LOOP_TARGET)}")
+        print(f"  {label + ':':<32}{seconds:7.1f} s {note}".rstrip())
+    print(f"  per core, plain loop / engine in one process: {plain / one_process:.2f}x {verdict(plain / one_process, PLAIN_LOOP_TARGET)}")
     if against_torch is not None:
         torch_line = f"{against_torch:.2f}x {verdict(against_torch, TORCH_TARGET)}"
     else:

@@ -28,11 +28,10 @@ GRADIENT_KINDS = ("current", "lookahead", "none")
 class Transform(NamedTuple):
     init: Callable[[list[np.ndarray], Any], Any]
     update: Callable[[list[np.ndarray], Any, list[np.ndarray]], tuple[list[np.ndarray], Any]]
-    # What ``fusion`` needs to take a chain's last parts and the subtraction in one kernel pass:
-    # fused(updates, state, outs, subtract, before, after, actives) -> state, the part's kernel (see ``kernels``);
-    fused: Callable | None = None
-    factor: float | None = None  # the factor of a ``transforms.scale``, folded into the kernel
-    parts: tuple = ()  # a ``chain``'s parts
+    # For ``fusion``, which takes a chain's last parts and the subtraction from the weights in one kernel pass:
+    fused: Callable | None = None  # the part by its kernel: (updates, state, outs, subtract, before, after, actives) -> state
+    factor: float | None = None  # set by ``transforms.scale``: its factor, which the kernel folds in
+    parts: tuple = ()  # set by ``chain``: its parts
 
 
 def chain(*parts: Transform) -> Transform:

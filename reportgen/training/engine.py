@@ -17,9 +17,15 @@ tests/test_engine.py), far less work per step:
 * the norms of the last step of an epoch are the only per-step metrics, and
   they are taken on that step only, without BLAS (see ``frobenius``);
 * BLAS runs on one thread (see ``train``);
-* with ``spec.engine = "fused"`` (the default) the parts whose NumPy update
-  makes many passes over the weights run their fused kernel instead
-  (``reportgen.optimizers.kernels``): the same numbers, bit for bit.
+* with ``spec.engine = "fused"`` (the default) a chain's last parts, its
+  learning rate and the subtraction from the weights run as one compiled
+  loop over the weights (``reportgen.optimizers.fusion``), and so do the
+  seed-2018 Gumbel samples' MT19937 draws (``optimizers.mt19937``); with one
+  float64 image the gradient's outer products are compiled loops too, and of
+  the first layer's gradient only the rows of lit pixels are written, which
+  the optimizer reads as zero elsewhere (SGD and Adagrad do not even visit
+  them): the same numbers as ``--engine numpy``, bit for bit
+  (tests/test_kernels.py).
 
 ``spec.dtype = "float32"`` casts weights and data to float32 so the large
 arrays (weights, gradients, optimizer state, noise) are computed in float32.
@@ -131,7 +137,7 @@ def epochs(spec: RunSpec, split, params, noise_rng, order_rng, recorder: Recorde
     n, B = len(X_train), spec.batch_size
     last_start = (n - 1) // B * B
     uses_gradient = optimizer.gradient != "none"
-    grads = [np.zeros_like(wi) for wi in w] if uses_gradient else None
+    grads = [np.empty_like(wi) for wi in w] if uses_gradient else None
     compiled = spec.engine == "fused" and dtype == np.float64 and B == 1
     before = [np.empty_like(wi) for wi in w]  # the weights before the epoch's last step
     state = optimizer.init(w, noise_rng)
