@@ -22,15 +22,20 @@ def assert_same_run(fast, plain):
     assert value <= trainers.TOLERANCE, f"{metric} deviates {value:.3g}"
 
 
+ENGINES = ["fused", "numpy"]  # --engine: the kernels, or the NumPy parts alone
+
+
+@pytest.mark.parametrize("which", ENGINES)
 @pytest.mark.parametrize("name, variant", optimizers.every_method())
-def test_engine_matches_the_reference_with_batch_1(name, variant):
-    spec = make_spec(name, variant)
+def test_engine_matches_the_reference_with_batch_1(name, variant, which):
+    spec = make_spec(name, variant, engine=which)
     assert_same_run(run(engine, spec), run(reference, spec))
 
 
+@pytest.mark.parametrize("which", ENGINES)
 @pytest.mark.parametrize("name, variant", optimizers.every_method())
-def test_engine_matches_the_reference_with_batch_4_and_a_partial_last_batch(name, variant):
-    spec = make_spec(name, variant, batch_size=4, epochs=2)
+def test_engine_matches_the_reference_with_batch_4_and_a_partial_last_batch(name, variant, which):
+    spec = make_spec(name, variant, batch_size=4, epochs=2, engine=which)
     assert_same_run(run(engine, spec), run(reference, spec))
 
 
