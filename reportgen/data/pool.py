@@ -82,7 +82,7 @@ def select(pool: Pool, n_train: int = 50, n_test: int = 20, selection_seed: int 
     return Split(
         X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
         pool_size=pool_size,
-        fingerprint=_fingerprint(pool, train, test),
+        fingerprint=selection_fingerprint(f"mnist01 train {len(train)} test {len(test)}\n", pool.images, pool.labels, train, test),
         description={
             "source": pool.source,
             "description": pool.description,
@@ -108,11 +108,12 @@ def whole_number(field: str, value, least: int = 1) -> int:
     return number
 
 
-def _fingerprint(pool: Pool, train: np.ndarray, test: np.ndarray) -> str:
-    digest = hashlib.sha256(f"mnist01 train {len(train)} test {len(test)}\n".encode("ascii"))
+def selection_fingerprint(header: str, images: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray) -> str:
+    """sha256 of ``header``, then the training images' uint8 pixels and labels, then the test images'."""
+    digest = hashlib.sha256(header.encode("ascii"))
     for indices in (train, test):
-        digest.update(np.ascontiguousarray(pool.images[indices]).tobytes())
-        digest.update(np.ascontiguousarray(pool.labels[indices]).tobytes())
+        digest.update(np.ascontiguousarray(images[indices]).tobytes())
+        digest.update(np.ascontiguousarray(labels[indices]).tobytes())
     return digest.hexdigest()
 
 
@@ -121,7 +122,8 @@ def require_digits(held: SourceImages, digits) -> None:
     missing = [str(digit) for digit in digits if not np.any(held.labels == digit)]
     if missing:
         found = ", ".join(str(value) for value in np.unique(held.labels)) or "none"
-        raise DataError(f"{held.labels_file}: no digits labelled {' or '.join(missing)} (labels found: {found})")
+        listed = " or ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+        raise DataError(f"{held.labels_file}: no digits labelled {listed} (labels found: {found})")
 
 
 def make_pool(held: SourceImages) -> Pool:
