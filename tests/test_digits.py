@@ -30,6 +30,12 @@ def pixels(split: data.HeldOut, which: str) -> list[bytes]:
     return [row.tobytes() for row in np.rint(images * 255).astype(np.uint8)]
 
 
+def label_of_embedded_image() -> dict[bytes, int]:
+    """The digit of each embedded image, by its uint8 bytes (the 5,000 images are distinct)."""
+    contents = data.read_source()
+    return {row.tobytes(): int(label) for row, label in zip(contents.images, contents.labels)}
+
+
 def tool_module():
     specification = importlib.util.spec_from_file_location("make_embedded_data", REPOSITORY / "tools" / "make_embedded_data.py")
     tool = importlib.util.module_from_spec(specification)
@@ -49,9 +55,9 @@ def test_embedded_file_holds_500_real_images_of_each_digit():
     assert images.max() == 255 and np.median(images) == 0
     ink = [images[labels == digit].mean() for digit in range(10)]
     assert min(ink) == ink[1] and 14 < ink[1] < 25 and 25 < min(ink[:1] + ink[2:]) and max(ink) < 60
-    held = data.read_source()
-    np.testing.assert_array_equal(held.images, images)
-    np.testing.assert_array_equal(held.labels, labels)
+    contents = data.read_source()
+    np.testing.assert_array_equal(contents.images, images)
+    np.testing.assert_array_equal(contents.labels, labels)
 
 
 def test_embedded_file_is_pinned_and_small():
@@ -59,16 +65,16 @@ def test_embedded_file_is_pinned_and_small():
     # arrays' content (images bytes then labels bytes), which another zlib build would keep if it recompressed.
     committed = EMBEDDED_FILE.read_bytes()
     assert hashlib.sha256(committed).hexdigest() == "50df3ee4e38f65b70530f9b06313f2c4affb8ae60614a506c95e425c3500d8fc"
-    held = data.read_source()
-    content = hashlib.sha256(held.images.tobytes() + held.labels.tobytes()).hexdigest()
+    contents = data.read_source()
+    content = hashlib.sha256(contents.images.tobytes() + contents.labels.tobytes()).hexdigest()
     assert content == "809ec085d551285cf9efad12c42a6aead98c62f96eb9936cc5b778870773e50d"
     assert len(committed) < 900_000  # well under 1 MiB in the package
 
 
 def test_the_2018_pool_is_the_first_zeros_and_ones_of_the_file():
-    held, pool = data.read_source(), data.load_pool()
+    contents, pool = data.read_source(), data.load_pool()
     for digit in (0, 1):
-        np.testing.assert_array_equal(pool.images[pool.labels == digit], held.images[held.labels == digit])
+        np.testing.assert_array_equal(pool.images[pool.labels == digit], contents.images[contents.labels == digit])
 
 
 def test_embedded_arrays_are_read_once_and_read_only():
@@ -121,8 +127,7 @@ def test_held_out_split_is_disjoint_stratified_and_sized():
     train, test = pixels(split, "train"), pixels(split, "test")
     assert len(set(train)) == 3000 and len(set(test)) == 1500 and not set(train) & set(test)
     # Every image carries its own label: look it up in the file.
-    held = data.read_source()
-    label_of = {row.tobytes(): int(label) for row, label in zip(held.images, held.labels)}
+    label_of = label_of_embedded_image()
     assert [label_of[image] for image in train] == split.y_train.tolist()
     assert [label_of[image] for image in test] == split.y_test.tolist()
     assert len(set(split.y_train[:40].tolist())) > 1  # shuffled: a batch mixes the digits
@@ -153,8 +158,7 @@ def test_chosen_digits_are_sorted_and_indexed():
     split = data.load_digits(digits=(7, 1, 4), train_per_digit=20, test_per_digit=10)
     assert split.digits == (1, 4, 7)
     assert sorted(set(split.y_train.tolist())) == [0, 1, 2]
-    held = data.read_source()
-    label_of = {row.tobytes(): int(label) for row, label in zip(held.images, held.labels)}
+    label_of = label_of_embedded_image()
     assert [label_of[image] for image in pixels(split, "train")] == [(1, 4, 7)[index] for index in split.y_train]
 
 

@@ -68,18 +68,18 @@ def _chosen_digits(digits) -> tuple[int, ...]:
     return tuple(sorted(values))
 
 
-def digit_pool(held: SourceImages, digits=DIGITS) -> DigitPool:
+def digit_pool(contents: SourceImages, digits=DIGITS) -> DigitPool:
     chosen = _chosen_digits(digits)
-    require_digits(held, chosen)
-    keep = np.isin(held.labels, chosen)
-    images, labels = held.images[keep], held.labels[keep].astype(np.uint8)
+    require_digits(contents, chosen)
+    keep = np.isin(contents.labels, chosen)
+    images, labels = contents.images[keep], contents.labels[keep].astype(np.uint8)
     images.flags.writeable = False
     labels.flags.writeable = False
     counts = tuple(int(np.count_nonzero(labels == digit)) for digit in chosen)
     return DigitPool(
         images=images, labels=labels, digits=chosen, counts=counts,
-        source=held.source, path=held.path, split=held.split,
-        description=f"{held.origin}, digits {_named(chosen)}: {len(labels)} images, {_per_digit(counts)}",
+        source=contents.source, path=contents.path, split=contents.split,
+        description=f"{contents.origin}, digits {_named(chosen)}: {len(labels)} images, {_per_digit(counts)}",
     )
 
 

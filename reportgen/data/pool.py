@@ -117,24 +117,24 @@ def selection_fingerprint(header: str, images: np.ndarray, labels: np.ndarray, t
     return digest.hexdigest()
 
 
-def require_digits(held: SourceImages, digits) -> None:
-    """A DataError naming the labels file when any of ``digits`` has no image in ``held``."""
-    missing = [str(digit) for digit in digits if not np.any(held.labels == digit)]
+def require_digits(contents: SourceImages, digits) -> None:
+    """A DataError naming the labels file when any of ``digits`` has no image in ``contents``."""
+    missing = [str(digit) for digit in digits if not np.any(contents.labels == digit)]
     if missing:
-        found = ", ".join(str(value) for value in np.unique(held.labels)) or "none"
+        found = ", ".join(str(value) for value in np.unique(contents.labels)) or "none"
         listed = " or ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
-        raise DataError(f"{held.labels_file}: no digits labelled {listed} (labels found: {found})")
+        raise DataError(f"{contents.labels_file}: no digits labelled {listed} (labels found: {found})")
 
 
-def make_pool(held: SourceImages) -> Pool:
+def make_pool(contents: SourceImages) -> Pool:
     """Keep the zeros then the ones, each in file order."""
-    require_digits(held, (0, 1))
-    zeros, ones = held.labels == 0, held.labels == 1
-    pool_images = np.concatenate([held.images[zeros], held.images[ones]])
+    require_digits(contents, (0, 1))
+    zeros, ones = contents.labels == 0, contents.labels == 1
+    pool_images = np.concatenate([contents.images[zeros], contents.images[ones]])
     pool_labels = np.concatenate([np.zeros(zeros.sum(), np.uint8), np.ones(ones.sum(), np.uint8)])
     pool_images.flags.writeable = False
     pool_labels.flags.writeable = False
     return Pool(
-        images=pool_images, labels=pool_labels, source=held.source, path=held.path, split=held.split,
-        description=f"{held.origin}, {zeros.sum()} zeros + {ones.sum()} ones",
+        images=pool_images, labels=pool_labels, source=contents.source, path=contents.path, split=contents.split,
+        description=f"{contents.origin}, {zeros.sum()} zeros + {ones.sum()} ones",
     )

@@ -35,8 +35,8 @@ MAX_ITEMS = 300_000
 
 
 def load_pool(source: str = "embedded", path: str | None = None, split: str = "test") -> Pool:
-    held = read_source(source, path, split)
-    return _embedded_pool() if source == "embedded" else make_pool(held)
+    contents = read_source(source, path, split)
+    return _embedded_pool() if source == "embedded" else make_pool(contents)
 
 
 def read_source(source: str = "embedded", path: str | None = None, split: str = "test") -> SourceImages:
