@@ -1,0 +1,41 @@
+"""What is trained, beside the 2018 network: problems with hand-written gradients, a second axis to the methods.
+
+A problem is a frozen dataclass of its options with ``title``, ``metrics`` (the names ``evaluate``
+returns), ``optimum`` (the minimiser as a parameter list, or None), ``initial_params(seed)``,
+``batches(data, batch_size, rng)``, ``loss_and_grads(params, batch)`` (pure: fresh arrays) and
+``evaluate(params, data)``; ``base`` says how a trainer calls them. Built in (``PROBLEMS``): the digit
+models (``digits``), two 2-D surfaces (``surfaces``) and the noisy quadratic model (``quadratic``).
+``reportgen.verification.problem_gradients`` checks every gradient against finite differences.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from reportgen.errors import ConfigError, did_you_mean
+from reportgen.problems.base import Batch, Synthetic
+from reportgen.problems.digits import DigitsNetwork, DigitsSoftmax
+from reportgen.problems.quadratic import NoisyQuadratic
+from reportgen.problems.surfaces import Beale, Rosenbrock
+
+__all__ = ["Batch", "DigitsNetwork", "PROBLEMS", "Synthetic", "create"]
+
+PROBLEMS = {
+    "digits-softmax": DigitsSoftmax,
+    "digits-mlp": DigitsNetwork,
+    "rosenbrock": Rosenbrock,
+    "beale": Beale,
+    "noisy-quadratic": NoisyQuadratic,
+}
+
+
+def create(name: str, **options):
+    """The problem ``name`` with ``options`` (the rest its defaults); a ConfigError of one line for a bad name or option."""
+    if name not in PROBLEMS:
+        raise ConfigError(f"unknown problem {name!r}{did_you_mean(name, PROBLEMS)} (built in: {', '.join(PROBLEMS)})")
+    factory = PROBLEMS[name]
+    known = [field.name for field in dataclasses.fields(factory)]
+    for option in options:
+        if option not in known:
+            raise ConfigError(f"problem {name}: unknown option {option!r}{did_you_mean(option, known)} (options: {', '.join(known)})")
+    return factory(**options)
