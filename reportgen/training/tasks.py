@@ -11,6 +11,7 @@ from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 # bounded (sigmoid output, 0.5 per sample at most), so a blow-up shows in
 # the weights first.
 DEFAULT_DIVERGENCE_THRESHOLD = 1e6
+NETWORK_PROBLEM = "mnist01-mlp"  # the 2018 network on MNIST zeros and ones
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,14 @@ class RunSpec:
     # The variant whose random streams the run draws ("": the method's own). The experiment's, so that a
     # quirk ablation's seed-2018 method in the textbook setup sees the textbook runs' noise (paired).
     seeding: str = ""
+    # What is trained: the 2018 network (``activation`` and ``sizes`` above), or a problem of
+    # ``reportgen.problems`` with its options as sorted (name, value) pairs (``problem_engine`` trains it).
+    problem: str = NETWORK_PROBLEM
+    problem_options: tuple = ()
+
+    @property
+    def on_network(self) -> bool:
+        return self.problem == NETWORK_PROBLEM
 
     @property
     def noise_variant(self) -> str:
@@ -38,12 +47,14 @@ class RunSpec:
     @property
     def label(self) -> str:
         stream = f"/noise stream {self.noise_stream}" if self.noise_stream else ""
-        return f"{self.method.name}/{self.method.variant}/seed {self.seed}{stream}"
+        problem = "" if self.on_network else f"{self.problem}/"
+        return f"{problem}{self.method.name}/{self.method.variant}/seed {self.seed}{stream}"
 
     @property
     def file_name(self) -> str:
         stream = f"--stream{self.noise_stream}" if self.noise_stream else ""
-        return f"{self.method.name}--{self.method.variant}--{self.seed}{stream}.npz"
+        problem = "" if self.on_network else f"{self.problem}--"
+        return f"{problem}{self.method.name}--{self.method.variant}--{self.seed}{stream}.npz"
 
     @property
     def metrics(self) -> tuple[str, ...]:

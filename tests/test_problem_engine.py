@@ -1,0 +1,74 @@
+"""Methods trained on the suite's problems: known optima reached, paths recorded, the same bits both engines."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from reportgen import data, optimizers, problems
+from reportgen.training.results import MethodSpec
+from reportgen.training.tasks import RunSpec
+from reportgen.training.trainer import train_one
+
+
+def spec(problem: str, method: str, epochs: int, options: dict | None = None, seed: int = 0, **hyperparams) -> RunSpec:
+    resolved = optimizers.create(method, "textbook", **hyperparams).hyperparams
+    return RunSpec(
+        MethodSpec(method, optimizers.LETTERS[method], "textbook", resolved), seed=seed, epochs=epochs,
+        problem=problem, problem_options=tuple(sorted((options or {}).items())), record_timings=False,
+    )  # fmt: skip
+
+
+def test_adam_reaches_the_rosenbrock_minimum_and_its_path_is_recorded():
+    run = train_one(spec("rosenbrock", "adam", 2500, lr=0.05), None)
+    assert run.diverged_epoch == 0
+    assert run.arrays["distance"][-1] < 1e-3 and run.arrays["suboptimality"][-1] < 1e-6
+    path = run.arrays["path"]
+    assert path.shape == (2501, 2)
+    assert path[0].tolist() == [-1.2, 1.0]  # the classic start, then one point per step
+    assert np.linalg.norm(path[-1] - [1.0, 1.0]) == pytest.approx(run.arrays["distance"][-1], rel=1e-12)
+    # the epoch's loss as the step saw it is the loss at the point before the step
+    rosenbrock = problems.create("rosenbrock")
+    assert run.arrays["train_loss_steps"][10] == pytest.approx(rosenbrock.value(path[10]), rel=1e-12)
+
+
+def test_momentum_reaches_the_quadratic_minimum_without_noise():
+    run = train_one(spec("noisy-quadratic", "momentum", 1000, {"sigma": 0.0}, lr=1.0), None)
+    assert run.arrays["distance"][-1] < 1e-3
+    assert "path" not in run.arrays  # 100 parameters: no surface to draw it on
+
+
+def test_gradient_noise_comes_from_the_seed():
+    noisy = {"sigma": 1.0}
+    first, again = (train_one(spec("rosenbrock", "sgd", 300, noisy, seed=3, lr=1e-3), None) for _ in range(2))
+    other = train_one(spec("rosenbrock", "sgd", 300, noisy, seed=4, lr=1e-3), None)
+    assert first.arrays["path"].tobytes() == again.arrays["path"].tobytes()
+    assert first.arrays["path"].tobytes() != other.arrays["path"].tobytes()
+    exact = train_one(spec("rosenbrock", "sgd", 300, seed=3, lr=1e-3), None)
+    assert exact.arrays["path"].tobytes() == train_one(spec("rosenbrock", "sgd", 300, seed=4, lr=1e-3), None).arrays["path"].tobytes()
+
+
+def test_a_run_that_blows_up_stops_as_diverged():
+    run = train_one(spec("rosenbrock", "sgd", 50, lr=1.0), None)
+    assert 0 < run.diverged_epoch <= 50 and run.divergence_reason
+    assert np.isnan(run.arrays["distance"][run.diverged_epoch - 1 :]).all()
+    assert np.isfinite(run.arrays["distance"][: run.diverged_epoch - 1]).all()
+
+
+@pytest.mark.parametrize("method", ["adam", "nadam", "rmsprop", "nesterov", "adagrad", "noise_training", "schedule_free_adamw"])
+def test_both_engines_give_the_same_bits_on_a_problem(method):
+    run = spec("noisy-quadratic", method, 40, {"sigma": 0.5})
+    fused, plain = train_one(run, None), train_one(dataclasses.replace(run, engine="numpy"), None)
+    assert fused.diverged_epoch == plain.diverged_epoch
+    for name, values in plain.arrays.items():
+        assert fused.arrays[name].tobytes() == values.tobytes(), name
+
+
+def test_softmax_regression_learns_the_ten_digits_of_the_embedded_sample():
+    digits = data.load_digits(train_per_digit=100, test_per_digit=30)
+    run = train_one(dataclasses.replace(spec("digits-softmax", "sgd", 8, lr=0.5), batch_size=32), digits)
+    assert run.diverged_epoch == 0
+    assert run.arrays["test_accuracy"][-1] >= 0.8  # chance is 0.1
+    assert run.arrays["train_loss"][-1] < run.arrays["train_loss"][0]
