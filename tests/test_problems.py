@@ -325,17 +325,25 @@ def test_options_from_a_config_file_build_a_smaller_network():
     problem = problems.create("digits-mlp", hidden=[64], activations=["tanh"], classes=3)
     assert problem.sizes == (784, 64, 3) and problem.hidden == (64,)
     assert "784-64-3" in problem.title
+    quadratic = problems.create("noisy-quadratic", d=8, kappa=100)  # TOML's 100 is an int
+    assert quadratic.kappa == 100.0 and isinstance(quadratic.kappa, float) and quadratic.curvatures[-1] == pytest.approx(0.01)
 
 
 @pytest.mark.parametrize(("name", "options", "message"), [
     ("rosenbrok", {}, "unknown problem 'rosenbrok' (did you mean 'rosenbrock'?)"),
     ("beale", {"sigm": 1}, "problem beale: unknown option 'sigm' (did you mean 'sigma'?)"),
-    ("beale", {"sigma": -1}, "the noise level must be >= 0"),
-    ("noisy-quadratic", {"kappa": 0.5}, "a condition number is >= 1"),
-    ("noisy-quadratic", {"d": 0}, "the dimension must be >= 1"),
-    ("digits-mlp", {"hidden": [64]}, "1 hidden layer sizes but 2 activations"),
-    ("digits-mlp", {"activations": ["elu", "relu"]}, "'relu' is not one of elu, tanh"),
-    ("digits-softmax", {"classes": 1}, "a classifier needs at least 2"),
+    ("beale", {"sigma": -1}, "problem beale: option sigma: must be a finite number >= 0, got -1"),
+    ("rosenbrock", {"sigma": "0.5"}, "problem rosenbrock: option sigma: must be a finite number >= 0, got '0.5'"),
+    ("rosenbrock", {"b": 0}, "problem rosenbrock: option b: must be a finite number > 0, got 0"),
+    ("noisy-quadratic", {"kappa": 0.5}, "problem noisy-quadratic: option kappa: must be a finite number >= 1, got 0.5"),
+    ("noisy-quadratic", {"d": 0}, "problem noisy-quadratic: option d: must be a whole number >= 1, got 0"),
+    ("noisy-quadratic", {"d": 2.5}, "option d: must be a whole number >= 1, got 2.5"),  # not quietly 2
+    ("noisy-quadratic", {"steps_per_epoch": True}, "option steps_per_epoch: must be a whole number >= 1, got True"),
+    ("digits-mlp", {"hidden": [64]}, "problem digits-mlp: options hidden and activations: 1 layer sizes but 2 activations"),
+    ("digits-mlp", {"hidden": [64, 0]}, "option hidden[1]: must be a whole number >= 1, got 0"),
+    ("digits-mlp", {"hidden": "64"}, "option hidden: must be a list, got '64'"),
+    ("digits-mlp", {"activations": ["elu", "relu"]}, "option activations[1]: 'relu' is not one of elu, tanh"),
+    ("digits-softmax", {"classes": 1}, "problem digits-softmax: option classes: must be a whole number >= 2, got 1"),
 ])
 def test_a_bad_problem_or_option_is_one_line_naming_it(name, options, message):
     with pytest.raises(ConfigError) as raised:

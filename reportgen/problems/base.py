@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from reportgen.errors import ConfigError
+from reportgen.optimizers import values
 
 
 class Batch(NamedTuple):
@@ -39,10 +39,12 @@ class Batch(NamedTuple):
     size: int = 1
 
 
-def require(condition: bool, message: str) -> None:
-    """A problem's option checked: a ConfigError of one line if it does not hold."""
-    if not condition:
-        raise ConfigError(message)
+def check_options(problem, **checks: values.Check) -> None:
+    """Each named option of ``problem`` checked as the methods' hyperparameters are, and stored normalised (a
+    TOML 2 as 2.0): a ConfigError of one line, "option kappa: must be ...", which ``create`` prefixes with the
+    problem's name."""
+    for option, check in checks.items():
+        object.__setattr__(problem, option, check(f"option {option}", getattr(problem, option)))
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,7 @@ class Synthetic:
     metrics = ("loss", "suboptimality", "distance")
 
     def __post_init__(self):
-        require(float(self.sigma) >= 0, f"problem option sigma = {self.sigma!r}: the noise level must be >= 0")
-        require(int(self.steps_per_epoch) >= 1, f"problem option steps_per_epoch = {self.steps_per_epoch!r}: must be >= 1")
+        check_options(self, sigma=values.number(0.0), steps_per_epoch=values.whole(1))
 
     @property
     def optimum(self) -> list[np.ndarray]:

@@ -24,10 +24,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.model.network import elu, elu_derivative, tanh_derivative
-from reportgen.problems.base import Batch, require
+from reportgen.errors import ConfigError, did_you_mean
+from reportgen.optimizers import values
+from reportgen.problems.base import Batch, check_options
 
 PIXELS = 784
 ACTIVATIONS = {"elu": (elu, elu_derivative), "tanh": (np.tanh, tanh_derivative)}
+
+
+def _each(check: values.Check) -> values.Check:
+    """A list (a tuple once checked: the dataclass stays hashable) of any length, every item passing ``check``."""
+
+    def check_list(where, given):
+        if not isinstance(given, (list, tuple)):
+            raise ConfigError(f"{where}: must be a list, got {given!r}")
+        return tuple(check(f"{where}[{index}]", item) for index, item in enumerate(given))
+
+    return check_list
+
+
+def _activation(where, name) -> str:
+    if name not in ACTIVATIONS:
+        raise ConfigError(f"{where}: {name!r} is not one of {', '.join(ACTIVATIONS)}{did_you_mean(name, ACTIVATIONS)}")
+    return name
 
 
 def labels(y) -> np.ndarray:
@@ -58,18 +77,13 @@ class DigitsNetwork:
     optimum = None  # not known in closed form
 
     def __post_init__(self):
-        object.__setattr__(self, "hidden", tuple(int(size) for size in self.hidden))  # a TOML list becomes a tuple
-        object.__setattr__(self, "activations", tuple(self.activations))
-        require(len(self.hidden) == len(self.activations),
-                f"problem options: {len(self.hidden)} hidden layer sizes but {len(self.activations)} activations")
-        for name in self.activations:
-            require(name in ACTIVATIONS, f"problem option activations: {name!r} is not one of {', '.join(ACTIVATIONS)}")
-        require(all(size >= 1 for size in self.hidden), f"problem option hidden = {self.hidden!r}: layer sizes must be >= 1")
-        require(int(self.classes) >= 2, f"problem option classes = {self.classes!r}: a classifier needs at least 2")
+        check_options(self, hidden=_each(values.whole(1)), activations=_each(_activation), classes=values.whole(2))
+        if len(self.hidden) != len(self.activations):
+            raise ConfigError(f"options hidden and activations: {len(self.hidden)} layer sizes but {len(self.activations)} activations")
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return (PIXELS, *self.hidden, int(self.classes))
+        return (PIXELS, *self.hidden, self.classes)
 
     @property
     def title(self) -> str:

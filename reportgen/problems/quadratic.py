@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.problems.base import Synthetic, require
+from reportgen.optimizers import values
+from reportgen.problems.base import Synthetic, check_options
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,7 @@ class NoisyQuadratic(Synthetic):
 
     def __post_init__(self):
         super().__post_init__()
-        require(int(self.d) >= 1, f"problem option d = {self.d!r}: the dimension must be >= 1")
-        require(float(self.kappa) >= 1, f"problem option kappa = {self.kappa!r}: a condition number is >= 1")
+        check_options(self, d=values.whole(1), kappa=values.number(1.0))
 
     @property
     def title(self) -> str:
@@ -44,17 +44,17 @@ class NoisyQuadratic(Synthetic):
     @functools.cached_property  # asked every step; the dataclass's fields never change
     def curvatures(self) -> np.ndarray:
         """h_1 = 1 down to h_d = 1 / kappa, evenly spaced in log."""
-        h = np.geomspace(1.0, 1.0 / self.kappa, int(self.d))
+        h = np.geomspace(1.0, 1.0 / self.kappa, self.d)
         h.flags.writeable = False
         return h
 
     @property
     def start(self) -> np.ndarray:
-        return np.ones(int(self.d))
+        return np.ones(self.d)
 
     @property
     def minimiser(self) -> np.ndarray:
-        return np.zeros(int(self.d))
+        return np.zeros(self.d)
 
     def value(self, x: np.ndarray) -> float:
         return 0.5 * float(np.dot(self.curvatures, x * x))
