@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from types import SimpleNamespace
 
 import numpy as np
@@ -13,7 +14,7 @@ from reportgen.problems import Batch
 from reportgen.verification import problem_gradients
 
 SYNTHETIC = ["rosenbrock", "beale", "noisy-quadratic"]
-CHECKED = [  # (name, options): every problem, the noisy ones with their noise on (the check turns it off)
+CHECKED = [  # (name, options): every problem, the noisy ones with their noise on (the loss carries the same draw)
     ("digits-softmax", {}),
     ("digits-mlp", {}),
     ("rosenbrock", {}),
@@ -30,8 +31,15 @@ def images(n: int, seed: int = 0) -> Batch:
     return Batch(split.X_train, np.random.default_rng(seed).integers(0, 10, n))
 
 
+def noisy_batches(problem, seed: int = 0, batch_size: int = 1):
+    """A synthetic problem's batches, epoch after epoch, from one generator."""
+    rng = np.random.default_rng(seed)
+    while True:
+        yield from problem.batches(None, batch_size, rng)
+
+
 def batch_for(problem) -> Batch:
-    return images(16) if isinstance(problem, problems.DigitsNetwork) else Batch(noise=np.random.default_rng(0))
+    return images(16) if isinstance(problem, problems.DigitsNetwork) else next(noisy_batches(problem))
 
 
 def random_point(problem) -> list[np.ndarray]:
@@ -55,10 +63,10 @@ def ten_classes(flip: float = 0.3, n: int = 300) -> SimpleNamespace:
     return SimpleNamespace(X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test)
 
 
-def descend(problem, lr: float, steps: int, batch=Batch(), params=None) -> list[np.ndarray]:
-    """Plain gradient descent, w <- w - lr * grad, for ``steps`` steps on ``batch``."""
+def descend(problem, lr: float, steps: int, batches=None, params=None) -> list[np.ndarray]:
+    """Plain gradient descent, w <- w - lr * grad, for ``steps`` steps on ``batches`` (default: the exact objective)."""
     params = problem.initial_params(0) if params is None else params
-    for _ in range(steps):
+    for batch in itertools.islice(itertools.repeat(Batch()) if batches is None else batches, steps):
         _, grads = problem.loss_and_grads(params, batch)
         for w, g in zip(params, grads):
             w -= lr * g
@@ -157,10 +165,7 @@ def test_a_tuned_method_of_reportgen_optimizers_reaches_the_optimum(name, method
 
 
 def mean_over_seeds(problem, lr: float, steps: int, batch_size: int = 1, seeds: int = 4) -> dict[str, float]:
-    finals = []
-    for seed in range(seeds):
-        batch = Batch(noise=np.random.default_rng(seed), size=batch_size)
-        finals.append(problem.evaluate(descend(problem, lr, steps, batch)))
+    finals = [problem.evaluate(descend(problem, lr, steps, noisy_batches(problem, seed, batch_size))) for seed in range(seeds)]
     return {metric: float(np.mean([final[metric] for final in finals])) for metric in problem.metrics}
 
 
@@ -178,11 +183,11 @@ def test_sgd_on_the_quadratic_settles_at_the_papers_steady_state_risk():
     """Zhang et al. (2019): E[f] -> sum_i lr sigma^2 h_i / (2 B (2 - lr h_i)); measured over 20,000 steps after a burn-in."""
     problem = problems.create("noisy-quadratic", d=20, kappa=10.0, sigma=1.5)
     lr, batch_size = 0.5, 2
-    params, batch = problem.initial_params(), Batch(noise=np.random.default_rng(0), size=batch_size)
-    params = descend(problem, lr, 2_000, batch, params)  # the start forgotten: (1 - lr / kappa)^2000 ~ 1e-44
+    params, batches = problem.initial_params(), noisy_batches(problem, 0, batch_size)
+    params = descend(problem, lr, 2_000, batches, params)  # the start forgotten: (1 - lr / kappa)^2000 ~ 1e-44
     values = []
     for _ in range(20_000):
-        descend(problem, lr, 1, batch, params)
+        descend(problem, lr, 1, batches, params)
         values.append(problem.evaluate(params)["loss"])
     assert np.mean(values) == pytest.approx(problem.steady_state_risk(lr, batch_size).sum(), rel=0.05)
 
@@ -190,17 +195,17 @@ def test_sgd_on_the_quadratic_settles_at_the_papers_steady_state_risk():
 # --- noise ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", SYNTHETIC)
-def test_the_same_generator_seed_gives_the_same_noisy_gradient_and_none_the_exact_one(name):
+def test_the_same_generator_seed_gives_the_same_noisy_objective_and_no_noise_the_exact_one(name):
     problem = problems.create(name, sigma=0.3)
     params = random_point(problem)
-    first = problem.loss_and_grads(params, Batch(noise=np.random.default_rng(11)))
-    again = problem.loss_and_grads(params, Batch(noise=np.random.default_rng(11)))
-    other = problem.loss_and_grads(params, Batch(noise=np.random.default_rng(12)))
+    first, again, other = (problem.loss_and_grads(params, next(noisy_batches(problem, seed))) for seed in (11, 11, 12))
     exact = problem.loss_and_grads(params, Batch())
     assert np.array_equal(first[1][0], again[1][0]) and not np.array_equal(first[1][0], other[1][0])
     assert not np.array_equal(first[1][0], exact[1][0])
-    assert first[0] == other[0] == exact[0]  # the loss is exact: only the gradient is noisy
-    assert np.array_equal(exact[1][0], problem.gradient(params[0]))
+    assert np.array_equal(exact[1][0], problem.gradient(params[0])) and exact[0] == problem.evaluate(params)["loss"]
+    # the noise enters the loss as x . xi, xi the gradient's noise: one stochastic objective, not two
+    for noisy_loss, (noisy_grad,) in (first, other):
+        assert noisy_loss - exact[0] == pytest.approx(np.dot(params[0], noisy_grad - exact[1][0]), rel=1e-9, abs=1e-12)
 
 
 @pytest.mark.parametrize("name", SYNTHETIC)
@@ -209,17 +214,17 @@ def test_sigma_zero_gives_the_exact_gradient_and_draws_nothing(name):
     params = random_point(problem)
     rng = np.random.default_rng(3)
     before = rng.bit_generator.state
-    _, (noisy,) = problem.loss_and_grads(params, Batch(noise=rng))
-    assert np.array_equal(noisy, problem.loss_and_grads(params, Batch())[1][0])
-    assert rng.bit_generator.state == before
+    epoch = list(problem.batches(None, 4, rng))
+    assert epoch == [Batch(size=4)] and rng.bit_generator.state == before
+    assert np.array_equal(problem.loss_and_grads(params, epoch[0])[1][0], problem.gradient(params[0]))
 
 
 def noise_variance(problem, batch_size: int, draws: int = 20_000) -> np.ndarray:
     """Per coordinate, the variance of (noisy gradient - exact gradient) over ``draws`` draws."""
     params = problem.initial_params()
     exact = problem.loss_and_grads(params, Batch())[1][0]
-    batch = Batch(noise=np.random.default_rng(0), size=batch_size)
-    noise = np.array([problem.loss_and_grads(params, batch)[1][0] - exact for _ in range(draws)])
+    batches = itertools.islice(noisy_batches(problem, 0, batch_size), draws)
+    noise = np.array([problem.loss_and_grads(params, batch)[1][0] - exact for batch in batches])
     return noise.var(axis=0)
 
 
@@ -255,10 +260,12 @@ def test_loss_and_grads_is_pure_and_evaluate_gives_the_named_metrics(name):
 
 
 @pytest.mark.parametrize("name", SYNTHETIC)
-def test_a_synthetic_epoch_is_steps_per_epoch_batches_carrying_the_generator(name):
-    rng = np.random.default_rng(0)
-    epoch = list(problems.create(name, steps_per_epoch=3).batches(None, 16, rng))
-    assert epoch == [Batch(noise=rng, size=16)] * 3
+def test_a_synthetic_epoch_is_steps_per_epoch_batches_of_fresh_draws_from_the_generator(name):
+    problem = problems.create(name, steps_per_epoch=3, sigma=0.5)
+    epoch = list(problem.batches(None, 16, np.random.default_rng(0)))
+    draws = np.random.default_rng(0).standard_normal((3, problem.start.size))
+    assert [batch.size for batch in epoch] == [16] * 3 and [batch.X for batch in epoch] == [None] * 3
+    assert np.array_equal([batch.noise for batch in epoch], draws)
 
 
 # --- the digit models ------------------------------------------------------------------------------
@@ -279,10 +286,10 @@ def test_the_digit_models_draw_he_and_glorot_weights_from_the_seed_and_zero_bias
 def test_softmax_regression_reaches_a_stated_accuracy_on_real_and_on_ten_class_digits():
     problem = problems.create("digits-softmax")
     real = data.load(n_train=300, n_test=200)  # zeros and ones of the embedded sample
-    params = descend(problem, 0.5, 30, Batch(real.X_train, real.y_train))
+    params = descend(problem, 0.5, 30, itertools.repeat(Batch(real.X_train, real.y_train)))
     assert problem.evaluate(params, real)["test_accuracy"] >= 0.98
     synthetic = ten_classes()
-    params = descend(problem, 0.5, 100, Batch(synthetic.X_train, synthetic.y_train))
+    params = descend(problem, 0.5, 100, itertools.repeat(Batch(synthetic.X_train, synthetic.y_train)))
     metrics = problem.evaluate(params, synthetic)
     assert metrics["train_accuracy"] == 1.0 and metrics["test_accuracy"] >= 0.95
 
@@ -305,7 +312,7 @@ def test_an_epoch_of_batches_visits_every_training_image_once_in_an_order_the_ge
     split = ten_classes(n=70)
     problem = problems.create("digits-softmax")
     epoch = list(problem.batches(split, 32, np.random.default_rng(1)))
-    assert [len(batch.y) for batch in epoch] == [32, 32, 6]
+    assert [len(batch.y) for batch in epoch] == [batch.size for batch in epoch] == [32, 32, 6]
     seen = np.concatenate([batch.X for batch in epoch])
     assert sorted(map(bytes, seen)) == sorted(map(bytes, split.X_train))
     again = list(problem.batches(split, 32, np.random.default_rng(1)))

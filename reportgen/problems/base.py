@@ -9,8 +9,11 @@ A generic trainer calls every problem the same way::
             ...  # an optimizer's update
         metrics = problem.evaluate(params, data)
 
-``data`` is the digit models' split (``X_train``, ``y_train``, ``X_test``, ``y_test``) and None for the
-synthetic problems, whose ``batches`` carry the noise generator instead of images.
+``data`` is the digit models' split (``X_train``, ``y_train``, ``X_test``, ``y_test``, as ``reportgen.data``
+gives them) and None for the synthetic problems, whose batches carry noise drawn from ``rng`` instead of
+images. Everything random is drawn in ``batches``: ``loss_and_grads(params, batch)`` is a function of its two
+arguments alone, so a finite-difference check, a gradient-free method and a lookahead gradient all see the
+same stochastic objective for one batch.
 """
 
 from __future__ import annotations
@@ -27,15 +30,16 @@ from reportgen.optimizers import values
 class Batch(NamedTuple):
     """What one gradient is taken on.
 
-    The digit models read ``X`` (images, one per row) and ``y`` (integer class labels). The synthetic
-    problems read ``noise``, the generator their gradient noise is drawn from (None: the exact
-    gradient), and ``size``, the batch size, which divides the noise's variance as averaging ``size``
-    independent draws would.
+    The digit models read ``X`` (images, one per row) and ``y`` (class indices). The synthetic problems
+    read ``noise``, standard normal draws, one per coordinate, that the problem scales to its noise level
+    (None: the exact objective). ``size`` is the number of samples the gradient averages over: the rows of
+    ``X``, or the batch size a synthetic problem simulates, which divides its noise's variance as averaging
+    ``size`` independent draws would.
     """
 
     X: np.ndarray | None = None
     y: np.ndarray | None = None
-    noise: np.random.Generator | None = None
+    noise: np.ndarray | None = None
     size: int = 1
 
 
@@ -53,9 +57,8 @@ class Synthetic:
 
     Subclasses give ``start``, ``minimiser``, ``value(x)`` and ``gradient(x)`` (a fresh array); the
     noise they add is sigma / sqrt(size) * N(0, I) unless they override ``noise_std(size)``.
-    The start is the same for every seed: seeds change the gradient noise (through the generator the
-    batches carry), never where the path begins, so paths from different seeds are comparable.
-    ``loss_and_grads`` returns the exact value f(x) as the loss; only the gradient is noisy.
+    The start is the same for every seed: seeds change the gradient noise (drawn from the generator
+    ``batches`` is given), never where the path begins, so paths from different seeds are comparable.
     ``steps_per_epoch`` steps make an epoch, so with the default of 1 the per-epoch record is the path.
     """
 
@@ -79,19 +82,28 @@ class Synthetic:
         return [self.start.copy()]
 
     def batches(self, data, batch_size: int, rng: np.random.Generator) -> Iterator[Batch]:
+        """``steps_per_epoch`` batches of fresh draws from ``rng``; sigma 0 draws nothing, so the stream stays put."""
         for _ in range(self.steps_per_epoch):
-            yield Batch(noise=rng, size=batch_size)
+            noise = rng.standard_normal(self.start.shape) if self.sigma > 0 else None
+            yield Batch(noise=noise, size=batch_size)
 
     def noise_std(self, size: int) -> float | np.ndarray:
         """The standard deviation of each coordinate's gradient noise for a batch of ``size``."""
         return self.sigma / np.sqrt(size)
 
     def loss_and_grads(self, params: list[np.ndarray], batch: Batch) -> tuple[float, list[np.ndarray]]:
+        """The batch's stochastic objective f(x) + x . xi, xi = noise_std * noise, and its gradient grad f(x) + xi.
+
+        The noise enters the loss as well as the gradient, as in init2winit's noisy quadratic model (loss
+        1/2 x^T H x + x^T sqrt(C) eps): its expectation is f, the gradient noise is exactly xi, and a method
+        that uses only the loss meets the same noise as one that uses the gradient."""
         (x,) = params
-        grad = self.gradient(x)
-        if batch.noise is not None and self.sigma > 0:  # sigma 0 draws nothing: the generator's stream stays put
-            grad += self.noise_std(batch.size) * batch.noise.standard_normal(x.shape)
-        return float(self.value(x)), [grad]
+        loss, grad = float(self.value(x)), self.gradient(x)
+        if batch.noise is not None:
+            shift = self.noise_std(batch.size) * batch.noise
+            loss += float(np.dot(x, shift))
+            grad += shift
+        return loss, [grad]
 
     def evaluate(self, params: list[np.ndarray], data=None) -> dict[str, float]:
         """Noise-free: f(x), f(x) - f* and the Euclidean distance to the minimiser."""

@@ -129,7 +129,7 @@ class DigitsNetwork:
         order = rng.permutation(len(y))
         for first in range(0, len(order), batch_size):
             chosen = order[first:first + batch_size]
-            yield Batch(data.X_train[chosen], y[chosen])
+            yield Batch(data.X_train[chosen], y[chosen], size=len(chosen))
 
     def evaluate(self, params: list[np.ndarray], data) -> dict[str, float]:
         """Mean cross-entropy and the share of images whose most probable class is their label."""

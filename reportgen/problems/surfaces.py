@@ -9,7 +9,7 @@ optimization software" (ACM TOMS 7(1)), problems 1 and 5:
   walls; minimum f* = 0 at (3, 0.5); start (1, 1).
 
 Optional gradient noise: the gradient returned is the true one plus sigma / sqrt(B) * N(0, I), B the
-batch size (sigma * N(0, I) for a batch of one).
+batch size (sigma * N(0, I) for a batch of one); ``base.Synthetic`` says how it enters the loss.
 """
 
 from __future__ import annotations
