@@ -11,6 +11,7 @@ import pytest
 from reportgen import data, optimizers, problems
 from reportgen.errors import ConfigError
 from reportgen.problems import Batch
+from reportgen.training.results import EPOCH_METRICS
 from reportgen.verification import problem_gradients
 
 SYNTHETIC = ["rosenbrock", "beale", "noisy-quadratic"]
@@ -114,7 +115,7 @@ def test_at_the_optimum_the_gradient_is_zero_and_every_metric_is_zero(name):
     loss, (grad,) = problem.loss_and_grads(problem.optimum, Batch())
     assert np.max(np.abs(grad)) < 1e-12
     assert loss == problem.optimum_value == 0.0
-    assert problem.evaluate(problem.optimum) == {"loss": 0.0, "suboptimality": 0.0, "distance": 0.0}
+    assert problem.evaluate(problem.optimum) == {"train_cost_mean": 0.0, "suboptimality": 0.0, "distance": 0.0}
 
 
 def test_the_surfaces_have_their_literature_optima_and_starting_values():
@@ -122,8 +123,8 @@ def test_the_surfaces_have_their_literature_optima_and_starting_values():
     assert rosenbrock.optimum[0].tolist() == [1.0, 1.0] and rosenbrock.initial_params()[0].tolist() == [-1.2, 1.0]
     assert beale.optimum[0].tolist() == [3.0, 0.5] and beale.initial_params()[0].tolist() == [1.0, 1.0]
     # f at the starts as Moré, Garbow and Hillstrom (1981) give them: 24.2, and 1.5^2 + 2.25^2 + 2.625^2
-    assert rosenbrock.evaluate(rosenbrock.initial_params())["loss"] == pytest.approx(24.2, rel=1e-14)
-    assert beale.evaluate(beale.initial_params())["loss"] == pytest.approx(14.203125, rel=1e-14)
+    assert rosenbrock.evaluate(rosenbrock.initial_params())["train_cost_mean"] == pytest.approx(24.2, rel=1e-14)
+    assert beale.evaluate(beale.initial_params())["train_cost_mean"] == pytest.approx(14.203125, rel=1e-14)
     assert problems.create("rosenbrock", a=2.0, b=10.0).optimum[0].tolist() == [2.0, 4.0]
 
 
@@ -134,7 +135,7 @@ def test_the_quadratic_has_log_spaced_curvatures_with_condition_number_kappa():
     assert np.allclose(h[1:] / h[:-1], 1e-4 ** (1 / 49))
     start = problem.initial_params(0)[0]
     assert np.array_equal(start, np.ones(50)) and np.array_equal(problem.initial_params(7)[0], start)
-    assert problem.evaluate([start])["loss"] == pytest.approx(0.5 * np.sum(10.0 ** (-4 * np.arange(50) / 49)))
+    assert problem.evaluate([start])["train_cost_mean"] == pytest.approx(0.5 * np.sum(10.0 ** (-4 * np.arange(50) / 49)))
 
 
 # --- a tuned method reaches the optimum ------------------------------------------------------------
@@ -188,7 +189,7 @@ def test_sgd_on_the_quadratic_settles_at_the_papers_steady_state_risk():
     values = []
     for _ in range(20_000):
         descend(problem, lr, 1, batches, params)
-        values.append(problem.evaluate(params)["loss"])
+        values.append(problem.evaluate(params)["train_cost_mean"])
     assert np.mean(values) == pytest.approx(problem.steady_state_risk(lr, batch_size).sum(), rel=0.05)
 
 
@@ -202,7 +203,7 @@ def test_the_same_generator_seed_gives_the_same_noisy_objective_and_no_noise_the
     exact = problem.loss_and_grads(params, Batch())
     assert np.array_equal(first[1][0], again[1][0]) and not np.array_equal(first[1][0], other[1][0])
     assert not np.array_equal(first[1][0], exact[1][0])
-    assert np.array_equal(exact[1][0], problem.gradient(params[0])) and exact[0] == problem.evaluate(params)["loss"]
+    assert np.array_equal(exact[1][0], problem.gradient(params[0])) and exact[0] == problem.evaluate(params)["train_cost_mean"]
     # the noise enters the loss as x . xi, xi the gradient's noise: one stochastic objective, not two
     for noisy_loss, (noisy_grad,) in (first, other):
         assert noisy_loss - exact[0] == pytest.approx(np.dot(params[0], noisy_grad - exact[1][0]), rel=1e-9, abs=1e-12)
@@ -257,6 +258,9 @@ def test_loss_and_grads_is_pure_and_evaluate_gives_the_named_metrics(name):
     metrics = problem.evaluate(params, split)
     assert tuple(metrics) == problem.metrics and all(np.isfinite(list(metrics.values())))
     assert problem.title
+    # the curves the store already keeps for the 2018 network keep their names on every problem
+    stored = ["train_cost_mean", "test_cost", "test_accuracy"] if split else ["train_cost_mean"]
+    assert [metric for metric in problem.metrics if metric in EPOCH_METRICS] == stored
 
 
 @pytest.mark.parametrize("name", SYNTHETIC)
@@ -305,7 +309,7 @@ def test_the_mlps_loss_falls_over_one_epoch_of_mini_batches():
         for w, g in zip(params, grads):
             w -= 0.05 * g
     after = problem.evaluate(params, split)
-    assert after["train_loss"] < 0.2 * before["train_loss"] and after["test_accuracy"] >= 0.98
+    assert after["train_cost_mean"] < 0.2 * before["train_cost_mean"] and after["test_accuracy"] >= 0.98
 
 
 def test_an_epoch_of_batches_visits_every_training_image_once_in_an_order_the_generator_sets():
@@ -317,6 +321,13 @@ def test_an_epoch_of_batches_visits_every_training_image_once_in_an_order_the_ge
     assert sorted(map(bytes, seen)) == sorted(map(bytes, split.X_train))
     again = list(problem.batches(split, 32, np.random.default_rng(1)))
     assert all(np.array_equal(a.y, b.y) for a, b in zip(epoch, again))
+
+
+def test_labels_beyond_the_models_classes_are_one_line_naming_the_option():
+    problem = problems.create("digits-softmax", classes=3)
+    with pytest.raises(ConfigError) as raised:
+        problem.loss_and_grads(problem.initial_params(0), Batch(np.zeros((2, 784)), np.array([0, 3])))
+    assert str(raised.value) == "option classes: the data's class indices run from 0 to 3, but the model has 3 classes (0 to 2)"
 
 
 def test_the_cross_entropy_stays_finite_for_huge_logits():

@@ -14,6 +14,11 @@ gives them) and None for the synthetic problems, whose batches carry noise drawn
 images. Everything random is drawn in ``batches``: ``loss_and_grads(params, batch)`` is a function of its two
 arguments alone, so a finite-difference check, a gradient-free method and a lookahead gradient all see the
 same stochastic objective for one batch.
+
+The metrics ``evaluate`` returns are named as the store names the 2018 network's
+(``reportgen.training.results.EPOCH_METRICS``), so one curve has one name on every problem:
+``train_cost_mean`` is the objective over the training data after an epoch (a synthetic problem's exact
+f(x)), ``test_cost`` and ``test_accuracy`` are on the held-out images; a problem adds its own beside them.
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ class Synthetic:
     sigma: float = 0.0  # gradient-noise level; 0: every gradient is exact
     steps_per_epoch: int = 1
 
-    metrics = ("loss", "suboptimality", "distance")
+    metrics = ("train_cost_mean", "suboptimality", "distance")
 
     def __post_init__(self):
         check_options(self, sigma=values.number(0.0), steps_per_epoch=values.whole(1))
@@ -106,11 +111,11 @@ class Synthetic:
         return loss, [grad]
 
     def evaluate(self, params: list[np.ndarray], data=None) -> dict[str, float]:
-        """Noise-free: f(x), f(x) - f* and the Euclidean distance to the minimiser."""
+        """Noise-free: f(x) (the objective's mean over the noise), f(x) - f* and the Euclidean distance to the minimiser."""
         (x,) = params
-        loss = float(self.value(x))
+        cost = float(self.value(x))
         return {
-            "loss": loss,
-            "suboptimality": loss - self.optimum_value,
+            "train_cost_mean": cost,
+            "suboptimality": cost - self.optimum_value,
             "distance": float(np.linalg.norm(x - self.minimiser)),
         }

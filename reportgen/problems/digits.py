@@ -49,11 +49,6 @@ def _activation(where, name) -> str:
     return name
 
 
-def labels(y) -> np.ndarray:
-    """Class indices as a flat integer array (the 0/1 split keeps its labels as a float column)."""
-    return np.asarray(y).reshape(-1).astype(np.intp)
-
-
 def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean cross-entropy of ``logits`` (one row per sample) against classes ``y``, and its gradient."""
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -73,7 +68,7 @@ class DigitsNetwork:
     activations: tuple[str, ...] = ("elu", "tanh")
     classes: int = 10
 
-    metrics = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+    metrics = ("train_cost_mean", "train_accuracy", "test_cost", "test_accuracy")  # the store's names (see base)
     optimum = None  # not known in closed form
 
     def __post_init__(self):
@@ -91,6 +86,16 @@ class DigitsNetwork:
             return f"Softmax regression {PIXELS} -> {self.classes}, cross-entropy"
         shape = "-".join(str(size) for size in self.sizes)
         return f"MLP {shape} ({', '.join(self.activations)}, softmax), cross-entropy"
+
+    def class_indices(self, y) -> np.ndarray:
+        """Labels as a flat integer array (the 0/1 split keeps its labels as a float column), each a class of the model's."""
+        indices = np.asarray(y).reshape(-1).astype(np.intp)
+        if indices.size and (indices.min() < 0 or indices.max() >= self.classes):
+            raise ConfigError(
+                f"option classes: the data's class indices run from {indices.min()} to {indices.max()}, "
+                f"but the model has {self.classes} classes (0 to {self.classes - 1})"
+            )
+        return indices
 
     def initial_params(self, seed: int) -> list[np.ndarray]:
         rng = np.random.default_rng(seed)
@@ -114,7 +119,7 @@ class DigitsNetwork:
         """Backpropagation: delta = dloss/dz of a layer; dW = a^T delta, db = sum over rows of delta,
         and the layer below gets delta W^T times its activation's derivative at its h."""
         logits, inputs, pre_activations = self.logits(params, batch.X)
-        loss, delta = softmax_cross_entropy(logits, labels(batch.y))
+        loss, delta = softmax_cross_entropy(logits, self.class_indices(batch.y))
         grads = []
         for layer in reversed(range(len(self.sizes) - 1)):
             grads[:0] = [inputs[layer].T @ delta, delta.sum(axis=0)]
@@ -125,7 +130,7 @@ class DigitsNetwork:
 
     def batches(self, data, batch_size: int, rng: np.random.Generator) -> Iterator[Batch]:
         """One epoch: the training images in an order ``rng`` permutes, ``batch_size`` at a time."""
-        y = labels(data.y_train)
+        y = self.class_indices(data.y_train)
         order = rng.permutation(len(y))
         for first in range(0, len(order), batch_size):
             chosen = order[first:first + batch_size]
@@ -134,10 +139,10 @@ class DigitsNetwork:
     def evaluate(self, params: list[np.ndarray], data) -> dict[str, float]:
         """Mean cross-entropy and the share of images whose most probable class is their label."""
         metrics = {}
-        for part, X, y in (("train", data.X_train, data.y_train), ("test", data.X_test, data.y_test)):
-            y = labels(y)
+        for part, X, y, cost in (("train", data.X_train, data.y_train, "train_cost_mean"), ("test", data.X_test, data.y_test, "test_cost")):
+            y = self.class_indices(y)
             logits = self.logits(params, X)[0]
-            metrics[f"{part}_loss"] = softmax_cross_entropy(logits, y)[0]
+            metrics[cost] = softmax_cross_entropy(logits, y)[0]
             metrics[f"{part}_accuracy"] = float(np.mean(np.argmax(logits, axis=1) == y))
         return metrics
 
