@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -26,10 +25,15 @@ CHECKED = [  # (name, options): every problem, the noisy ones with their noise o
 ]
 
 
-def images(n: int, seed: int = 0) -> Batch:
-    """``n`` real digits of the embedded sample, with labels drawn over all ten classes."""
-    split = data.load(n_train=n)
-    return Batch(split.X_train, np.random.default_rng(seed).integers(0, 10, n))
+def ten_digits(train_per_digit: int, test_per_digit: int = 1) -> data.HeldOut:
+    """Real images of all ten digits from the embedded sample, as ``data.load_digits`` gives them to a problem."""
+    return data.load_digits(train_per_digit=train_per_digit, test_per_digit=test_per_digit)
+
+
+def images(n: int) -> Batch:
+    """``n`` real digits with their class indices, drawn from all ten."""
+    split = ten_digits(-(-n // 10))
+    return Batch(split.X_train[:n], split.y_train[:n], size=n)
 
 
 def noisy_batches(problem, seed: int = 0, batch_size: int = 1):
@@ -49,19 +53,6 @@ def random_point(problem) -> list[np.ndarray]:
     if isinstance(problem, problems.DigitsNetwork):
         return [w + 0.05 * rng.standard_normal(w.shape) for w in problem.initial_params(4)]
     return [x + rng.standard_normal(x.shape) for x in problem.initial_params()]
-
-
-def ten_classes(flip: float = 0.3, n: int = 300) -> SimpleNamespace:
-    """Synthetic 784-pixel images of ten classes: a random template per class with a share ``flip`` of its pixels flipped."""
-    rng = np.random.default_rng(0)
-    templates = rng.random((10, 784)) < 0.15
-
-    def draw():
-        y = rng.integers(0, 10, n)
-        return (templates[y] ^ (rng.random((n, 784)) < flip)).astype(float), y
-
-    (X_train, y_train), (X_test, y_test) = draw(), draw()
-    return SimpleNamespace(X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test)
 
 
 def descend(problem, lr: float, steps: int, batches=None, params=None) -> list[np.ndarray]:
@@ -254,7 +245,7 @@ def test_loss_and_grads_is_pure_and_evaluate_gives_the_named_metrics(name):
     assert isinstance(loss, float) and [g.shape for g in grads] == [w.shape for w in params]
     assert all(np.array_equal(w, k) for w, k in zip(params, kept))
     assert not any(np.shares_memory(g, w) for g in grads for w in params)
-    split = ten_classes(n=20) if isinstance(problem, problems.DigitsNetwork) else None
+    split = ten_digits(2) if isinstance(problem, problems.DigitsNetwork) else None
     metrics = problem.evaluate(params, split)
     assert tuple(metrics) == problem.metrics and all(np.isfinite(list(metrics.values())))
     assert problem.title
@@ -287,15 +278,23 @@ def test_the_digit_models_draw_he_and_glorot_weights_from_the_seed_and_zero_bias
     assert [w.shape for w in softmax] == [(784, 10), (10,)] and np.std(softmax[0]) == pytest.approx(np.sqrt(2 / 794), rel=0.06)
 
 
-def test_softmax_regression_reaches_a_stated_accuracy_on_real_and_on_ten_class_digits():
+def test_softmax_regression_reaches_a_stated_accuracy_on_the_2018_split_and_on_ten_digits():
     problem = problems.create("digits-softmax")
-    real = data.load(n_train=300, n_test=200)  # zeros and ones of the embedded sample
-    params = descend(problem, 0.5, 30, itertools.repeat(Batch(real.X_train, real.y_train)))
-    assert problem.evaluate(params, real)["test_accuracy"] >= 0.98
-    synthetic = ten_classes()
-    params = descend(problem, 0.5, 100, itertools.repeat(Batch(synthetic.X_train, synthetic.y_train)))
-    metrics = problem.evaluate(params, synthetic)
-    assert metrics["train_accuracy"] == 1.0 and metrics["test_accuracy"] >= 0.95
+    zeros_and_ones = data.load(n_train=300, n_test=200)  # the 2018 split: labels a float column
+    params = descend(problem, 0.5, 30, itertools.repeat(Batch(zeros_and_ones.X_train, zeros_and_ones.y_train)))
+    assert problem.evaluate(params, zeros_and_ones)["test_accuracy"] >= 0.98
+    split = ten_digits(100, 100)
+    params = descend(problem, 0.5, 200, itertools.repeat(Batch(split.X_train, split.y_train, size=1000)))
+    assert problem.evaluate(params, split)["test_accuracy"] >= 0.85  # 0.878 measured; chance is 0.1
+
+
+def test_the_mlp_reaches_a_stated_accuracy_on_ten_digits_in_five_epochs():
+    problem = problems.create("digits-mlp")
+    split, params, rng = ten_digits(100, 100), problem.initial_params(0), np.random.default_rng(0)
+    for _ in range(5):
+        params = descend(problem, 0.1, 32, problem.batches(split, 32, rng), params)  # 1,000 images: 32 batches
+    metrics = problem.evaluate(params, split)
+    assert metrics["test_accuracy"] >= 0.85 and metrics["train_accuracy"] >= 0.95  # 0.870 and 0.962 measured
 
 
 def test_the_mlps_loss_falls_over_one_epoch_of_mini_batches():
@@ -313,7 +312,7 @@ def test_the_mlps_loss_falls_over_one_epoch_of_mini_batches():
 
 
 def test_an_epoch_of_batches_visits_every_training_image_once_in_an_order_the_generator_sets():
-    split = ten_classes(n=70)
+    split = ten_digits(7)
     problem = problems.create("digits-softmax")
     epoch = list(problem.batches(split, 32, np.random.default_rng(1)))
     assert [len(batch.y) for batch in epoch] == [batch.size for batch in epoch] == [32, 32, 6]
