@@ -353,11 +353,13 @@ def test_options_from_a_config_file_build_a_smaller_network():
     ("rosenbrock", {"sigma": "0.5"}, "problem rosenbrock: option sigma: must be a finite number >= 0, got '0.5'"),
     ("rosenbrock", {"b": 0}, "problem rosenbrock: option b: must be a finite number > 0, got 0"),
     ("noisy-quadratic", {"kappa": 0.5}, "problem noisy-quadratic: option kappa: must be a finite number >= 1, got 0.5"),
-    ("noisy-quadratic", {"d": 0}, "problem noisy-quadratic: option d: must be a whole number >= 1, got 0"),
-    ("noisy-quadratic", {"d": 2.5}, "option d: must be a whole number >= 1, got 2.5"),  # not quietly 2
+    ("noisy-quadratic", {"d": 0}, "problem noisy-quadratic: option d: must be a whole number from 1 to 1000000, got 0"),
+    ("noisy-quadratic", {"d": 2.5}, "option d: must be a whole number from 1 to 1000000, got 2.5"),  # not quietly 2
     ("noisy-quadratic", {"steps_per_epoch": True}, "option steps_per_epoch: must be a whole number >= 1, got True"),
     ("digits-mlp", {"hidden": [64]}, "problem digits-mlp: options hidden and activations: 1 layer sizes but 2 activations"),
-    ("digits-mlp", {"hidden": [64, 0]}, "option hidden[1]: must be a whole number >= 1, got 0"),
+    ("digits-mlp", {"hidden": [64, 0]}, "option hidden[1]: must be a whole number from 1 to 4096, got 0"),
+    ("digits-mlp", {"hidden": [100_000, 64]}, "option hidden[0]: must be a whole number from 1 to 4096, got 100000"),
+    ("noisy-quadratic", {"d": 10**9}, "option d: must be a whole number from 1 to 1000000, got 1000000000"),
     ("digits-mlp", {"hidden": "64"}, "option hidden: must be a list, got '64'"),
     ("digits-mlp", {"activations": ["elu", "relu"]}, "option activations[1]: 'relu' is not one of elu, tanh"),
     ("digits-softmax", {"classes": 1}, "problem digits-softmax: option classes: must be a whole number >= 2, got 1"),

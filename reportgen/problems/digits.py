@@ -30,6 +30,7 @@ from reportgen.problems.base import Batch, check_options
 
 PIXELS = 784
 ACTIVATIONS = {"elu": (elu, elu_derivative), "tanh": (np.tanh, tanh_derivative)}
+MOST_UNITS = 4096  # per hidden layer, as the config allows the 2018 network's model.hidden
 
 
 def _each(check: values.Check) -> values.Check:
@@ -72,7 +73,7 @@ class DigitsNetwork:
     optimum = None  # not known in closed form
 
     def __post_init__(self):
-        check_options(self, hidden=_each(values.whole(1)), activations=_each(_activation), classes=values.whole(2))
+        check_options(self, hidden=_each(values.whole(1, MOST_UNITS)), activations=_each(_activation), classes=values.whole(2))
         if len(self.hidden) != len(self.activations):
             raise ConfigError(f"options hidden and activations: {len(self.hidden)} layer sizes but {len(self.activations)} activations")
 

@@ -35,6 +35,8 @@ import numpy as np
 from reportgen.optimizers import values
 from reportgen.problems.base import Synthetic, check_options
 
+MOST_DIMENSIONS = 1_000_000  # a hundred times the paper's 10^4; a typo's 10^9 would ask for gigabytes a step
+
 
 @dataclass(frozen=True)
 class NoisyQuadratic(Synthetic):
@@ -44,7 +46,7 @@ class NoisyQuadratic(Synthetic):
 
     def __post_init__(self):
         super().__post_init__()
-        check_options(self, d=values.whole(1), kappa=values.number(1.0))
+        check_options(self, d=values.whole(1, MOST_DIMENSIONS), kappa=values.number(1.0))
 
     @property
     def title(self) -> str:
