@@ -13,7 +13,9 @@ activations and gradients alike through a near-linear unit. (The 2018 network dr
 every layer and has no biases: at 784 inputs that saturates a tanh or softmax layer at the start.)
 
 ``data`` is a split with ``X_train``, ``y_train``, ``X_test``, ``y_test`` (images as rows of floats in
-[0, 1], integer labels), as ``reportgen.data`` gives them.
+[0, 1]) as ``reportgen.data`` gives it: ``load_digits``'s, whose labels are class indices into its
+``digits`` (so ``classes`` should be their number), or the 2018 ``load``'s, whose 0/1 labels are a column
+of floats.
 """
 
 from __future__ import annotations
