@@ -12,8 +12,8 @@ A generic trainer calls every problem the same way::
 ``data`` is the digit models' split (``X_train``, ``y_train``, ``X_test``, ``y_test``, as ``reportgen.data``
 gives them) and None for the synthetic problems, whose batches carry noise drawn from ``rng`` instead of
 images. Everything random is drawn in ``batches``: ``loss_and_grads(params, batch)`` is a function of its two
-arguments alone, so a finite-difference check, a gradient-free method and a lookahead gradient all see the
-same stochastic objective for one batch.
+arguments alone, so a finite-difference check, a gradient taken at a lookahead point (schedule-free methods)
+and the cost logged during the pass all see one stochastic objective per batch, as with a mini-batch of images.
 
 The metrics ``evaluate`` returns are named as the store names the 2018 network's
 (``reportgen.training.results.EPOCH_METRICS``), so one curve has one name on every problem:
@@ -100,8 +100,8 @@ class Synthetic:
         """The batch's stochastic objective f(x) + x . xi, xi = noise_std * noise, and its gradient grad f(x) + xi.
 
         The noise enters the loss as well as the gradient, as in init2winit's noisy quadratic model (loss
-        1/2 x^T H x + x^T sqrt(C) eps): its expectation is f, the gradient noise is exactly xi, and a method
-        that uses only the loss meets the same noise as one that uses the gradient."""
+        1/2 x^T H x + x^T sqrt(C) eps): its expectation is f, the gradient noise is exactly xi, and the loss a
+        batch reports is the one its gradient belongs to, as a mini-batch of images' is."""
         (x,) = params
         loss, grad = float(self.value(x)), self.gradient(x)
         if batch.noise is not None:
