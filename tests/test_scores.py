@@ -7,27 +7,27 @@ import numpy as np
 import pytest
 
 from reportgen.analysis import profiles
-from reportgen.analysis.scores import Run, best_value, median_time, score_suite, steps_to_target, target, times_by_unit
+from reportgen.analysis.scores import Run, best_value, epochs_to_target, median_time, score_suite, target, times_by_unit
 from reportgen.errors import ConfigError
 
 INF = math.inf
 GRID_ERROR = 1 / (2 * (profiles.GRID_POINTS - 1))  # the most AlgoPerf's grid differs from the exact integral: a ratio on a tau
 
 
-def floor_run(problem, method, seed, steps, seconds_per_step=0.01, budget=60, steps_per_epoch=5):
-    """A run whose curve is 1 until it drops to 0.1 at ``steps`` (never for inf): its best value is 0.1 when it drops."""
+def floor_run(problem, method, seed, epochs, seconds_per_step=0.01, budget=60, steps_per_epoch=5):
+    """A run whose per-epoch curve is 1 until it drops to 0.1 at ``epochs`` (never for inf): its best value is 0.1 when it drops."""
     curve = np.ones(budget)
-    if math.isfinite(steps):
-        curve[int(steps) - 1 :] = 0.1
+    if math.isfinite(epochs):
+        curve[int(epochs) - 1 :] = 0.1
     return Run(problem, method, seed, curve, seconds_per_step, steps_per_epoch)
 
 
-def suite(steps_by_cell, seeds=5, seconds_per_step=None):
-    """Runs with the same steps to 0.1 on every seed: {(problem, method): steps}."""
+def suite(epochs_by_cell, seeds=5, seconds_per_step=None):
+    """Runs with the same epochs to 0.1 on every seed: {(problem, method): epochs}."""
     per_step = seconds_per_step or {}
     return [
-        floor_run(problem, method, seed, steps, per_step.get(method, 0.01))
-        for (problem, method), steps in steps_by_cell.items()
+        floor_run(problem, method, seed, epochs, per_step.get(method, 0.01))
+        for (problem, method), epochs in epochs_by_cell.items()
         for seed in range(seeds)
     ]
 
@@ -50,14 +50,14 @@ def test_the_target_is_the_better_baselines_median_best_and_the_upper_median_for
     assert target("p", [[INF, INF, 0.1], [INF, 0.2, INF]]).value == INF  # neither baseline's median is finite
 
 
-def test_time_to_target_is_the_first_step_at_or_below_it_counted_from_one():
+def test_time_to_target_is_the_first_epoch_at_or_below_it_counted_from_one():
     curve = [0.9, 0.5, np.nan, 0.1, 0.05]
-    assert steps_to_target(curve, 0.5) == 2  # equal counts
-    assert steps_to_target(curve, 0.1) == 4
-    assert steps_to_target(curve, 0.01) == INF
-    assert steps_to_target([1.0, 0.1, np.nan, np.inf], 0.1) == 2  # reached, then diverged: it keeps its time
-    assert steps_to_target([1.0, -np.inf, 0.5], 0.7) == 3  # -inf is no value
-    assert steps_to_target([0.1, 0.0], INF) == INF  # no target: nothing reaches it
+    assert epochs_to_target(curve, 0.5) == 2  # equal counts
+    assert epochs_to_target(curve, 0.1) == 4
+    assert epochs_to_target(curve, 0.01) == INF
+    assert epochs_to_target([1.0, 0.1, np.nan, np.inf], 0.1) == 2  # reached, then diverged: it keeps its time
+    assert epochs_to_target([1.0, -np.inf, 0.5], 0.7) == 3  # -inf is no value
+    assert epochs_to_target([0.1, 0.0], INF) == INF  # no target: nothing reaches it
 
 
 def test_the_median_over_seeds_counts_did_not_reach_as_infinite_with_order_statistic_intervals():
@@ -78,12 +78,12 @@ def test_times_in_steps_epochs_and_seconds_and_the_raw_table():
     problems, methods, targets, times = times_by_unit(runs)
     assert problems == ("p",) and methods == ("adam", "lion", "momentum", "sgd")
     assert (targets[0].value, targets[0].baseline, targets[0].baseline_bests) == (0.1, "momentum", (0.1, 1.0))
-    assert times["steps"][0, :, 0].tolist() == [INF, 4, 10, 20]
-    assert times["epochs"][0, :, 0].tolist() == [INF, 0.8, 2, 4]  # five steps an epoch
-    assert times["seconds"][0, :, 0].tolist() == pytest.approx([INF, 0.04, 0.1, 10])
+    assert times["epochs"][0, :, 0].tolist() == [INF, 4, 10, 20]
+    assert times["steps"][0, :, 0].tolist() == [INF, 20, 50, 100]  # five steps an epoch
+    assert times["seconds"][0, :, 0].tolist() == pytest.approx([INF, 0.2, 0.5, 50])
     table = score_suite(runs, resamples=10).table
-    assert [(row.method, row.reached, row.steps.median) for row in table] == [("adam", 0, INF), ("lion", 1, INF), ("momentum", 3, 10), ("sgd", 3, 20)]
-    assert (table[1].steps.low, table[1].steps.high, table[3].seconds.median) == (4, INF, pytest.approx(10))
+    assert [(row.method, row.reached, row.steps.median) for row in table] == [("adam", 0, INF), ("lion", 1, INF), ("momentum", 3, 50), ("sgd", 3, 100)]
+    assert (table[1].epochs.low, table[1].epochs.high, table[3].seconds.median) == (4, INF, pytest.approx(50))
 
 
 # --- ratios, profiles, the integrated score ----------------------------------------------------------------------
@@ -120,7 +120,8 @@ def algoperf_scores(times: np.ndarray) -> np.ndarray:
     best_scores = times.min(axis=0)
     times = np.where(times > 4 * best_scores, np.inf, times)  # not within 4x of the fastest
     with np.errstate(invalid="ignore"):
-        ratios = times / best_scores  # df.div(df.min(axis=0), axis=1): inf / inf is NaN
+        divided = times / best_scores  # df.div(df.min(axis=0), axis=1): inf / inf is NaN
+    ratios = np.where(np.isnan(divided), times, divided)  # df.update(...) skips NaN: the time's inf stays
     points = np.linspace(1.0, 4.0, num=100)
     perf = np.stack([(ratios <= tau).sum(axis=1) / times.shape[1] for tau in points], axis=1)
     trapz = ((perf[:, 1:] + perf[:, :-1]) / 2 * np.diff(points)).sum(axis=1)  # np.trapz(df, x=df.columns)
@@ -220,8 +221,8 @@ def test_places_give_rank_ranges_and_leave_out_a_method_without_a_value():
 
 
 def test_a_small_suite_end_to_end_by_hand():
-    steps = {("p1", "adam"): 10, ("p1", "momentum"): 20, ("p1", "sgd"): 50, ("p2", "adam"): INF, ("p2", "momentum"): 30, ("p2", "sgd"): 15}
-    result = score_suite(suite(steps), resamples=50)
+    epochs = {("p1", "adam"): 10, ("p1", "momentum"): 20, ("p1", "sgd"): 50, ("p2", "adam"): INF, ("p2", "momentum"): 30, ("p2", "sgd"): 15}
+    result = score_suite(suite(epochs), resamples=50)
     assert [(goal.problem, goal.value, goal.baseline) for goal in result.targets] == [("p1", 0.1, "momentum"), ("p2", 0.1, "momentum")]
     assert result.methods == ("adam", "momentum", "sgd")
     assert result.ratios.tolist() == [[1, 2, 5], [INF, 2, 1]]
@@ -235,9 +236,9 @@ def test_a_small_suite_end_to_end_by_hand():
     assert speedups["momentum"].value == pytest.approx(math.sqrt(50 / 20 * 15 / 30))
     assert [(place.method, place.best_rank, place.worst_rank) for place in result.integrated_places] == [("momentum", 1, 1), ("adam", 2, 3), ("sgd", 2, 3)]
     assert result.profiles[0, 0] == 0.5 and result.profiles[2, -1] == 0.5 and (result.profiles_low <= result.profiles).all()
-    by_seconds = score_suite(suite(steps, seconds_per_step={"momentum": 0.005}), unit="seconds", resamples=50)
+    by_seconds = score_suite(suite(epochs, seconds_per_step={"momentum": 0.005}), unit="seconds", resamples=50)
     assert by_seconds.ratios == pytest.approx(np.array([[1, 1, 5], [INF, 1, 1]]))
-    assert score_suite(suite(steps), unit="epochs", resamples=50).ratios.tolist() == result.ratios.tolist()
+    assert score_suite(suite(epochs), unit="epochs", resamples=50).ratios.tolist() == result.ratios.tolist()
 
 
 def test_scores_are_the_same_whatever_the_order_of_the_runs():

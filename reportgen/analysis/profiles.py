@@ -10,8 +10,8 @@ num_points=100, scale='linear', normalize=True), scoring/compute_speedups.py and
 "AlgoPerf Benchmark Score via Integrated Performance Profiles".
 
 - Ratio: r[p, m] = t[p, m] / min over methods of t[p, :]. A method that did not reach has r = inf; on a problem
-  no method reaches every ratio is inf (AlgoPerf divides inf by inf there and gets NaN, which fails every
-  ``r <= tau`` just as inf does). Ratios do not change when a problem's times are all scaled, so epochs
+  no method reaches every ratio is inf (AlgoPerf divides inf by inf there, and ``DataFrame.update`` skips the
+  NaN, leaving the time's inf). Ratios do not change when a problem's times are all scaled, so epochs
   (steps / steps per epoch) give the same ratios as steps.
 - Profile: rho_m(tau) = (number of problems with r[p, m] <= tau) / (number of problems). Problems that no method
   reaches stay in the denominator, as AlgoPerf divides by its fixed number of workloads. rho_m never decreases.

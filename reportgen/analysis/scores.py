@@ -1,22 +1,26 @@
 """Times to a target on each problem of a suite, and the scores across problems built on them (issue 15, section 2).
 
-The input is one ``Run`` per (problem, method, seed): the problem's target metric after each step (lower is
-better: a loss, a distance to the optimum) and the measured seconds per step. The methods' hyperparameters are
-already tuned; the runs are those of the tuned settings. The rules:
+The input is one ``Run`` per (problem, method, seed): the problem's target metric after each epoch, as a run's
+record keeps it (lower is better: a cost, a distance to the optimum), the problem's steps per epoch (1 for a
+synthetic problem by default, so its curve is the path step by step) and the measured seconds per step. The
+methods' hyperparameters are already tuned and the runs are those of the tuned settings, one per seed (AlgoPerf's
+external tuning instead times, in each of its studies, the fastest of five tuning trials). The rules:
 
 1. Values. A non-finite value (NaN or inf after a divergence) is no value: it neither sets nor reaches a target.
 2. Target per problem (AlgoPerf's rule, mlcommons/algorithmic-efficiency docs/DOCUMENTATION.md, "Defining target
    performance"): what a baseline run "reaches within the budget" is the best (lowest) value of its curve over all
-   its steps; per baseline (SGD with momentum and Adam) the median of that over the seeds; the target is the lower
-   of the baselines' medians, and that baseline sets it. With an even number of seeds the median is the upper of
+   its epochs; per baseline (SGD with momentum and Adam) the median of that over the seeds; the target is the lower
+   of the baselines' medians, and that baseline sets it. (AlgoPerf picks its target-setting algorithm by its best
+   tuning trial before rerunning it over seeds; with the runs already tuned, the medians pick it here.) With an even number of seeds the median is the upper of
    the two middle values: AlgoPerf's mean of the two is reached by only half of its own runs (its documentation
    says so: "Out of the 10 repeated runs that achieved this validation target"), and by rule 4 the baseline that
    set the target would then not reach it. A problem where neither baseline has a finite median has no target
    (inf), and no run reaches it.
-3. Time to target per run: the first step whose value is <= the target, counted from 1 (the curve's first value is
-   after step 1); epochs = steps / the problem's steps per epoch; seconds = steps x the run's measured seconds per
+3. Time to target per run: the first epoch whose value is <= the target, counted from 1 (the curve's first value is
+   after epoch 1); steps = epochs x the problem's steps per epoch; seconds = steps x the run's measured seconds per
    step. A run that never gets there has time +inf ("did not reach"). A run that gets there and diverges later
-   keeps the time it first got there, as AlgoPerf times the first evaluation at the target.
+   keeps the time it first got there, as AlgoPerf times the first evaluation at the target (its evaluations are
+   periodic too, so a time is known to the evaluation, not to the step).
 4. Per problem and method: the median over seeds with "did not reach" as +inf (numpy's median, AlgoPerf's too):
    finite exactly when more than half the seeds reached; for an even number of seeds the mean of the two middle
    times, +inf if one of them is. Its interval is made of order statistics, [t_(k), t_(n+1-k)] with the exact,
@@ -54,7 +58,7 @@ class Run:
     problem: str
     method: str
     seed: int
-    curve: np.ndarray  # the problem's target metric after each step, lower is better
+    curve: np.ndarray  # the problem's target metric after each epoch, lower is better
     seconds_per_step: float  # measured for this run
     steps_per_epoch: float  # the problem's; the same in all its runs
 
@@ -132,8 +136,8 @@ def target(problem: str, bests_by_baseline, baselines=BASELINES) -> Target:
     return Target(problem, medians[setter], baselines[setter], medians)
 
 
-def steps_to_target(curve, target_value: float) -> float:
-    """The first step (from 1) whose value is <= the target; inf when none is, or when there is no target."""
+def epochs_to_target(curve, target_value: float) -> float:
+    """The first epoch (from 1) whose value is <= the target; inf when none is, or when there is no target."""
     if not np.isfinite(target_value):
         return np.inf
     curve = np.asarray(curve, dtype=float)
@@ -199,10 +203,10 @@ def times_by_unit(runs, baselines=BASELINES) -> tuple[tuple[str, ...], tuple[str
         target(problem, [[best_value(run.curve) for run in grid[p, b]] for b in baseline_positions], baselines)
         for p, problem in enumerate(problems)
     ]
-    steps = np.array([[[steps_to_target(run.curve, targets[p].value) for run in cell] for cell in row] for p, row in enumerate(grid)])
+    epochs = np.array([[[epochs_to_target(run.curve, targets[p].value) for run in cell] for cell in row] for p, row in enumerate(grid)])
     per_step = np.array([[[run.seconds_per_step for run in cell] for cell in row] for row in grid])
-    per_epoch = np.array([_steps_per_epoch(list(row.ravel())) for row in grid])
-    return problems, methods, targets, {"steps": steps, "epochs": steps / per_epoch[:, None, None], "seconds": steps * per_step}
+    steps = epochs * np.array([_steps_per_epoch(list(row.ravel())) for row in grid])[:, None, None]
+    return problems, methods, targets, {"steps": steps, "epochs": epochs, "seconds": steps * per_step}
 
 
 def problem_table(problems, methods, times: dict[str, np.ndarray]) -> list[ProblemRow]:

@@ -6,6 +6,10 @@ returns), ``optimum`` (the minimiser as a parameter list, or None), ``initial_pa
 ``evaluate(params, data)``; ``base`` says how a trainer calls them. Built in (``PROBLEMS``): the digit
 models (``digits``), two 2-D surfaces (``surfaces``) and the noisy quadratic model (``quadratic``).
 ``reportgen.verification.problem_gradients`` checks every gradient against finite differences.
+
+Options are checked as the methods' hyperparameters are (``reportgen.optimizers.values``, hence this stage
+after ``optimizers``, whose plugin loading a problem plugin can share), each error one line naming the problem
+and the option.
 """
 
 from __future__ import annotations
@@ -38,4 +42,7 @@ def create(name: str, **options):
     for option in options:
         if option not in known:
             raise ConfigError(f"problem {name}: unknown option {option!r}{did_you_mean(option, known)} (options: {', '.join(known)})")
-    return factory(**options)
+    try:
+        return factory(**options)
+    except ConfigError as error:
+        raise ConfigError(f"problem {name}: {error}") from None

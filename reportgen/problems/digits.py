@@ -13,7 +13,9 @@ activations and gradients alike through a near-linear unit. (The 2018 network dr
 every layer and has no biases: at 784 inputs that saturates a tanh or softmax layer at the start.)
 
 ``data`` is a split with ``X_train``, ``y_train``, ``X_test``, ``y_test`` (images as rows of floats in
-[0, 1], integer labels), as ``reportgen.data`` gives them.
+[0, 1]) as ``reportgen.data`` gives it: ``load_digits``'s, whose labels are class indices into its
+``digits`` (so ``classes`` should be their number), or the 2018 ``load``'s, whose 0/1 labels are a column
+of floats.
 """
 
 from __future__ import annotations
@@ -24,15 +26,30 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.model.network import elu, elu_derivative, tanh_derivative
-from reportgen.problems.base import Batch, require
+from reportgen.errors import ConfigError, did_you_mean
+from reportgen.optimizers import values
+from reportgen.problems.base import Batch, check_options
 
 PIXELS = 784
 ACTIVATIONS = {"elu": (elu, elu_derivative), "tanh": (np.tanh, tanh_derivative)}
+MOST_UNITS = 4096  # per hidden layer, as the config allows the 2018 network's model.hidden
 
 
-def labels(y) -> np.ndarray:
-    """Class indices as a flat integer array (the 0/1 split keeps its labels as a float column)."""
-    return np.asarray(y).reshape(-1).astype(np.intp)
+def _each(check: values.Check) -> values.Check:
+    """A list (a tuple once checked: the dataclass stays hashable) of any length, every item passing ``check``."""
+
+    def check_list(where, given):
+        if not isinstance(given, (list, tuple)):
+            raise ConfigError(f"{where}: must be a list, got {given!r}")
+        return tuple(check(f"{where}[{index}]", item) for index, item in enumerate(given))
+
+    return check_list
+
+
+def _activation(where, name) -> str:
+    if name not in ACTIVATIONS:
+        raise ConfigError(f"{where}: {name!r} is not one of {', '.join(ACTIVATIONS)}{did_you_mean(name, ACTIVATIONS)}")
+    return name
 
 
 def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -54,22 +71,17 @@ class DigitsNetwork:
     activations: tuple[str, ...] = ("elu", "tanh")
     classes: int = 10
 
-    metrics = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+    metrics = ("train_cost_mean", "train_accuracy", "test_cost", "test_accuracy")  # the store's names (see base)
     optimum = None  # not known in closed form
 
     def __post_init__(self):
-        object.__setattr__(self, "hidden", tuple(int(size) for size in self.hidden))  # a TOML list becomes a tuple
-        object.__setattr__(self, "activations", tuple(self.activations))
-        require(len(self.hidden) == len(self.activations),
-                f"problem options: {len(self.hidden)} hidden layer sizes but {len(self.activations)} activations")
-        for name in self.activations:
-            require(name in ACTIVATIONS, f"problem option activations: {name!r} is not one of {', '.join(ACTIVATIONS)}")
-        require(all(size >= 1 for size in self.hidden), f"problem option hidden = {self.hidden!r}: layer sizes must be >= 1")
-        require(int(self.classes) >= 2, f"problem option classes = {self.classes!r}: a classifier needs at least 2")
+        check_options(self, hidden=_each(values.whole(1, MOST_UNITS)), activations=_each(_activation), classes=values.whole(2))
+        if len(self.hidden) != len(self.activations):
+            raise ConfigError(f"options hidden and activations: {len(self.hidden)} layer sizes but {len(self.activations)} activations")
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return (PIXELS, *self.hidden, int(self.classes))
+        return (PIXELS, *self.hidden, self.classes)
 
     @property
     def title(self) -> str:
@@ -77,6 +89,16 @@ class DigitsNetwork:
             return f"Softmax regression {PIXELS} -> {self.classes}, cross-entropy"
         shape = "-".join(str(size) for size in self.sizes)
         return f"MLP {shape} ({', '.join(self.activations)}, softmax), cross-entropy"
+
+    def class_indices(self, y) -> np.ndarray:
+        """Labels as a flat integer array (the 0/1 split keeps its labels as a float column), each a class of the model's."""
+        indices = np.asarray(y).reshape(-1).astype(np.intp)
+        if indices.size and (indices.min() < 0 or indices.max() >= self.classes):
+            raise ConfigError(
+                f"option classes: the data's class indices run from {indices.min()} to {indices.max()}, "
+                f"but the model has {self.classes} classes (0 to {self.classes - 1})"
+            )
+        return indices
 
     def initial_params(self, seed: int) -> list[np.ndarray]:
         rng = np.random.default_rng(seed)
@@ -100,7 +122,7 @@ class DigitsNetwork:
         """Backpropagation: delta = dloss/dz of a layer; dW = a^T delta, db = sum over rows of delta,
         and the layer below gets delta W^T times its activation's derivative at its h."""
         logits, inputs, pre_activations = self.logits(params, batch.X)
-        loss, delta = softmax_cross_entropy(logits, labels(batch.y))
+        loss, delta = softmax_cross_entropy(logits, self.class_indices(batch.y))
         grads = []
         for layer in reversed(range(len(self.sizes) - 1)):
             grads[:0] = [inputs[layer].T @ delta, delta.sum(axis=0)]
@@ -111,19 +133,19 @@ class DigitsNetwork:
 
     def batches(self, data, batch_size: int, rng: np.random.Generator) -> Iterator[Batch]:
         """One epoch: the training images in an order ``rng`` permutes, ``batch_size`` at a time."""
-        y = labels(data.y_train)
+        y = self.class_indices(data.y_train)
         order = rng.permutation(len(y))
         for first in range(0, len(order), batch_size):
             chosen = order[first:first + batch_size]
-            yield Batch(data.X_train[chosen], y[chosen])
+            yield Batch(data.X_train[chosen], y[chosen], size=len(chosen))
 
     def evaluate(self, params: list[np.ndarray], data) -> dict[str, float]:
         """Mean cross-entropy and the share of images whose most probable class is their label."""
         metrics = {}
-        for part, X, y in (("train", data.X_train, data.y_train), ("test", data.X_test, data.y_test)):
-            y = labels(y)
+        for part, X, y, cost in (("train", data.X_train, data.y_train, "train_cost_mean"), ("test", data.X_test, data.y_test, "test_cost")):
+            y = self.class_indices(y)
             logits = self.logits(params, X)[0]
-            metrics[f"{part}_loss"] = softmax_cross_entropy(logits, y)[0]
+            metrics[cost] = softmax_cross_entropy(logits, y)[0]
             metrics[f"{part}_accuracy"] = float(np.mean(np.argmax(logits, axis=1) == y))
         return metrics
 

@@ -9,7 +9,7 @@ optimization software" (ACM TOMS 7(1)), problems 1 and 5:
   walls; minimum f* = 0 at (3, 0.5); start (1, 1).
 
 Optional gradient noise: the gradient returned is the true one plus sigma / sqrt(B) * N(0, I), B the
-batch size (sigma * N(0, I) for a batch of one).
+batch size (sigma * N(0, I) for a batch of one); ``base.Synthetic`` says how it enters the loss.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.problems.base import Synthetic
+from reportgen.optimizers import values
+from reportgen.problems.base import Synthetic, check_options
 
 
 def _noise_title(sigma: float) -> str:
@@ -29,6 +30,10 @@ def _noise_title(sigma: float) -> str:
 class Rosenbrock(Synthetic):
     a: float = 1.0
     b: float = 100.0
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_options(self, a=values.number(), b=values.number(0.0, low_open=True))  # b > 0: else no single minimiser
 
     @property
     def title(self) -> str:

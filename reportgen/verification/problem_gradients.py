@@ -3,8 +3,8 @@
 For a sample of ``COORDINATES`` entries of every parameter array (all of them for a smaller array),
 each entry alone is moved to w + k h for k = -2, -1, 1, 2 and the fourth-order central difference
 (L(w - 2h) - 8 L(w - h) + 8 L(w + h) - L(w + 2h)) / 12h is compared with the gradient
-``loss_and_grads`` returns at w, on the same batch with its noise off (the noise enters the gradient,
-never the loss). Its truncation error goes as h^4, so h can be 1e-4 (times max(1, |w|), to stay
+``loss_and_grads`` returns at w, on the same batch, noise and all: a batch holds its noise draws, so the
+loss is one function of w and a noisy gradient must be its gradient too. Its truncation error goes as h^4, so h can be 1e-4 (times max(1, |w|), to stay
 relative to the entry it moves), where the rounding of the loss, about 1e-16 of it, weighs ten times
 less than at the 1e-5 a two-point difference needs; a larger h would straddle the ELU's kink at 0,
 where its second derivative jumps. An entry's relative error is |backprop - finite difference| over
@@ -31,7 +31,7 @@ def relative_errors(problem, params: list[np.ndarray], batch) -> list[float]:
     # One BLAS thread: the last bits of a loss, which the differences expose, then cannot depend on
     # how many threads split a product (and the small products run faster so).
     with threadpool_limits(1):
-        return _relative_errors(problem, params, batch._replace(noise=None))
+        return _relative_errors(problem, params, batch)
 
 
 def _relative_errors(problem, params, batch) -> list[float]:
