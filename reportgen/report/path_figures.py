@@ -5,7 +5,8 @@ steps.
 Contours are of f - f(optimum) on a log scale, at every half decade from the map's highest value down, at most
 ``LEVEL_DECADES`` decades (the surfaces span many: Rosenbrock on its usual map runs from 0 to about 2,500, Beale to 180,000), or to the
 map's lowest positive value when that is higher; whole decades are labelled. Of several runs (seeds) of a method the
-median one, by its final distance to the optimum, is drawn bold and the others thin and translucent. A path that
+median one, by its final distance to the optimum, is drawn bold and the others thin and translucent; a path draws no
+move shorter than ``SMALLEST_MOVE`` of the map (half a pixel), so long runs stay a few bytes a step. A path that
 leaves the map is cut at its edge; a run that diverges (NaN or inf) ends in a cross at its last finite point, or
 where it last left the map when that point lies off it. With ``animate`` the SVG draws the paths over the steps in pure CSS
 (``path_animation``). Style, colours and deterministic bytes as ``reportgen.report.drawing``.
@@ -33,6 +34,7 @@ from reportgen.report.path_animation import Trace, animated, framed, visible_par
 
 GRID_POINTS = 200  # per axis: f is evaluated on this grid for the contours
 LEVEL_DECADES = 8
+SMALLEST_MOVE = 0.001  # of the map's width, about half a pixel of the page's figure: a path draws no shorter move
 SURFACE = LinearSegmentedColormap.from_list("surface", ["#FFFFFF", "#D5DDE5"])  # light, so every method's colour stands out
 CONTOUR_LINE = "#8C9AA8"
 BOLD, THIN, THIN_ALPHA = 2.0, 0.8, 0.45  # the median run's line width, the other runs' width and opacity
@@ -137,7 +139,9 @@ def _draw_paths(axes, methods: list[MethodRuns], bounds, optimum: np.ndarray) ->
             kept = np.asarray(points[: _finite_steps(points)], dtype=float)
             name = method.name(run)
             if len(kept) > 1:
-                vertices, lengths = framed(kept, box)
+                drawn = _thinned(kept, SMALLEST_MOVE * (x1 - x0))
+                vertices, lengths = framed(kept[drawn], box)
+                lengths = lengths[np.cumsum(drawn) - 1]  # each step's: as far as the last point drawn by then
                 width, alpha = (BOLD, 1.0) if run == bold else (THIN, THIN_ALPHA)
                 line = axes.plot(vertices[:, 0], vertices[:, 1], color=method.colour, linestyle=method.linestyle, linewidth=width, alpha=alpha,
                                  zorder=4 if run == bold else 3, solid_joinstyle="round")[0]
@@ -150,6 +154,18 @@ def _draw_paths(axes, methods: list[MethodRuns], bounds, optimum: np.ndarray) ->
             if len(kept) < len(points):
                 diverged.append(_cross(axes, method, run, len(kept), _last_seen(kept, bounds)))
     return traces, diverged, leaving
+
+
+def _thinned(points: np.ndarray, spacing: float) -> np.ndarray:
+    """Which points to draw: the first, each at least ``spacing`` from the last one drawn, and the last. A long run's
+    many moves of less than a pixel cost bytes and show nothing."""
+    drawn = np.zeros(len(points), dtype=bool)
+    drawn[0] = drawn[-1] = True
+    last = points[0]
+    for index in range(1, len(points) - 1):
+        if math.hypot(*(points[index] - last)) >= spacing:
+            drawn[index], last = True, points[index]
+    return drawn
 
 
 def _last_seen(points: np.ndarray, bounds) -> np.ndarray:
