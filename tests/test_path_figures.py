@@ -275,12 +275,12 @@ def test_runs_of_different_lengths_are_refused():
 def test_a_diverged_runs_cross_sits_where_it_was_last_seen():
     bounds = ((-1.0, 1.0), (-1.0, 1.0))
     left = np.array([[0.0, 0.0], [0.5, 0.5], [3.0, 0.5], [40.0, -9.0]])
-    assert np.allclose(path_figures._last_seen(left, bounds), [1.0, 0.5])  # where it left, not the edge nearest its last point
-    assert np.allclose(path_figures._last_seen(left[:2], bounds), [0.5, 0.5])
-    assert np.allclose(path_figures._last_seen(np.array([[5.0, 5.0], [6.0, 0.5]]), bounds), [1.0, 0.5])  # never on the map
+    assert np.allclose(path_animation.last_seen(left, bounds), [1.0, 0.5])  # where it left, not the edge nearest its last point
+    assert np.allclose(path_animation.last_seen(left[:2], bounds), [0.5, 0.5])
+    assert np.allclose(path_animation.last_seen(np.array([[5.0, 5.0], [6.0, 0.5]]), bounds), [1.0, 0.5])  # never on the map
 
 
 def test_moves_shorter_than_half_a_pixel_are_not_drawn():
     points = np.column_stack([np.arange(11) * 0.1, np.zeros(11)])
-    assert np.flatnonzero(path_figures._thinned(points, 0.25)).tolist() == [0, 3, 6, 9, 10]
-    assert path_figures._thinned(points, 0.05).all()
+    assert np.flatnonzero(path_animation.thinned(points, 0.25)).tolist() == [0, 3, 6, 9, 10]
+    assert path_animation.thinned(points, 0.05).all()

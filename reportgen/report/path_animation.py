@@ -13,11 +13,13 @@ it, and that copy is animated.
 
 Browsers do not dash a path of several pieces (subpaths) the same way (chromium leaves it solid), so every path is
 drawn as one piece: ``framed`` keeps each path inside its map widened by ``FRAME_MARGIN``, where the axes hide it,
-and sends the part that leaves the map round the widened frame to where the run comes back.
+and sends the part that leaves the map round the widened frame to where the run comes back. The rest of the paths'
+geometry is here too: which points a path draws (``thinned``) and where a diverged run was last seen (``last_seen``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -32,7 +34,7 @@ DASHES = "1 2"  # in units of the path's length: offset 1 shows the gap, offset 
 MASK_WIDTH = 3.0  # the mask's stroke, in widths of the path it reveals: room for its caps and joins
 
 
-def visible_part(start: np.ndarray, end: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float] | None:
+def _visible(start: np.ndarray, end: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float] | None:
     """The part of the segment start -> end inside ``box`` (x0, x1, y0, y1), as the fractions of the segment where it
     begins and ends (Liang-Barsky), or None."""
     first, last = 0.0, 1.0
@@ -92,7 +94,7 @@ def framed(points: np.ndarray, box: tuple[float, float, float, float]) -> tuple[
     lengths = [0.0]
     drawn = 0.0
     for start, end in zip(points[:-1], points[1:]):
-        visible = visible_part(start, end, box)
+        visible = _visible(start, end, box)
         if visible is not None:
             entry, exit = (start + fraction * (end - start) for fraction in visible)
             if outside:
@@ -104,6 +106,30 @@ def framed(points: np.ndarray, box: tuple[float, float, float, float]) -> tuple[
             outside = visible[1] < 1.0
         lengths.append(drawn)
     return np.array(vertices), np.array(lengths)
+
+
+def thinned(points: np.ndarray, spacing: float) -> np.ndarray:
+    """Which points to draw: the first, each at least ``spacing`` from the last one drawn, and the last. A long run's
+    many moves of less than a pixel cost bytes and show nothing."""
+    drawn = np.zeros(len(points), dtype=bool)
+    drawn[0] = drawn[-1] = True
+    last = points[0]
+    for index in range(1, len(points) - 1):
+        if math.hypot(*(points[index] - last)) >= spacing:
+            drawn[index], last = True, points[index]
+    return drawn
+
+
+def last_seen(points: np.ndarray, bounds) -> np.ndarray:
+    """Where a path was last seen on the map: its last point, or where it last left the map (the nearest point of the
+    map's edge if it never was on it)."""
+    (x0, x1), (y0, y1) = bounds
+    box = (x0, x1, y0, y1)
+    for start, end in zip(points[-2::-1], points[:0:-1]):  # the segments, last first
+        visible = _visible(start, end, box)
+        if visible is not None:
+            return start + visible[1] * (end - start)
+    return np.clip(points[-1], (x0, y0), (x1, y1))
 
 
 @dataclass(frozen=True)

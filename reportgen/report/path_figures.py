@@ -30,7 +30,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from reportgen.formatting import number  # noqa: E402
 from reportgen.report.drawing import TEXT, WIDTH, Figure, figure_slug, finished_figure, hover, letter_span, literal, stack_panels  # noqa: E402
-from reportgen.report.path_animation import Trace, animated, framed, visible_part, widened  # noqa: E402
+from reportgen.report.path_animation import Trace, animated, framed, last_seen, thinned, widened  # noqa: E402
 
 GRID_POINTS = 200  # per axis: f is evaluated on this grid for the contours
 LEVEL_DECADES = 8
@@ -139,7 +139,7 @@ def _draw_paths(axes, methods: list[MethodRuns], bounds, optimum: np.ndarray) ->
             kept = np.asarray(points[: _finite_steps(points)], dtype=float)
             name = method.name(run)
             if len(kept) > 1:
-                drawn = _thinned(kept, SMALLEST_MOVE * (x1 - x0))
+                drawn = thinned(kept, SMALLEST_MOVE * (x1 - x0))
                 vertices, lengths = framed(kept[drawn], box)
                 lengths = lengths[np.cumsum(drawn) - 1]  # each step's: as far as the last point drawn by then
                 width, alpha = (BOLD, 1.0) if run == bold else (THIN, THIN_ALPHA)
@@ -152,32 +152,8 @@ def _draw_paths(axes, methods: list[MethodRuns], bounds, optimum: np.ndarray) ->
                 if outside.any() and method.letter not in leaving:
                     leaving.append(method.letter)
             if len(kept) < len(points):
-                diverged.append(_cross(axes, method, run, len(kept), _last_seen(kept, bounds)))
+                diverged.append(_cross(axes, method, run, len(kept), last_seen(kept, bounds)))
     return traces, diverged, leaving
-
-
-def _thinned(points: np.ndarray, spacing: float) -> np.ndarray:
-    """Which points to draw: the first, each at least ``spacing`` from the last one drawn, and the last. A long run's
-    many moves of less than a pixel cost bytes and show nothing."""
-    drawn = np.zeros(len(points), dtype=bool)
-    drawn[0] = drawn[-1] = True
-    last = points[0]
-    for index in range(1, len(points) - 1):
-        if math.hypot(*(points[index] - last)) >= spacing:
-            drawn[index], last = True, points[index]
-    return drawn
-
-
-def _last_seen(points: np.ndarray, bounds) -> np.ndarray:
-    """Where a path was last seen on the map: its last point, or where it last left the map (the nearest point of the
-    map's edge if it never was on it)."""
-    (x0, x1), (y0, y1) = bounds
-    box = (x0, x1, y0, y1)
-    for start, end in zip(points[-2::-1], points[:0:-1]):  # the segments, last first
-        visible = visible_part(start, end, box)
-        if visible is not None:
-            return start + visible[1] * (end - start)
-    return np.clip(points[-1], (x0, y0), (x1, y1))
 
 
 def _cross(axes, method: MethodRuns, run: int, step: int, point) -> str:
