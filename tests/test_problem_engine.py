@@ -31,7 +31,7 @@ def test_adam_reaches_the_rosenbrock_minimum_and_its_path_is_recorded():
     assert np.linalg.norm(path[-1] - [1.0, 1.0]) == pytest.approx(run.arrays["distance"][-1], rel=1e-12)
     # the epoch's loss as the step saw it is the loss at the point before the step
     rosenbrock = problems.create("rosenbrock")
-    assert run.arrays["train_loss_steps"][10] == pytest.approx(rosenbrock.value(path[10]), rel=1e-12)
+    assert run.arrays["train_cost_logged"][10] == pytest.approx(rosenbrock.value(path[10]), rel=1e-12)
 
 
 def test_momentum_reaches_the_quadratic_minimum_without_noise():
@@ -71,4 +71,4 @@ def test_softmax_regression_learns_the_ten_digits_of_the_embedded_sample():
     run = train_one(dataclasses.replace(spec("digits-softmax", "sgd", 8, lr=0.5), batch_size=32), digits)
     assert run.diverged_epoch == 0
     assert run.arrays["test_accuracy"][-1] >= 0.8  # chance is 0.1
-    assert run.arrays["train_loss"][-1] < run.arrays["train_loss"][0]
+    assert run.arrays["train_cost_mean"][-1] < run.arrays["train_cost_mean"][0]

@@ -9,12 +9,14 @@ problem supports (``reportgen.problems.base``):
         optimizer.update(params, grads, state)                 # fused kernels where they apply
 
 ``order_rng`` (``seeding.order_stream``) orders the images and draws the
-synthetic problems' gradient noise; the optimizer draws its own noise from
-``noise_rng``, so a method's noise and the problem's never share a stream.
+synthetic problems' noise into their batches; the optimizer draws its own
+noise from ``noise_rng``, so a method's noise and the problem's never share
+a stream.
 
 After each epoch the run records the problem's own metrics
-(``problem.evaluate``, noise-free for the synthetic problems), the mean loss
-of the epoch's batches as the steps saw them, and its seconds. A problem of
+(``problem.evaluate``, noise-free for the synthetic problems, under the
+store's names), ``train_cost_logged`` (here the mean of the losses the
+epoch's steps saw) and its seconds. A problem of
 two parameters (``rosenbrock``, ``beale``) also records its path: the point
 after every step, the start first, which the contour maps draw. A run stops
 as diverged at the first epoch whose loss or parameters are not finite or
@@ -48,7 +50,7 @@ def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> R
     optimizer = methods.optimizer(spec.method)
     w = [np.array(p, dtype=np.float64) for p in params]
     state = optimizer.init(w, noise_rng)
-    arrays = {name: np.full(spec.epochs, np.nan) for name in (*problem.metrics, "train_loss_steps", "epoch_seconds")}
+    arrays = {name: np.full(spec.epochs, np.nan) for name in (*problem.metrics, "train_cost_logged", "epoch_seconds")}
     path = [np.concatenate([p.reshape(-1) for p in w])] if records_path(w) else None
     metrics = RunMetrics(arrays)
     # One BLAS thread, as in ``engine``: the products are small and runs fill the cores as separate processes.
@@ -59,8 +61,8 @@ def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> R
                 for batch in problem.batches(data, spec.batch_size, order_rng):
                     at = w if optimizer.gradient != "lookahead" else optimizer.lookahead(w, state)
                     loss, grads = problem.loss_and_grads(at, batch)
-                    if at is not w:  # the logged loss is the one at the weights, as the 2018 Nesterov logged it
-                        loss, _ = problem.loss_and_grads(w, batch._replace(noise=None))
+                    if at is not w:  # the logged loss is the batch's at the weights, as the 2018 Nesterov logged it
+                        loss, _ = problem.loss_and_grads(w, batch)
                     losses.append(loss)
                     w, state = optimizer.update(w, None if optimizer.gradient == "none" else grads, state)
                     if path is not None:
@@ -73,7 +75,7 @@ def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> R
                 break
             for name, value in evaluated.items():
                 arrays[name][epoch] = value
-            arrays["train_loss_steps"][epoch] = np.mean(losses)
+            arrays["train_cost_logged"][epoch] = np.mean(losses)
             arrays["epoch_seconds"][epoch] = seconds if spec.record_timings else 0.0
             if progress is not None:
                 progress(epoch + 1)
