@@ -9,6 +9,7 @@ import pytest
 
 from reportgen import data, optimizers, problems
 from reportgen.training.results import MethodSpec
+from reportgen.training.store import ResultStore
 from reportgen.training.tasks import RunSpec
 from reportgen.training.trainer import train_one
 
@@ -26,12 +27,13 @@ def test_adam_reaches_the_rosenbrock_minimum_and_its_path_is_recorded():
     assert run.diverged_epoch == 0
     assert run.arrays["distance"][-1] < 1e-3 and run.arrays["suboptimality"][-1] < 1e-6
     path = run.arrays["path"]
-    assert path.shape == (2501, 2)
-    assert path[0].tolist() == [-1.2, 1.0]  # the classic start, then one point per step
-    assert np.linalg.norm(path[-1] - [1.0, 1.0]) == pytest.approx(run.arrays["distance"][-1], rel=1e-12)
+    assert path.shape == (2500, 1, 2)  # epoch, step of the epoch, (x, y): one step per epoch
+    assert np.linalg.norm(path[-1, -1] - [1.0, 1.0]) == pytest.approx(run.arrays["distance"][-1], rel=1e-12)
     # the epoch's loss as the step saw it is the loss at the point before the step
     rosenbrock = problems.create("rosenbrock")
-    assert run.arrays["train_cost_logged"][10] == pytest.approx(rosenbrock.value(path[10]), rel=1e-12)
+    assert run.arrays["train_cost_logged"][0] == pytest.approx(rosenbrock.value(np.array([-1.2, 1.0])), rel=1e-12)
+    assert run.arrays["train_cost_logged"][10] == pytest.approx(rosenbrock.value(path[9, 0]), rel=1e-12)
+    assert set(run.arrays) == set(spec("rosenbrock", "adam", 1).metrics)  # what the store checks a run against
 
 
 def test_momentum_reaches_the_quadratic_minimum_without_noise():
@@ -44,7 +46,7 @@ def test_gradient_noise_comes_from_the_seed():
     noisy = {"sigma": 1.0}
     first, again = (train_one(spec("rosenbrock", "sgd", 300, noisy, seed=3, lr=1e-3), None) for _ in range(2))
     other = train_one(spec("rosenbrock", "sgd", 300, noisy, seed=4, lr=1e-3), None)
-    assert first.arrays["path"].tobytes() == again.arrays["path"].tobytes()
+    assert first.arrays["path"].tobytes() == again.arrays["path"].tobytes() and np.isfinite(first.arrays["path"]).all()
     assert first.arrays["path"].tobytes() != other.arrays["path"].tobytes()
     exact = train_one(spec("rosenbrock", "sgd", 300, seed=3, lr=1e-3), None)
     assert exact.arrays["path"].tobytes() == train_one(spec("rosenbrock", "sgd", 300, seed=4, lr=1e-3), None).arrays["path"].tobytes()
@@ -55,6 +57,7 @@ def test_a_run_that_blows_up_stops_as_diverged():
     assert 0 < run.diverged_epoch <= 50 and run.divergence_reason
     assert np.isnan(run.arrays["distance"][run.diverged_epoch - 1 :]).all()
     assert np.isfinite(run.arrays["distance"][: run.diverged_epoch - 1]).all()
+    assert np.isnan(run.arrays["path"][run.diverged_epoch - 1 :]).all() and run.arrays["path"].shape == (50, 1, 2)
 
 
 @pytest.mark.parametrize("method", ["adam", "nadam", "rmsprop", "nesterov", "adagrad", "noise_training", "schedule_free_adamw"])
@@ -72,3 +75,14 @@ def test_softmax_regression_learns_the_ten_digits_of_the_embedded_sample():
     assert run.diverged_epoch == 0
     assert run.arrays["test_accuracy"][-1] >= 0.8  # chance is 0.1
     assert run.arrays["train_cost_mean"][-1] < run.arrays["train_cost_mean"][0]
+
+
+def test_a_problem_run_goes_through_the_store_and_back(tmp_path):
+    run_spec = spec("beale", "adam", 30, lr=0.05)
+    run = train_one(run_spec, None)
+    store = ResultStore(tmp_path)
+    store.save_run(tmp_path, run_spec, run)
+    back = store.load_run(tmp_path, run_spec)
+    assert back is not None and set(back.arrays) == set(run.arrays)
+    assert all(back.arrays[name].tobytes() == values.tobytes() for name, values in run.arrays.items())
+    assert store.load_run(tmp_path, dataclasses.replace(run_spec, epochs=31)) is None  # another run: trained again

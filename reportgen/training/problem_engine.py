@@ -18,7 +18,8 @@ After each epoch the run records the problem's own metrics
 store's names), ``train_cost_logged`` (here the mean of the losses the
 epoch's steps saw) and its seconds. A problem of
 two parameters (``rosenbrock``, ``beale``) also records its path: the point
-after every step, the start first, which the contour maps draw. A run stops
+after every step, epoch by epoch (the start is the problem's), which the
+contour maps draw. A run stops
 as diverged at the first epoch whose loss or parameters are not finite or
 whose largest parameter exceeds the spec's threshold; the rest stays NaN.
 """
@@ -35,14 +36,7 @@ from reportgen.optimizers import kernels
 from reportgen.training import methods
 from reportgen.training.record import divergence
 from reportgen.training.results import RunMetrics
-from reportgen.training.tasks import RunSpec
-
-PATH_DIMENSIONS = 2  # a problem of this many parameters in all gets its path recorded, to draw on its surface
-
-
-def records_path(params: list[np.ndarray]) -> bool:
-    return sum(p.size for p in params) == PATH_DIMENSIONS
-
+from reportgen.training.tasks import PATH_DIMENSIONS, RunSpec, records_path
 
 def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> RunMetrics:
     """Train one run of ``spec.problem``; ``params`` (its initial parameters) are copied, never modified."""
@@ -51,13 +45,13 @@ def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> R
     w = [np.array(p, dtype=np.float64) for p in params]
     state = optimizer.init(w, noise_rng)
     arrays = {name: np.full(spec.epochs, np.nan) for name in (*problem.metrics, "train_cost_logged", "epoch_seconds")}
-    path = [np.concatenate([p.reshape(-1) for p in w])] if records_path(w) else None
+    path = [] if records_path(w) else None  # the point after each step, epoch by epoch
     metrics = RunMetrics(arrays)
     # One BLAS thread, as in ``engine``: the products are small and runs fill the cores as separate processes.
     with threadpool_limits(limits=1, user_api="blas"):
         for epoch in range(spec.epochs):
             with np.errstate(all="ignore"), kernels.fused(spec.engine == "fused"):
-                started, losses = time.perf_counter(), []
+                started, losses, points = time.perf_counter(), [], []
                 for batch in problem.batches(data, spec.batch_size, order_rng):
                     at = w if optimizer.gradient != "lookahead" else optimizer.lookahead(w, state)
                     loss, grads = problem.loss_and_grads(at, batch)
@@ -66,7 +60,7 @@ def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> R
                     losses.append(loss)
                     w, state = optimizer.update(w, None if optimizer.gradient == "none" else grads, state)
                     if path is not None:
-                        path.append(np.concatenate([p.reshape(-1) for p in w]))
+                        points.append(np.concatenate([p.reshape(-1) for p in w]))
                 seconds = time.perf_counter() - started
                 evaluated = problem.evaluate(w, data)
             reason = divergence(np.array([*losses, *evaluated.values()]), w, spec.divergence_threshold)
@@ -75,10 +69,14 @@ def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> R
                 break
             for name, value in evaluated.items():
                 arrays[name][epoch] = value
+            if path is not None:
+                path.append(points)
             arrays["train_cost_logged"][epoch] = np.mean(losses)
             arrays["epoch_seconds"][epoch] = seconds if spec.record_timings else 0.0
             if progress is not None:
                 progress(epoch + 1)
-    if path is not None:
-        arrays["path"] = np.array(path)
+    if path is not None:  # (epochs, steps per epoch, 2); NaN from a divergence on, like every other array
+        steps = len(path[0]) if path else 0
+        arrays["path"] = np.full((spec.epochs, steps, PATH_DIMENSIONS), np.nan)
+        arrays["path"][: len(path)] = np.array(path).reshape(len(path), steps, PATH_DIMENSIONS)
     return metrics

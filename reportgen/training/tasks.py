@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reportgen import problems
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 
 # A run stops as diverged at the first epoch whose cost or weights are not
@@ -12,6 +13,11 @@ from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 # the weights first.
 DEFAULT_DIVERGENCE_THRESHOLD = 1e6
 NETWORK_PROBLEM = "mnist01-mlp"  # the 2018 network on MNIST zeros and ones
+PATH_DIMENSIONS = 2  # a problem of this many parameters in all has its path recorded, to draw on its surface
+
+
+def records_path(params) -> bool:
+    return sum(p.size for p in params) == PATH_DIMENSIONS
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,11 @@ class RunSpec:
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        return (*EPOCH_METRICS, *LAYER_METRICS)
+        if self.on_network:
+            return (*EPOCH_METRICS, *LAYER_METRICS)
+        problem = problems.create(self.problem, **dict(self.problem_options))
+        path = ("path",) if records_path(problem.initial_params(0)) else ()
+        return (*problem.metrics, "train_cost_logged", "epoch_seconds", *path)  # each with a row per epoch
 
 
 # What a lockstep group records per epoch for each run after its first, arrays of shape
