@@ -21,6 +21,8 @@ from typing import Any, Callable
 
 from reportgen import optimizers
 from reportgen.errors import ConfigError, did_you_mean
+from reportgen.problems import NETWORK_PROBLEM
+from reportgen.problems.table import DIGIT_PROBLEMS, digit_data, problem_steps, problem_table
 from reportgen.model import network
 from reportgen.training import controls, executors
 from reportgen.training import methods as method_tables
@@ -183,7 +185,7 @@ REPORT_ONLY = ("report",)
 # Training settings that change how the numbers are computed, not what they are: the
 # fused kernels and the NumPy parts give the same bits (tests/test_kernels.py).
 HOW_ONLY = ("engine",)
-TOP_LEVEL = {"name", "description", "variant", "methods", "controls", *SCHEMA}
+TOP_LEVEL = {"name", "description", "variant", "methods", "controls", "problem", *SCHEMA}
 # Tables other modules check (reportgen.sweep.plan, reportgen.ablation.plan, reportgen.training.executors); they change no number.
 PASSTHROUGH = {"sweep", "ablation", "executor"}
 
@@ -216,19 +218,24 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
         raise ConfigError(f"name: {name!r} cannot name a results folder; use letters, digits and dashes")
     description = _text("description", raw.get("description", ""))
     variant = _choice(*optimizers.VARIANTS)("variant", raw.get("variant", "textbook"))
-    config = {section: _section(raw, section) for section in SCHEMA}
+    problem = problem_table(raw)
+    on_network = problem["name"] == NETWORK_PROBLEM
+    config = {section: _section(raw, section) for section in SCHEMA if on_network or section not in ("data", "network")}
+    if not on_network:  # the problem's own data, or none (reportgen.problem_config)
+        config["data"] = digit_data(raw) if problem["name"] in DIGIT_PROBLEMS else {}
+    config["problem"] = problem
 
     data, training = config["data"], config["training"]
-    if data["source"] != "embedded":
+    if data and data["source"] != "embedded":
         if not data["path"]:
             raise ConfigError(f"data.path: required when data.source is {data['source']!r}")
         path = Path(data["path"]).expanduser()
         if base_dir is not None and not path.is_absolute():
             path = base_dir / path
         data["path"] = str(path.resolve())
-    if training["batch_size"] > data["n_train"]:
+    if on_network and training["batch_size"] > data["n_train"]:
         raise ConfigError(f"training.batch_size: {training['batch_size']} is larger than the training set (data.n_train = {data['n_train']})")
-    steps_per_epoch = -(-data["n_train"] // training["batch_size"])
+    steps_per_epoch = problem_steps(problem, data, training["batch_size"]) if not on_network else -(-data["n_train"] // training["batch_size"])
     methods = method_tables.specs(raw.get("methods"), variant, steps_per_epoch, training["epochs"] * steps_per_epoch, base_dir)
     config.update(name=name, variant=variant, methods={m.name: method_tables.numeric(m) for m in methods})
     config["controls"] = controls.settings(raw.get("controls", {}), [m.name for m in methods])

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import tomllib
 
 import numpy as np
 import pytest
 
-from reportgen import data, optimizers, problems
+from reportgen import config, data, optimizers, problems
+from reportgen.errors import ConfigError
+from reportgen.sweep import plan as sweep_plan
+from reportgen.sweep.run import run_sweep
+from reportgen.training import executors, runner
 from reportgen.training.results import MethodSpec
 from reportgen.training.store import ResultStore
 from reportgen.training.tasks import RunSpec
@@ -86,3 +92,52 @@ def test_a_problem_run_goes_through_the_store_and_back(tmp_path):
     assert back is not None and set(back.arrays) == set(run.arrays)
     assert all(back.arrays[name].tobytes() == values.tobytes() for name, values in run.arrays.items())
     assert store.load_run(tmp_path, dataclasses.replace(run_spec, epochs=31)) is None  # another run: trained again
+
+
+ROSENBROCK_EXPERIMENT = """
+name = "rosenbrock-adam"
+[problem]
+name = "rosenbrock"
+options = { sigma = 0.1 }
+[training]
+epochs = 2000
+seeds = [1, 2]
+record_timings = false
+[methods.sgd]
+lr = 1e-3
+[methods.adam]
+lr = 0.05
+"""
+
+
+def test_an_experiment_on_a_problem_trains_stores_reuses_and_sweeps(tmp_path):
+    experiment = config.validate(tomllib.loads(ROSENBROCK_EXPERIMENT), "test")
+    store, executor = ResultStore(tmp_path), executors.create("inprocess")
+    first = runner.run_experiment(experiment, store, executor, quiet=True)
+    assert first.trained == 4 and first.reused == 0
+    arrays = first.result_set.arrays
+    assert arrays["distance"].shape == (2, 2, 2000) and arrays["path"].shape == (2, 2, 2000, 1, 2)
+    adam = [method.name for method in experiment.methods].index("adam")
+    assert np.all(arrays["distance"][adam, :, -1] < 0.1)
+    again = runner.run_experiment(experiment, store, executor, quiet=True)
+    assert again.trained == 0 and again.result_set.arrays["path"].tobytes() == arrays["path"].tobytes()
+    planned = sweep_plan.plan(experiment, {"lr": "1e-3:1e-1:3", "methods": ["adam"], "seeds": [1]})
+    sweep = run_sweep(planned, store, executor, quiet=True)
+    assert sweep.trained == 4  # the grid's three learning rates and the experiment's own, 0.05
+    assert run_sweep(planned, store, executor, quiet=True).trained == 0  # a rerun trains nothing that is stored
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[problem]\nname = "rosenbrok"', "did you mean 'rosenbrock'"),
+        ('[problem]\nname = "rosenbrock"\noptions = { sigmaa = 1 }', "unknown option 'sigmaa'"),
+        ('[problem]\nname = "rosenbrock"\n[network]\nhidden = [4, 4]', "network: problem rosenbrock has no [network] table"),
+        ('[problem]\nname = "beale"\n[data]\nn_train = 5', "data: problem beale has no [data] table"),
+        ('[problem]\nname = "digits-softmax"\n[data]\ntest_per_digit = 5', "data.train_per_digit: required"),
+        ('[problem]\nname = "mnist01-mlp"\noptions = { sigma = 1 }', "problem.options: mnist01-mlp takes its settings"),
+    ],
+)
+def test_a_bad_problem_table_is_one_line(text, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config.validate(tomllib.loads(text + "\n[methods.sgd]\n"), "test")

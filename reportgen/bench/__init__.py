@@ -168,7 +168,7 @@ def run(options: argparse.Namespace) -> int:
             raise optimizers.unknown_choice("method", name, optimizers.ARTICLE_METHODS)
 
     experiment = config.load_preset(PRESET)
-    split = load_split(experiment.config["data"])
+    split = load_split(experiment.config)
     preset_specs = [spec for spec in experiment.run_specs() if spec.method.name in methods]
     lit_fraction = float(np.mean(split.X_train != 0))
 

@@ -22,7 +22,9 @@ from reportgen.problems.digits import DigitsNetwork, DigitsSoftmax
 from reportgen.problems.quadratic import NoisyQuadratic
 from reportgen.problems.surfaces import Beale, Rosenbrock
 
-__all__ = ["Batch", "DigitsNetwork", "PROBLEMS", "Synthetic", "create"]
+__all__ = ["Batch", "DigitsNetwork", "NETWORK_PROBLEM", "PROBLEMS", "Synthetic", "create"]
+
+NETWORK_PROBLEM = "mnist01-mlp"  # the 2018 network on MNIST zeros and ones (reportgen.model), the default
 
 PROBLEMS = {
     "digits-softmax": DigitsSoftmax,

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 
 
 def sweep_key(experiment: Experiment, data_fingerprint: str) -> str:
-    """What every cell of a sweep or an ablation shares: data, network and training (not the methods, not the seeds)."""
+    """What every cell of a sweep or an ablation shares: the problem, data, network and training (not the methods, not the seeds)."""
     numeric = experiment.numeric_config()
-    shared = {"data": numeric["data"], "network": numeric["network"], "training": {k: v for k, v in numeric["training"].items() if k != "seeds"}}
+    shared = {section: numeric[section] for section in ("problem", "data", "network") if section in numeric}
+    shared["training"] = {k: v for k, v in numeric["training"].items() if k != "seeds"}
     return results_key(shared, data_fingerprint)
 
 
@@ -44,7 +45,7 @@ class SweepRun:
 def run_sweep(planned: Plan, store: ResultStore, executor, *, force: bool = False, quiet: bool = False, only_stored: bool = False) -> SweepRun:
     """Train the cells the store lacks (none with ``only_stored``: then a missing cell is a RunError) and analyse the sweep."""
     started = time.monotonic()
-    split = load_split(planned.experiment.config["data"])
+    split = load_split(planned.experiment.config)
     root = store.directory(f"{planned.experiment.name}-sweep", sweep_key(planned.experiment, split.fingerprint))
     specs = planned.specs()
 

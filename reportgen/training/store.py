@@ -94,6 +94,7 @@ class ResultStore:
             "divergence_reasons": divergence_reasons,
             "versions": result_set.versions,
             "timings": result_set.timings,  # train_seconds; since it was recorded, machine (runner.machine)
+            "metrics": list(result_set.arrays),  # the 2018 network's, or a problem's own
         }
         # Key order is kept as built, not sorted: a set read back lists its config and
         # data in the same order as a fresh one, so both render byte-identical reports.
@@ -119,7 +120,7 @@ class ResultStore:
             methods=[MethodSpec(**method) for method in meta["methods"]],
             seeds=meta["seeds"],
             epochs=meta["epochs"],
-            arrays={name: arrays[name] for name in (*EPOCH_METRICS, *LAYER_METRICS)},
+            arrays={name: arrays[name] for name in meta.get("metrics", (*EPOCH_METRICS, *LAYER_METRICS))},
             diverged_epoch=arrays["diverged_epoch"],
             samples=arrays["samples"],
             sample_labels=arrays["sample_labels"],

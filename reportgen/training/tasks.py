@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportgen import problems
+from reportgen.problems import NETWORK_PROBLEM
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 
 # A run stops as diverged at the first epoch whose cost or weights are not
@@ -12,7 +13,6 @@ from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 # bounded (sigmoid output, 0.5 per sample at most), so a blow-up shows in
 # the weights first.
 DEFAULT_DIVERGENCE_THRESHOLD = 1e6
-NETWORK_PROBLEM = "mnist01-mlp"  # the 2018 network on MNIST zeros and ones
 PATH_DIMENSIONS = 2  # a problem of this many parameters in all has its path recorded, to draw on its surface
 
 
@@ -116,7 +116,8 @@ def run_specs(config: dict, methods) -> list[RunSpec]:
     Here rather than beside the config: how the settings become a run decides
     the numbers, so this code is inside the results' cache key.
     """
-    training, network = config["training"], config["network"]
+    training, problem = config["training"], config["problem"]
+    network = {"activation": "elu", "hidden": [256, 128], **config.get("network", {})}  # a problem's runs keep the defaults, unused
     return [
         RunSpec(
             method=method,
@@ -125,6 +126,8 @@ def run_specs(config: dict, methods) -> list[RunSpec]:
             batch_size=training["batch_size"],
             activation=network["activation"],
             sizes=(784, *network["hidden"], 1),
+            problem=problem["name"],
+            problem_options=tuple(problem["options"].items()),
             dtype=training["dtype"],
             shuffle=training["shuffle"],
             divergence_threshold=training["divergence_threshold"],

@@ -1,0 +1,84 @@
+"""An experiment's ``[problem]`` table: what is trained, and the ``[data]`` the digit problems read.
+
+::
+
+    [problem]
+    name = "rosenbrock"            # default "mnist01-mlp": the 2018 network, its [network] and [data] tables
+    options = { sigma = 0.5 }      # the problem's own options (reportgen.problems), checked by it
+
+    [data]                         # the digit problems only: which digits, how many of each, held out how
+    source = "embedded"            # or "idx" / "npz" with path, as for the 2018 network
+    digits = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    train_per_digit = 300
+    test_per_digit = 100
+    selection_seed = 0
+
+A synthetic problem (rosenbrock, beale, noisy-quadratic) reads no data, and no problem but the 2018
+network has a ``[network]`` table: either given is refused, so no setting is silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen import problems
+from reportgen.problems import NETWORK_PROBLEM
+from reportgen.data import DIGITS
+from reportgen.errors import ConfigError, did_you_mean
+
+DIGIT_PROBLEMS = ("digits-softmax", "digits-mlp")
+DIGIT_DATA = {  # field -> default (None: required)
+    "source": "embedded",
+    "path": "",
+    "split": "test",
+    "digits": list(DIGITS),
+    "train_per_digit": None,
+    "test_per_digit": None,
+    "selection_seed": 0,
+}
+
+
+def problem_table(raw: dict) -> dict:
+    """The ``[problem]`` table checked: ``{"name": ..., "options": {...}}``, the problem built once to check its options."""
+    table = raw.get("problem", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"problem: expected a table [problem], got {table!r}")
+    for key in table:
+        if key not in ("name", "options"):
+            raise ConfigError(f"problem.{key}: unknown key{did_you_mean(key, ('name', 'options'))}; expected name or options")
+    name = table.get("name", NETWORK_PROBLEM)
+    options = table.get("options", {})
+    if not isinstance(options, dict):
+        raise ConfigError(f"problem.options: expected a table like {{ sigma = 0.5 }}, got {options!r}")
+    if name == NETWORK_PROBLEM:
+        if options:
+            raise ConfigError(f"problem.options: {NETWORK_PROBLEM} takes its settings from [network] and [data]")
+        return {"name": name, "options": {}}
+    problems.create(name, **options)  # a one-line ConfigError for a bad name or option
+    for section in ("network", *(() if name in DIGIT_PROBLEMS else ("data",))):
+        if section in raw:
+            raise ConfigError(f"{section}: problem {name} has no [{section}] table; its settings are problem.options")
+    return {"name": name, "options": dict(sorted(options.items()))}
+
+
+def digit_data(raw: dict) -> dict:
+    """The ``[data]`` table of a digit problem, defaults filled in; ``reportgen.data.load_digits`` checks the values."""
+    table = raw.get("data", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"data: expected a table [data], got {table!r}")
+    for key in table:
+        if key not in DIGIT_DATA:
+            raise ConfigError(f"data.{key}: unknown key for a digit problem{did_you_mean(key, DIGIT_DATA)}; expected one of {', '.join(DIGIT_DATA)}")
+    checked: dict[str, Any] = {}
+    for key, default in DIGIT_DATA.items():
+        if key not in table and default is None:
+            raise ConfigError(f"data.{key}: required for a digit problem (how many images of each digit)")
+        checked[key] = table.get(key, default)
+    return checked
+
+
+def problem_steps(problem: dict, data: dict, batch_size: int) -> int:
+    """Steps per epoch: a digit problem's training images over the batch size; a synthetic problem's own count."""
+    if problem["name"] in DIGIT_PROBLEMS:
+        return -(-data["train_per_digit"] * len(data["digits"]) // batch_size)
+    return problems.create(problem["name"], **problem["options"]).steps_per_epoch
