@@ -17,6 +17,7 @@ import webbrowser
 from pathlib import Path
 
 from reportgen import config, outputs
+from reportgen.problems import NETWORK_PROBLEM
 from reportgen.errors import ConfigError, ReportgenError, RunError
 from reportgen.formatting import number
 from reportgen.training import executors
@@ -92,16 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _experiments(args: argparse.Namespace) -> list[config.Experiment]:
-    if args.config:
-        experiments = [config.load(path) for path in args.config]
-    else:
-        experiments = [config.load_preset(name) for name in (args.preset or config.DEFAULT_PRESETS)]
+    experiments = [config.load(path) for path in args.config] if args.config else [config.load_preset(name) for name in (args.preset or config.DEFAULT_PRESETS)]
     if getattr(args, "engine", None):
         experiments = [experiment.with_engine(args.engine) for experiment in experiments]
     names = [experiment.name for experiment in experiments]
-    duplicated = sorted({name for name in names if names.count(name) > 1})
-    if duplicated:
+    if duplicated := sorted({name for name in names if names.count(name) > 1}):
         raise ConfigError(f"experiment name {duplicated[0]!r} is given twice; each experiment needs its own name")
+    if args.command != "run" and (others := [e.name for e in experiments if e.config["problem"]["name"] != NETWORK_PROBLEM]):
+        raise ConfigError(f"{args.command}: {', '.join(others)}: a problem other than {NETWORK_PROBLEM} has no report yet; `reportgen run` trains and stores it")
     return experiments
 
 

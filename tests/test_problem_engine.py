@@ -9,7 +9,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from reportgen import config, data, optimizers, problems
+from reportgen import cli, config, data, optimizers, problems
 from reportgen.errors import ConfigError
 from reportgen.sweep import plan as sweep_plan
 from reportgen.sweep.run import run_sweep
@@ -141,3 +141,12 @@ def test_an_experiment_on_a_problem_trains_stores_reuses_and_sweeps(tmp_path):
 def test_a_bad_problem_table_is_one_line(text, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         config.validate(tomllib.loads(text + "\n[methods.sgd]\n"), "test")
+
+
+def test_the_command_line_trains_a_problem_and_says_it_has_no_report_yet(tmp_path, capsys):
+    path = tmp_path / "rosenbrock.toml"
+    path.write_text(ROSENBROCK_EXPERIMENT.replace("epochs = 2000", "epochs = 20"), encoding="utf-8")
+    assert cli.main(["run", "--config", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    assert "rosenbrock-adam: trained 4 runs" in capsys.readouterr().err  # progress and summaries go to stderr
+    assert cli.main(["build", "--config", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "a problem other than mnist01-mlp has no report yet; `reportgen run` trains and stores it" in capsys.readouterr().err

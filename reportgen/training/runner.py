@@ -73,35 +73,21 @@ def load_split(config: dict):
     """The data a validated experiment trains on: the 2018 selection of its ``[data]`` table, a digit
     problem's held-out split, or ``NoData`` for a synthetic problem."""
     data_config, problem = config["data"], config["problem"]["name"]
-    if problem == NETWORK_PROBLEM:
-        return data.load(
-            source=data_config["source"],
-            path=data_config["path"] or None,
-            split=data_config["split"],
-            n_train=data_config["n_train"],
-            n_test=data_config["n_test"],
-            selection_seed=data_config["selection_seed"],
-        )
-    if not data_config:
+    if problem != NETWORK_PROBLEM and not data_config:
         return NoData()
-    return data.load_digits(
-        source=data_config["source"],
-        path=data_config["path"] or None,
-        split=data_config["split"],
-        digits=data_config["digits"],
-        train_per_digit=data_config["train_per_digit"],
-        test_per_digit=data_config["test_per_digit"],
-        selection_seed=data_config["selection_seed"],
-    )
+    where = {key: data_config[key] for key in ("source", "split", "selection_seed")} | {"path": data_config["path"] or None}
+    if problem == NETWORK_PROBLEM:
+        return data.load(**where, n_train=data_config["n_train"], n_test=data_config["n_test"])
+    return data.load_digits(**where, **{key: data_config[key] for key in ("digits", "train_per_digit", "test_per_digit")})
 
 
 @dataclass(frozen=True, eq=False)
 class Job:
-    """A run to have: its spec, the store folder it belongs in, and its training data."""
+    """A run to have: its spec, the store folder it belongs in, and its training data (a split, a problem's, or NoData)."""
 
     spec: RunSpec | LockstepSpec
     directory: Path
-    split: data.Split
+    split: data.Split | data.HeldOut | NoData
 
 
 def expected_work(job: Job) -> float:
