@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _experiments(args: argparse.Namespace) -> list[config.Experiment]:
-    experiments = [config.load(path) for path in args.config] if args.config else [config.load_preset(name) for name in (args.preset or config.DEFAULT_PRESETS)]
+    experiments = [e for path in args.config for e in config.load_all(path)] if args.config else [config.load_preset(name) for name in (args.preset or config.DEFAULT_PRESETS)]
     if getattr(args, "engine", None):
         experiments = [experiment.with_engine(args.engine) for experiment in experiments]
     names = [experiment.name for experiment in experiments]

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from reportgen import optimizers
 from reportgen.errors import ConfigError, did_you_mean
 from reportgen.problems import NETWORK_PROBLEM
-from reportgen.problems.table import DIGIT_PROBLEMS, digit_data, problem_steps, problem_table
+from reportgen.problems.table import DIGIT_PROBLEMS, digit_data, expand_suite, problem_steps, problem_table
 from reportgen.model import network
 from reportgen.training import controls, executors
 from reportgen.training import methods as method_tables
@@ -283,14 +283,22 @@ def read_config_text(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read: {error}") from None
 
 
-def load(path: Path) -> Experiment:
+def load_all(path: Path) -> list[Experiment]:
+    """The experiment of a file, or each problem's of a suite file (``reportgen.problems.table.expand_suite``)."""
     path = Path(path)
     text = read_config_text(path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return validate(raw, str(path), base_dir=path.parent)
+    return [validate(part, str(path), base_dir=path.parent) for part in expand_suite(raw, path.stem)]
+
+
+def load(path: Path) -> Experiment:
+    experiments = load_all(path)
+    if len(experiments) > 1:
+        raise ConfigError(f"{path}: a suite of {len(experiments)} experiments where one was expected")
+    return experiments[0]
 
 
 def preset_names() -> list[str]:

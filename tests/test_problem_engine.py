@@ -150,3 +150,56 @@ def test_the_command_line_trains_a_problem_and_says_it_has_no_report_yet(tmp_pat
     assert "rosenbrock-adam: trained 4 runs" in capsys.readouterr().err  # progress and summaries go to stderr
     assert cli.main(["build", "--config", str(path), "--out", str(tmp_path / "out")]) == 2
     assert "a problem other than mnist01-mlp has no report yet; `reportgen run` trains and stores it" in capsys.readouterr().err
+
+
+SUITE = """
+name = "mini"
+[training]
+seeds = [1, 2]
+record_timings = false
+[methods.sgd]
+lr = 0.01
+[methods.adam]
+lr = 0.05
+[problems.rosenbrock]
+epochs = 30
+options = { sigma = 0.1 }
+[problems.noisy-quadratic]
+epochs = 20
+options = { d = 10 }
+[problems.digits-softmax]
+epochs = 2
+batch_size = 50
+data = { train_per_digit = 20, test_per_digit = 10 }
+"""
+
+
+def test_a_suite_file_is_one_experiment_per_problem_and_trains_from_the_command_line(tmp_path, capsys):
+    path = tmp_path / "mini.toml"
+    path.write_text(SUITE, encoding="utf-8")
+    experiments = config.load_all(path)
+    assert [e.name for e in experiments] == ["mini-rosenbrock", "mini-noisy-quadratic", "mini-digits-softmax"]
+    assert [e.config["training"]["epochs"] for e in experiments] == [30, 20, 2]
+    assert experiments[2].config["training"]["batch_size"] == 50 and experiments[0].config["training"]["batch_size"] == 1
+    assert experiments[1].config["problem"] == {"name": "noisy-quadratic", "options": {"d": 10}}
+    assert all(e.seeds == [1, 2] and [m.name for m in e.methods] == ["sgd", "adam"] for e in experiments)
+    assert cli.main(["run", "--config", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    printed = capsys.readouterr().err
+    assert all(f"mini-{problem}: trained 4 runs" in printed for problem in ("rosenbrock", "noisy-quadratic", "digits-softmax"))
+    with pytest.raises(ConfigError, match="a suite of 3 experiments where one was expected"):
+        config.load(path)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[problems.rosenbrock]\nepoch = 3", "problems.rosenbrock.epoch: unknown key (did you mean 'epochs'?)"),
+        ('[problem]\nname = "beale"\n[problems.rosenbrock]', "problems: a suite names each problem in its own [problems.NAME] table"),
+        ("[problems.rosenbrok]", "did you mean 'rosenbrock'"),
+    ],
+)
+def test_a_bad_suite_is_one_line(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text + "\n[methods.sgd]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config.load_all(path)

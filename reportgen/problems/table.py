@@ -82,3 +82,46 @@ def problem_steps(problem: dict, data: dict, batch_size: int) -> int:
     if problem["name"] in DIGIT_PROBLEMS:
         return -(-data["train_per_digit"] * len(data["digits"]) // batch_size)
     return problems.create(problem["name"], **problem["options"]).steps_per_epoch
+
+
+SUITE_KEYS = ("options", "data", "network", "epochs", "batch_size")  # what a [problems.NAME] table may set
+
+
+def expand_suite(raw: dict, default_name: str) -> list[dict]:
+    """A file with ``[problems.NAME]`` tables (a suite) as one experiment per problem, else the file itself.
+
+    Each experiment is the file's shared tables (methods, seeds, training, ...) with the problem's: its
+    ``options``, its ``data`` (digits) or ``network`` (mnist01-mlp), and its own ``epochs`` and
+    ``batch_size`` over ``[training]``'s; it is named "<suite name>-<problem>"::
+
+        name = "suite"
+        [training]
+        seeds = [1, 2, 3, 4, 5]
+        [methods.sgd]
+        [methods.adam]
+        [problems.rosenbrock]
+        epochs = 500
+        [problems.digits-softmax]
+        epochs = 10
+        batch_size = 32
+        data = { train_per_digit = 300, test_per_digit = 100 }
+    """
+    if "problems" not in raw:
+        return [raw]
+    tables = raw["problems"]
+    if "problem" in raw or not isinstance(tables, dict) or not tables:
+        raise ConfigError("problems: a suite names each problem in its own [problems.NAME] table (and has no [problem] table)")
+    shared = {key: value for key, value in raw.items() if key not in ("problems", "data", "network")}
+    base = shared.get("name", default_name)
+    experiments = []
+    for problem, table in tables.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"problems.{problem}: expected a table [problems.{problem}], got {table!r}")
+        for key in table:
+            if key not in SUITE_KEYS:
+                raise ConfigError(f"problems.{problem}.{key}: unknown key{did_you_mean(key, SUITE_KEYS)}; expected one of {', '.join(SUITE_KEYS)}")
+        training = {**shared.get("training", {}), **{key: table[key] for key in ("epochs", "batch_size") if key in table}}
+        part = {**shared, "name": f"{base}-{problem}", "training": training, "problem": {"name": problem, "options": table.get("options", {})}}
+        part.update({key: table[key] for key in ("data", "network") if key in table})
+        experiments.append(part)
+    return experiments
