@@ -178,21 +178,22 @@ def _ablations(args: argparse.Namespace, plans: dict, store: ResultStore, execut
 
 
 def _action(outcome) -> str:
-    if not outcome.trained:
-        return f"reused {outcome.reused} stored runs"
-    return f"trained {outcome.trained} runs" + (f", reused {outcome.reused}" if outcome.reused else "")
+    return f"trained {outcome.trained} runs" + (f", reused {outcome.reused}" if outcome.reused else "") if outcome.trained else f"reused {outcome.reused} stored runs"
 
 
 def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list, list]:
     from reportgen.sweep.run import run_sweep  # imported here so `presets` and usage errors stay instant
+    from reportgen.sweep.tune import tune_all
     from reportgen.training.runner import run_experiments
 
     sweeps = []
     plans, ablation_plans = _sweep_plans(args, experiments), _ablation_plans(args, experiments)  # checked before any training
     with _executor(args, experiments) as executor:
+        experiments, tunings = tune_all(experiments, store, executor, quiet=args.quiet)  # a suite's learning rates, per problem
+        for line in tunings:
+            print(line, file=sys.stderr)
         outcomes = run_experiments(experiments, store, executor, force=args.force, quiet=args.quiet)
-        for experiment, outcome in zip(experiments, outcomes):
-            # the experiments train in one pool: the time is theirs together
+        for experiment, outcome in zip(experiments, outcomes):  # the experiments train in one pool: the time is theirs together
             print(f"{experiment.name}: {_action(outcome)} in {outcome.seconds:.1f} s -> {store.directory(experiment.name, outcome.result_set.key)}", file=sys.stderr)
         for experiment in experiments:
             if experiment.name in plans:

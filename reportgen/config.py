@@ -14,7 +14,7 @@ import math
 import os
 import stat
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
@@ -48,6 +48,7 @@ class Experiment:
     sweep: dict  # the [sweep] table as written; reportgen.sweep.plan checks it against this experiment
     ablation: dict  # the [ablation] table as written; reportgen.ablation.plan checks it
     executor: dict  # the [executor] table, checked: kind and scheduler
+    tuning: dict = field(default_factory=dict)  # the [tuning] table as written; reportgen.sweep.tune checks it
 
     @property
     def seeds(self) -> list[int]:
@@ -187,7 +188,7 @@ REPORT_ONLY = ("report",)
 HOW_ONLY = ("engine",)
 TOP_LEVEL = {"name", "description", "variant", "methods", "controls", "problem", *SCHEMA}
 # Tables other modules check (reportgen.sweep.plan, reportgen.ablation.plan, reportgen.training.executors); they change no number.
-PASSTHROUGH = {"sweep", "ablation", "executor"}
+PASSTHROUGH = {"sweep", "ablation", "executor", "tuning"}
 
 
 def _reject_unknown(where: str, keys, allowed) -> None:
@@ -240,13 +241,15 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
     config.update(name=name, variant=variant, methods={m.name: method_tables.numeric(m) for m in methods})
     config["controls"] = controls.settings(raw.get("controls", {}), [m.name for m in methods])
     sweep, ablation = raw.get("sweep", {}), raw.get("ablation", {})
-    for table, value in (("sweep", sweep), ("ablation", ablation)):
+    tuning = raw.get("tuning", {})
+    for table, value in (("sweep", sweep), ("ablation", ablation), ("tuning", tuning)):
         if not isinstance(value, dict):
             raise ConfigError(f"{table}: expected a table [{table}], got {value!r}")
     executor = executors.settings(raw.get("executor", {}))
     return Experiment(
-        name=name, description=description, config=config, methods=methods, source=source, sweep=sweep, ablation=ablation, executor=executor
-    )
+        name=name, description=description, config=config, methods=methods, source=source, sweep=sweep, ablation=ablation, executor=executor,
+        tuning=tuning,
+    )  # fmt: skip
 
 
 def read_config_text(path: Path) -> str:

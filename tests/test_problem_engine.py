@@ -12,6 +12,7 @@ import pytest
 from reportgen import cli, config, data, optimizers, problems
 from reportgen.errors import ConfigError
 from reportgen.sweep import plan as sweep_plan
+from reportgen.sweep import tune
 from reportgen.sweep.run import run_sweep
 from reportgen.training import executors, runner
 from reportgen.training.results import MethodSpec
@@ -203,3 +204,25 @@ def test_a_bad_suite_is_one_line(tmp_path, text, message):
     path.write_text(text + "\n[methods.sgd]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(message)):
         config.load_all(path)
+
+
+def test_a_suite_tunes_each_method_per_problem_on_its_own_seeds_then_runs_the_tuned_rates(tmp_path, capsys):
+    path = tmp_path / "tuned.toml"
+    path.write_text(
+        SUITE.split("[problems.noisy-quadratic]")[0] + '[tuning]\nlr = "1e-3:1e-1:3"\nseeds = [101]\n', encoding="utf-8"
+    )  # fmt: skip
+    (experiment,) = config.load_all(path)
+    store, executor = ResultStore(tmp_path / "results"), executors.create("inprocess")
+    tuned, swept = tune.tune(experiment, experiment.tuning, store, executor, quiet=True)
+    assert swept.trained == 3 + 4  # the three grid values per method and Adam's own 0.05 (SGD's 0.01 is on the grid), one seed
+    for method, series in zip(tuned.methods, swept.analysis.series):
+        medians = [cell.median_cost for cell in series.cells]
+        assert method.hyperparams["lr"] == series.cells[medians.index(min(medians))].value  # the grid's best
+        assert tuned.config["methods"][method.name]["lr"] == method.hyperparams["lr"]
+    assert [m.hyperparams["lr"] for m in tuned.methods] != [m.hyperparams["lr"] for m in experiment.methods]
+    assert cli.main(["run", "--config", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    printed = capsys.readouterr().err
+    assert re.search(r"mini-rosenbrock tuning: trained 7 runs, reused 0 in [0-9.]+ s; lr sgd [0-9.e-]+, adam [0-9.e-]+", printed)
+    assert "mini-rosenbrock: trained 4 runs" in printed  # the tuned methods on the experiment's two seeds
+    with pytest.raises(ConfigError, match=r"tuning.seeds: \[1\] are also the experiment's"):
+        tune.check(experiment, {"lr": "1e-3:1e-1:3", "seeds": [1, 101]})
