@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _experiments(args: argparse.Namespace) -> list[config.Experiment]:
-    experiments = [e for path in args.config for e in config.load_all(path)] if args.config else [config.load_preset(name) for name in (args.preset or config.DEFAULT_PRESETS)]
+    files = [config.load_all(path) for path in args.config] if args.config else [config.load_preset_all(name) for name in (args.preset or config.DEFAULT_PRESETS)]
+    experiments = [experiment for experiments in files for experiment in experiments]
     if getattr(args, "engine", None):
         experiments = [experiment.with_engine(args.engine) for experiment in experiments]
     names = [experiment.name for experiment in experiments]
@@ -257,7 +258,7 @@ def _render(args: argparse.Namespace, result_sets, out: Path, sweeps, ablations)
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "presets":
         for name in config.preset_names():
-            print(f"{name:12} {config.load_preset(name).description}")
+            print(f"{name:12} {config.load_preset_all(name)[0].description}")
         return 0
     if args.command == "check-optimizer":
         from reportgen.verification import conformance

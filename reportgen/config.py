@@ -298,10 +298,7 @@ def load_all(path: Path) -> list[Experiment]:
 
 
 def load(path: Path) -> Experiment:
-    experiments = load_all(path)
-    if len(experiments) > 1:
-        raise ConfigError(f"{path}: a suite of {len(experiments)} experiments where one was expected")
-    return experiments[0]
+    return _one(load_all(path), str(path))
 
 
 def preset_names() -> list[str]:
@@ -309,9 +306,20 @@ def preset_names() -> list[str]:
     return sorted(entry.name.removesuffix(".toml") for entry in files.iterdir() if entry.name.endswith(".toml"))
 
 
-def load_preset(name: str) -> Experiment:
+def load_preset_all(name: str) -> list[Experiment]:
+    """A preset's experiment, or each problem's of a suite preset."""
     names = preset_names()
     if name not in names:
         raise ConfigError(f"--preset: unknown preset {name!r}{did_you_mean(name, names)}; available: {', '.join(names)}")
-    text = resources.files("reportgen.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    return validate(tomllib.loads(text), f"preset {name}")
+    raw = tomllib.loads(resources.files("reportgen.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8"))
+    return [validate(part, f"preset {name}") for part in expand_suite(raw, name)]
+
+
+def load_preset(name: str) -> Experiment:
+    return _one(load_preset_all(name), f"preset {name}")
+
+
+def _one(experiments: list[Experiment], source: str) -> Experiment:
+    if len(experiments) > 1:
+        raise ConfigError(f"{source}: a suite of {len(experiments)} experiments where one was expected")
+    return experiments[0]

@@ -226,3 +226,14 @@ def test_a_suite_tunes_each_method_per_problem_on_its_own_seeds_then_runs_the_tu
     assert "mini-rosenbrock: trained 4 runs" in printed  # the tuned methods on the experiment's two seeds
     with pytest.raises(ConfigError, match=r"tuning.seeds: \[1\] are also the experiment's"):
         tune.check(experiment, {"lr": "1e-3:1e-1:3", "seeds": [1, 101]})
+
+
+def test_the_suite_preset_is_six_problems_with_tuning_and_five_seeds():
+    experiments = config.load_preset_all("suite")
+    assert [e.config["problem"]["name"] for e in experiments] == [
+        "rosenbrock", "beale", "noisy-quadratic", "digits-softmax", "digits-mlp", "mnist01-mlp"
+    ]  # fmt: skip
+    assert all(len(e.seeds) >= 5 and e.tuning and not set(e.seeds) & set(e.tuning["seeds"]) for e in experiments)
+    assert len({tuple(m.name for m in e.methods) for e in experiments}) == 1  # the same methods on every problem
+    with pytest.raises(ConfigError, match="preset suite: a suite of 6 experiments where one was expected"):
+        config.load_preset("suite")
