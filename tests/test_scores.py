@@ -268,3 +268,17 @@ def test_bad_suites_are_refused():
         score_suite(runs[:-1] + [floor_run("p", "sgd", 1, 30, steps_per_epoch=7)])
     with pytest.raises(ValueError, match="finite numbers > 0"):
         score_suite(runs[:-1] + [floor_run("p", "sgd", 1, 30, seconds_per_step=np.nan)])
+
+
+def test_a_problems_floor_raises_a_target_a_baseline_reached_exactly():
+    """On a problem with a known optimum a tuned baseline can reach f* to the last bit: a target of exactly 0 would
+    time nothing else, so the problem's floor (problems: target_floor) is the least target."""
+    exact = [0.0, 0.0, 0.0]
+    assert target("p", [exact, [1.0, 1.0, 1.0]]).value == 0.0
+    raised = target("p", [exact, [1.0, 1.0, 1.0]], floor=1e-6)
+    assert (raised.value, raised.baseline, raised.floor) == (1e-6, "momentum", 1e-6)
+    assert target("p", [[0.5] * 3, [1.0] * 3], floor=1e-6).value == 0.5  # a floor below the baselines changes nothing
+    runs = suite({("p", "momentum"): 10, ("p", "adam"): 30, ("p", "sgd"): INF}, seeds=3)
+    _, _, plain, _ = times_by_unit(runs)
+    _, _, floored, _ = times_by_unit(runs, floors={"p": 10.0})
+    assert floored[0].value == 10.0 > plain[0].value

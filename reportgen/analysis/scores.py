@@ -71,6 +71,7 @@ class Target:
     value: float  # inf: the problem has no target (rule 2)
     baseline: str  # the baseline whose median best set it
     baseline_bests: tuple[float, ...]  # each baseline's median best value, in the order of the baselines
+    floor: float = 0.0  # the problem's least target: the value is never below it (a known optimum reached exactly)
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,12 @@ def upper_median(values) -> float:
     return float(values[values.size // 2])
 
 
-def target(problem: str, bests_by_baseline, baselines=BASELINES) -> Target:
-    """The target from each baseline's best values over its seeds (baselines x seeds)."""
+def target(problem: str, bests_by_baseline, baselines=BASELINES, floor: float = 0.0) -> Target:
+    """The target from each baseline's best values over its seeds (baselines x seeds), raised to ``floor``: on a
+    problem with a known optimum a baseline may reach it exactly, and a target no other run can meet ranks nothing."""
     medians = tuple(upper_median(bests) for bests in bests_by_baseline)
     setter = int(np.argmin(medians))
-    return Target(problem, medians[setter], baselines[setter], medians)
+    return Target(problem, max(medians[setter], floor), baselines[setter], medians, floor)
 
 
 def epochs_to_target(curve, target_value: float) -> float:
@@ -195,12 +197,13 @@ def _steps_per_epoch(runs) -> float:
     return values.pop()
 
 
-def times_by_unit(runs, baselines=BASELINES) -> tuple[tuple[str, ...], tuple[str, ...], list[Target], dict[str, np.ndarray]]:
-    """Problems, methods, the targets and, per unit, each run's time to target (problems x methods x seeds)."""
+def times_by_unit(runs, baselines=BASELINES, floors: dict | None = None) -> tuple[tuple[str, ...], tuple[str, ...], list[Target], dict[str, np.ndarray]]:
+    """Problems, methods, the targets (each at least its problem's entry in ``floors``) and, per unit, each run's
+    time to target (problems x methods x seeds)."""
     problems, methods, grid = _grid(runs)
     baseline_positions = [_position(name, methods, "baseline") for name in baselines]
     targets = [
-        target(problem, [[best_value(run.curve) for run in grid[p, b]] for b in baseline_positions], baselines)
+        target(problem, [[best_value(run.curve) for run in grid[p, b]] for b in baseline_positions], baselines, (floors or {}).get(problem, 0.0))
         for p, problem in enumerate(problems)
     ]
     epochs = np.array([[[epochs_to_target(run.curve, targets[p].value) for run in cell] for cell in row] for p, row in enumerate(grid)])
@@ -221,12 +224,12 @@ def problem_table(problems, methods, times: dict[str, np.ndarray]) -> list[Probl
 
 
 def score_suite(
-    runs, unit: str = "steps", baselines=BASELINES, reference: str = REFERENCE, resamples: int = profiles.RESAMPLES
+    runs, unit: str = "steps", baselines=BASELINES, reference: str = REFERENCE, resamples: int = profiles.RESAMPLES, floors: dict | None = None
 ) -> SuiteScores:
     """Targets, the raw table and every score across problems, the ratios from the median times in ``unit``."""
     if unit not in UNITS:
         raise ConfigError(f"scores: unit must be one of {', '.join(UNITS)}, not {unit!r}{did_you_mean(unit, UNITS)}")
-    problems, methods, targets, times = times_by_unit(runs, baselines)
+    problems, methods, targets, times = times_by_unit(runs, baselines, floors)
     reference_position = _position(reference, methods, "reference")
     medians = np.median(times[unit], axis=-1)
     resampled = profiles.resampled_medians(times[unit], resamples)
