@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from reportgen.errors import ConfigError
 from reportgen.sweep import plan as sweep_plan
-from reportgen.sweep.run import SweepRun, run_sweep
+from reportgen.sweep.run import SweepRun, run_sweeps
 from reportgen.training import methods as method_entries
 
 if TYPE_CHECKING:  # the config is built above this stage and only read here
@@ -45,24 +45,35 @@ def check(experiment: Experiment, table: dict) -> sweep_plan.Plan:
     return sweep_plan.plan(experiment, {"lr": table["lr"], "seeds": list(seeds)})
 
 
+def tuned(experiment: Experiment, planned: sweep_plan.Plan, swept: SweepRun) -> Experiment:
+    """The experiment with each method at the learning rate its sweep chose (its own where no cell was finite)."""
+    chosen = {series.method: series.best.value for series in swept.analysis.series if series.has_best}
+    by_name = {axis.method.name: axis for axis in planned.axes}
+    methods = tuple(by_name[m.name].with_value(chosen[m.name]) if m.name in chosen else m for m in experiment.methods)
+    config = {**experiment.config, "methods": {m.name: method_entries.numeric(m) for m in methods}}
+    return replace(experiment, methods=methods, config=config)
+
+
 def tune(experiment: Experiment, table: dict, store, executor, *, quiet: bool = False) -> tuple[Experiment, SweepRun]:
     """The experiment with each method at its tuned learning rate, and the sweep that chose it."""
     planned = check(experiment, table)
-    swept = run_sweep(planned, store, executor, quiet=quiet)
-    chosen = {series.method: series.best.value for series in swept.analysis.series if series.has_best}
-    by_name = {axis.method.name: axis for axis in planned.axes}
-    tuned = tuple(by_name[m.name].with_value(chosen[m.name]) if m.name in chosen else m for m in experiment.methods)
-    config = {**experiment.config, "methods": {m.name: method_entries.numeric(m) for m in tuned}}
-    return replace(experiment, methods=tuned, config=config), swept
+    (swept,) = run_sweeps([planned], store, executor, quiet=quiet, label=f"{experiment.name} tuning")
+    return tuned(experiment, planned, swept), swept
 
 
 def tune_all(experiments: list[Experiment], store, executor, *, quiet: bool = False) -> tuple[list[Experiment], list[str]]:
-    """Each experiment with a ``[tuning]`` table at its tuned learning rates, the others as they are; and a line per tuning."""
-    tuned, lines = [], []
+    """Each experiment with a ``[tuning]`` table at its tuned learning rates, the others as they are, all the
+    tunings' runs in one pool; and a line per tuning."""
+    plans = {experiment.name: check(experiment, experiment.tuning) for experiment in experiments if experiment.tuning}
+    if not plans:
+        return experiments, []
+    swept = dict(zip(plans, run_sweeps(list(plans.values()), store, executor, quiet=quiet, label=", ".join(plans) + " tuning")))
+    result, lines = [], []
     for experiment in experiments:
-        if experiment.tuning:
-            experiment, swept = tune(experiment, experiment.tuning, store, executor, quiet=quiet)
+        if experiment.name in plans:
+            experiment = tuned(experiment, plans[experiment.name], swept[experiment.name])
             chosen = ", ".join(f"{method.name} {method.hyperparams['lr']:g}" for method in experiment.methods if "lr" in method.hyperparams)
-            lines.append(f"{experiment.name} tuning: trained {swept.trained} runs, reused {swept.reused} in {swept.seconds:.1f} s; lr {chosen}")
-        tuned.append(experiment)
-    return tuned, lines
+            outcome = swept[experiment.name]
+            lines.append(f"{experiment.name} tuning: trained {outcome.trained} runs, reused {outcome.reused} in {outcome.seconds:.1f} s; lr {chosen}")
+        result.append(experiment)
+    return result, lines
