@@ -237,3 +237,8 @@ def test_the_suite_preset_is_six_problems_with_tuning_and_five_seeds():
     assert len({tuple(m.name for m in e.methods) for e in experiments}) == 1  # the same methods on every problem
     with pytest.raises(ConfigError, match="preset suite: a suite of 6 experiments where one was expected"):
         config.load_preset("suite")
+
+
+def test_a_path_that_diverges_in_its_first_epoch_keeps_its_shape():
+    run = train_one(spec("rosenbrock", "sgd", 5, {"steps_per_epoch": 50}, lr=1.0), None)
+    assert run.diverged_epoch == 1 and run.arrays["path"].shape == (5, 50, 2) and np.isnan(run.arrays["path"]).all()

@@ -38,6 +38,7 @@ from reportgen.training.record import divergence
 from reportgen.training.results import RunMetrics
 from reportgen.training.tasks import PATH_DIMENSIONS, RunSpec, records_path
 
+
 def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> RunMetrics:
     """Train one run of ``spec.problem``; ``params`` (its initial parameters) are copied, never modified."""
     problem = problems.create(spec.problem, **dict(spec.problem_options))
@@ -76,7 +77,7 @@ def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> R
             if progress is not None:
                 progress(epoch + 1)
     if path is not None:  # (epochs, steps per epoch, 2); NaN from a divergence on, like every other array
-        steps = len(path[0]) if path else 0
+        steps = problem.steps_per_epoch  # the 2-D problems are synthetic: a fixed count, even if the first epoch diverged
         arrays["path"] = np.full((spec.epochs, steps, PATH_DIMENSIONS), np.nan)
         arrays["path"][: len(path)] = np.array(path).reshape(len(path), steps, PATH_DIMENSIONS)
     return metrics
