@@ -10,7 +10,7 @@ so a cell is trained once whatever sweep asks for it, and an interrupted sweep r
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reportgen.errors import RunError
@@ -40,6 +40,7 @@ class SweepRun:
     trained: int
     reused: int
     seconds: float
+    runs: dict = field(default_factory=dict)  # (cell name, seed) -> RunMetrics: what tuning chooses from
 
 
 def sweep_jobs(planned: Plan, store: ResultStore) -> list[Job]:
@@ -69,5 +70,5 @@ def run_sweeps(plans: list[Plan], store: ResultStore, executor, *, force: bool =
         runs, fresh = trained.runs[offset : offset + len(group)], trained.fresh[offset : offset + len(group)]
         offset += len(group)
         cells = {(cell_name(job.spec.method), job.spec.seed): run for job, run in zip(group, runs)}
-        outcomes.append(SweepRun(analyse_sweep(planned, cells), trained=sum(fresh), reused=len(fresh) - sum(fresh), seconds=time.monotonic() - started))
+        outcomes.append(SweepRun(analyse_sweep(planned, cells), sum(fresh), len(fresh) - sum(fresh), time.monotonic() - started, cells))
     return outcomes

@@ -6,9 +6,10 @@ popular pictures lack). The tuning is a sweep (``plan`` and ``run``: its
 cells stored, so a rerun trains nothing stored) on the ``[tuning]`` table's
 grid and seeds, which are other seeds than the experiment's: the runs that are
 compared are not the ones the choice was made on. Each method takes the grid
-value whose median final cost over the tuning seeds is lowest, diverged runs
-counting as infinite (``analysis.Series.best``); a method with no finite cell
-keeps its own value, and the sweep's analysis says so.
+value whose runs reach the lowest median best value of the problem's target
+metric (what the suite's scores time: ``problem.target``) over the tuning
+seeds, a run with none counting as infinite; a method with no finite value
+keeps its own.
 
 ::
 
@@ -19,11 +20,17 @@ keeps its own value, and the sweep's analysis says so.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from reportgen import problems
 from reportgen.errors import ConfigError
+from reportgen.problems import NETWORK_PROBLEM
 from reportgen.sweep import plan as sweep_plan
+from reportgen.sweep.plan import cell_name
 from reportgen.sweep.run import SweepRun, run_sweeps
 from reportgen.training import methods as method_entries
 
@@ -45,11 +52,34 @@ def check(experiment: Experiment, table: dict) -> sweep_plan.Plan:
     return sweep_plan.plan(experiment, {"lr": table["lr"], "seeds": list(seeds)})
 
 
+def target_metric(experiment: Experiment) -> str:
+    """What the suite's scores time on the experiment's problem (the 2018 network: its held-out cost)."""
+    problem = experiment.config["problem"]
+    return "test_cost" if problem["name"] == NETWORK_PROBLEM else problems.create(problem["name"], **problem["options"]).target
+
+
+def choice(axis, seeds, runs: dict, metric: str) -> float | None:
+    """The grid value whose runs reach the lowest median best ``metric`` over the tuning seeds (a run's best: its
+    lowest finite value; none: inf), the smaller value on a tie; None when no value has a finite median."""
+    medians = []
+    for value in axis.values:
+        bests = []
+        for seed in seeds:
+            curve = runs[cell_name(axis.with_value(value)), seed].arrays[metric]
+            finite = curve[np.isfinite(curve)]
+            bests.append(float(finite.min()) if finite.size else math.inf)
+        medians.append(float(np.median(bests)))
+    best = int(np.argmin(medians))
+    return axis.values[best] if math.isfinite(medians[best]) else None
+
+
 def tuned(experiment: Experiment, planned: sweep_plan.Plan, swept: SweepRun) -> Experiment:
-    """The experiment with each method at the learning rate its sweep chose (its own where no cell was finite)."""
-    chosen = {series.method: series.best.value for series in swept.analysis.series if series.has_best}
+    """The experiment with each method at the learning rate chosen on its problem's target metric (its own where
+    no grid value reached a finite one)."""
+    metric = target_metric(experiment)
+    chosen = {axis.method.name: choice(axis, planned.seeds, swept.runs, metric) for axis in planned.axes}
     by_name = {axis.method.name: axis for axis in planned.axes}
-    methods = tuple(by_name[m.name].with_value(chosen[m.name]) if m.name in chosen else m for m in experiment.methods)
+    methods = tuple(by_name[m.name].with_value(chosen[m.name]) if chosen.get(m.name) is not None else m for m in experiment.methods)
     config = {**experiment.config, "methods": {m.name: method_entries.numeric(m) for m in methods}}
     return replace(experiment, methods=methods, config=config)
 
