@@ -22,7 +22,7 @@ from typing import Any, Callable
 from reportgen import optimizers
 from reportgen.errors import ConfigError, did_you_mean
 from reportgen.problems import NETWORK_PROBLEM
-from reportgen.problems.table import DIGIT_PROBLEMS, digit_data, expand_suite, problem_steps, problem_table
+from reportgen.problems.table import DIGIT_PROBLEMS, digit_data, expand_suite, numeric_problem, problem_steps, problem_table
 from reportgen.model import network
 from reportgen.training import controls, executors
 from reportgen.training import methods as method_tables
@@ -64,6 +64,7 @@ class Experiment:
         """The part of the config that determines the numbers: what the results' cache key hashes."""
         numeric = {section: value for section, value in self.config.items() if section not in (*REPORT_ONLY, "name", "variant")}
         numeric["training"] = {key: value for key, value in numeric["training"].items() if key not in HOW_ONLY}
+        numeric["problem"] = numeric_problem(numeric["problem"])
         return numeric
 
     def with_engine(self, engine: str) -> Experiment:
@@ -219,7 +220,7 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
         raise ConfigError(f"name: {name!r} cannot name a results folder; use letters, digits and dashes")
     description = _text("description", raw.get("description", ""))
     variant = _choice(*optimizers.VARIANTS)("variant", raw.get("variant", "textbook"))
-    problem = problem_table(raw)
+    problem = problem_table(raw, base_dir)
     on_network = problem["name"] == NETWORK_PROBLEM
     config = {section: _section(raw, section) for section in SCHEMA if on_network or section not in ("data", "network")}
     if not on_network:  # the problem's own data, or none (reportgen.problem_config)

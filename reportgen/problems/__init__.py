@@ -5,10 +5,11 @@ returns), ``optimum`` (the minimiser as a parameter list, or None), ``initial_pa
 ``batches(data, batch_size, rng)``, ``loss_and_grads(params, batch)`` (pure: fresh arrays) and
 ``evaluate(params, data)``; ``base`` says how a trainer calls them. Built in (``PROBLEMS``): the digit
 models (``digits``), two 2-D surfaces (``surfaces``) and the noisy quadratic model (``quadratic``).
-``reportgen.verification.problem_gradients`` checks every gradient against finite differences.
+``reportgen.verification.problem_gradients`` checks every gradient against finite differences. A problem from
+outside reportgen is a plugin's (``plugins``): a factory in a Python file, or an installed package's entry point.
 
 Options are checked as the methods' hyperparameters are (``reportgen.optimizers.values``, hence this stage
-after ``optimizers``, whose plugin loading a problem plugin can share), each error one line naming the problem
+after ``optimizers``, whose plugin loading a problem plugin shares), each error one line naming the problem
 and the option.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 from reportgen.errors import ConfigError, did_you_mean
+from reportgen.problems import plugins
 from reportgen.problems.base import Batch, Synthetic
 from reportgen.problems.digits import DigitsNetwork, DigitsSoftmax
 from reportgen.problems.quadratic import NoisyQuadratic
@@ -35,10 +37,15 @@ PROBLEMS = {
 }
 
 
-def create(name: str, **options):
-    """The problem ``name`` with ``options`` (the rest its defaults); a ConfigError of one line for a bad name or option."""
+def create(name: str, plugin: dict | None = None, /, **options):
+    """The problem ``name`` with ``options`` (the rest its defaults), made by ``plugin``'s factory when it is a
+    plugin's (``plugins.Source`` as a dict); a ConfigError of one line for a bad name or option."""
+    if plugin is not None:
+        return plugins.create(plugin, options)
     if name not in PROBLEMS:
-        raise ConfigError(f"unknown problem {name!r}{did_you_mean(name, PROBLEMS)} (built in: {', '.join(PROBLEMS)})")
+        raise ConfigError(
+            f"unknown problem {name!r}{did_you_mean(name, PROBLEMS)} (built in: {', '.join(PROBLEMS)}; your own: plugin = \"path/to/file.py:factory\")"
+        )
     factory = PROBLEMS[name]
     known = [field.name for field in dataclasses.fields(factory)]
     for option in options:
@@ -48,3 +55,8 @@ def create(name: str, **options):
         return factory(**options)
     except ConfigError as error:
         raise ConfigError(f"problem {name}: {error}") from None
+
+
+def from_table(problem: dict):
+    """The problem of a checked ``[problem]`` table (``table.problem_table``): its name, options and plugin if any."""
+    return create(problem["name"], problem.get("plugin"), **problem["options"])

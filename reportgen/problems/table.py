@@ -15,18 +15,32 @@
 
 A synthetic problem (rosenbrock, beale, noisy-quadratic) reads no data, and no problem but the 2018
 network has a ``[network]`` table: either given is refused, so no setting is silently ignored.
+
+A problem of your own is a plugin (``reportgen.problems.plugins`` says what its factory returns)::
+
+    [problem]
+    plugin = "plugins/camel.py:three_hump_camel"   # path/to/file.py:factory, relative to this file
+    options = { sigma = 0.1 }                       # the factory's keyword arguments
+    name = "camel"                                  # how results and reports name it; default the factory's name
+
+or the factory an installed package offers under ``name`` (entry point group ``reportgen.problems``). A
+plugin's problem reads no ``[data]`` (it loads its own). In a suite, ``[problems.NAME]`` takes ``plugin`` too.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from reportgen import problems
-from reportgen.problems import NETWORK_PROBLEM
+from reportgen.problems import NETWORK_PROBLEM, plugins
 from reportgen.data import DIGITS
 from reportgen.errors import ConfigError, did_you_mean
 
 DIGIT_PROBLEMS = ("digits-softmax", "digits-mlp")
+PROBLEM_KEYS = ("name", "options", "plugin")
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # a plugin's problem names result files
 DIGIT_DATA = {  # field -> default (None: required)
     "source": "embedded",
     "path": "",
@@ -38,27 +52,51 @@ DIGIT_DATA = {  # field -> default (None: required)
 }
 
 
-def problem_table(raw: dict) -> dict:
-    """The ``[problem]`` table checked: ``{"name": ..., "options": {...}}``, the problem built once to check its options."""
+def problem_table(raw: dict, base_dir: Path | None = None) -> dict:
+    """The ``[problem]`` table checked: ``{"name": ..., "options": {...}}`` and a plugin's ``"plugin"`` (its
+    ``Source`` as a dict), the problem built once to check its options; a plugin's path is relative to ``base_dir``."""
     table = raw.get("problem", {})
     if not isinstance(table, dict):
         raise ConfigError(f"problem: expected a table [problem], got {table!r}")
     for key in table:
-        if key not in ("name", "options"):
-            raise ConfigError(f"problem.{key}: unknown key{did_you_mean(key, ('name', 'options'))}; expected name or options")
+        if key not in PROBLEM_KEYS:
+            raise ConfigError(f"problem.{key}: unknown key{did_you_mean(key, PROBLEM_KEYS)}; expected one of {', '.join(PROBLEM_KEYS)}")
     name = table.get("name", NETWORK_PROBLEM)
     options = table.get("options", {})
     if not isinstance(options, dict):
         raise ConfigError(f"problem.options: expected a table like {{ sigma = 0.5 }}, got {options!r}")
+    plugin = _plugin(table, base_dir)
+    if plugin:
+        name = table.get("name", plugin["builder"])
+        if not isinstance(name, str) or not NAME.fullmatch(name) or name in (NETWORK_PROBLEM, *problems.PROBLEMS):
+            raise ConfigError(f"problem.name: {name!r} cannot name a plugin's problem; use letters, digits, - and _, and no built-in problem's name")
     if name == NETWORK_PROBLEM:
         if options:
             raise ConfigError(f"problem.options: {NETWORK_PROBLEM} takes its settings from [network] and [data]")
         return {"name": name, "options": {}}
-    problems.create(name, **options)  # a one-line ConfigError for a bad name or option
+    problems.create(name, plugin, **options)  # a one-line ConfigError for a bad name or option
     for section in ("network", *(() if name in DIGIT_PROBLEMS else ("data",))):
         if section in raw:
             raise ConfigError(f"{section}: problem {name} has no [{section}] table; its settings are problem.options")
-    return {"name": name, "options": dict(sorted(options.items()))}
+    return {"name": name, "options": dict(sorted(options.items())), **({"plugin": plugin} if plugin else {})}
+
+
+def _plugin(table: dict, base_dir: Path | None) -> dict | None:
+    """The Source of the table's plugin file, or of an installed entry point its name is not a built-in's; or None."""
+    if "plugin" in table:
+        return plugins.from_reference(table["plugin"], base_dir)
+    name = table.get("name", NETWORK_PROBLEM)
+    if isinstance(name, str) and name not in (NETWORK_PROBLEM, *problems.PROBLEMS):
+        return plugins.from_entry_point(name)
+    return None
+
+
+def numeric_problem(problem: dict) -> dict:
+    """What of a checked ``[problem]`` table decides the numbers, for the results' cache key: a plugin by its
+    factory and its file's SHA-256, not by where the file sits."""
+    if "plugin" not in problem:
+        return problem
+    return {**problem, "plugin": {key: problem["plugin"][key] for key in ("builder", "sha256")}}
 
 
 def digit_data(raw: dict) -> dict:
@@ -81,17 +119,17 @@ def problem_steps(problem: dict, data: dict, batch_size: int) -> int:
     """Steps per epoch: a digit problem's training images over the batch size; a synthetic problem's own count."""
     if problem["name"] in DIGIT_PROBLEMS:
         return -(-data["train_per_digit"] * len(data["digits"]) // batch_size)
-    return problems.create(problem["name"], **problem["options"]).steps_per_epoch
+    return problems.from_table(problem).steps_per_epoch
 
 
-SUITE_KEYS = ("options", "data", "network", "epochs", "batch_size")  # what a [problems.NAME] table may set
+SUITE_KEYS = ("plugin", "options", "data", "network", "epochs", "batch_size")  # what a [problems.NAME] table may set
 
 
 def expand_suite(raw: dict, default_name: str) -> list[dict]:
     """A file with ``[problems.NAME]`` tables (a suite) as one experiment per problem, else the file itself.
 
     Each experiment is the file's shared tables (methods, seeds, training, ...) with the problem's: its
-    ``options``, its ``data`` (digits) or ``network`` (mnist01-mlp), and its own ``epochs`` and
+    ``plugin`` and ``options``, its ``data`` (digits) or ``network`` (mnist01-mlp), and its own ``epochs`` and
     ``batch_size`` over ``[training]``'s; it is named "<suite name>-<problem>"::
 
         name = "suite"
@@ -121,7 +159,8 @@ def expand_suite(raw: dict, default_name: str) -> list[dict]:
             if key not in SUITE_KEYS:
                 raise ConfigError(f"problems.{problem}.{key}: unknown key{did_you_mean(key, SUITE_KEYS)}; expected one of {', '.join(SUITE_KEYS)}")
         training = {**shared.get("training", {}), **{key: table[key] for key in ("epochs", "batch_size") if key in table}}
-        part = {**shared, "name": f"{base}-{problem}", "training": training, "problem": {"name": problem, "options": table.get("options", {})}}
+        own = {key: table[key] for key in ("plugin", "options") if key in table}
+        part = {**shared, "name": f"{base}-{problem}", "training": training, "problem": {"name": problem, **own}}
         part.update({key: table[key] for key in ("data", "network") if key in table})
         experiments.append(part)
     return experiments

@@ -55,7 +55,7 @@ def check(experiment: Experiment, table: dict) -> sweep_plan.Plan:
 def target_metric(experiment: Experiment) -> str:
     """What the suite's scores time on the experiment's problem (the 2018 network: its held-out cost)."""
     problem = experiment.config["problem"]
-    return "test_cost" if problem["name"] == NETWORK_PROBLEM else problems.create(problem["name"], **problem["options"]).target
+    return "test_cost" if problem["name"] == NETWORK_PROBLEM else problems.from_table(problem).target
 
 
 def choice(axis, seeds, runs: dict, metric: str) -> float | None:

@@ -31,7 +31,6 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from reportgen import problems
 from reportgen.optimizers import kernels
 from reportgen.training import methods
 from reportgen.training.record import divergence
@@ -41,7 +40,7 @@ from reportgen.training.tasks import PATH_DIMENSIONS, RunSpec, records_path
 
 def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> RunMetrics:
     """Train one run of ``spec.problem``; ``params`` (its initial parameters) are copied, never modified."""
-    problem = problems.create(spec.problem, **dict(spec.problem_options))
+    problem = spec.create_problem()
     optimizer = methods.optimizer(spec.method)
     w = [np.array(p, dtype=np.float64) for p in params]
     state = optimizer.init(w, noise_rng)
@@ -77,7 +76,7 @@ def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> R
             if progress is not None:
                 progress(epoch + 1)
     if path is not None:  # (epochs, steps per epoch, 2); NaN from a divergence on, like every other array
-        steps = problem.steps_per_epoch  # the 2-D problems are synthetic: a fixed count, even if the first epoch diverged
+        steps = problem.steps_per_epoch  # a fixed count (a plugin's is checked against its batches), even if the first epoch diverged
         arrays["path"] = np.full((spec.epochs, steps, PATH_DIMENSIONS), np.nan)
         arrays["path"][: len(path)] = np.array(path).reshape(len(path), steps, PATH_DIMENSIONS)
     return metrics

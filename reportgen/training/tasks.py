@@ -38,13 +38,18 @@ class RunSpec:
     # quirk ablation's seed-2018 method in the textbook setup sees the textbook runs' noise (paired).
     seeding: str = ""
     # What is trained: the 2018 network (``activation`` and ``sizes`` above), or a problem of
-    # ``reportgen.problems`` with its options as sorted (name, value) pairs (``problem_engine`` trains it).
+    # ``reportgen.problems`` with its options as sorted (name, value) pairs (``problem_engine`` trains it),
+    # a plugin's with the ``Source`` (as a dict) that loads it in any process.
     problem: str = NETWORK_PROBLEM
     problem_options: tuple = ()
+    problem_plugin: dict | None = None
 
     @property
     def on_network(self) -> bool:
         return self.problem == NETWORK_PROBLEM
+
+    def create_problem(self):
+        return problems.create(self.problem, self.problem_plugin, **dict(self.problem_options))
 
     @property
     def noise_variant(self) -> str:
@@ -66,7 +71,7 @@ class RunSpec:
     def metrics(self) -> tuple[str, ...]:
         if self.on_network:
             return (*EPOCH_METRICS, *LAYER_METRICS)
-        problem = problems.create(self.problem, **dict(self.problem_options))
+        problem = self.create_problem()
         path = ("path",) if records_path(problem.initial_params(0)) else ()
         return (*problem.metrics, "train_cost_logged", "epoch_seconds", *path)  # each with a row per epoch
 
@@ -128,6 +133,7 @@ def run_specs(config: dict, methods) -> list[RunSpec]:
             sizes=(784, *network["hidden"], 1),
             problem=problem["name"],
             problem_options=tuple(problem["options"].items()),
+            problem_plugin=problem.get("plugin"),
             dtype=training["dtype"],
             shuffle=training["shuffle"],
             divergence_threshold=training["divergence_threshold"],

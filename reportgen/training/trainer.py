@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from reportgen import problems
 from reportgen.data import Split
 from reportgen.training import engine, lockstep, problem_engine, seeding
 from reportgen.training.results import RunMetrics
@@ -25,7 +24,7 @@ def train_with(trainer: ModuleType, spec: RunSpec, split: Split) -> RunMetrics:
 def train_problem(spec: RunSpec, data) -> RunMetrics:
     """A run on a problem of ``reportgen.problems``: its initial parameters for the seed, the seed's textbook
     noise stream for the method, the seed's order stream for the batches and the problem's gradient noise."""
-    params = problems.create(spec.problem, **dict(spec.problem_options)).initial_params(spec.seed)
+    params = spec.create_problem().initial_params(spec.seed)
     noise = seeding.generator_stream(spec.seed, spec.noise_stream)
     return problem_engine.train(spec, data, params, noise, seeding.order_stream(spec.seed))
 
