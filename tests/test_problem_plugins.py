@@ -222,6 +222,8 @@ BAD_PLUGINS = {
     "gradient is the parameters": (_fault("[2.0 * x + batch]", "[x]"), "", "fresh arrays"),
     "parameters changed": (_fault("(x,) = params\n        return float(x @ x + x", "(x,) = params\n        x *= 2\n        return float(x @ x + x"), "", "loss_and_grads changed the parameters it was given"),
     "loss_and_grads raises": (_fault("[2.0 * x + batch]", "[2.0 * x + batch[5]]"), "", "loss_and_grads raised IndexError"),
+    "random parameters": (_fault("np.array([1.0, -2.0])", "np.random.standard_normal(2)"), "", r"initial_params\(0\) gave other parameters the second time; draw them from the seed"),
+    "noise not from rng": (_fault("0.1 * rng.standard_normal(2)", "0.1 * np.random.standard_normal(2)"), "", "the same seed's first batch gave another loss the second time"),
     "evaluate misses a metric": (_fault('"train_cost_mean": float(x @ x), ', ""), "", r"evaluate must return a value for each of its metrics \(train_cost_mean, distance\), got distance"),
     "evaluate not finite": (_fault('"distance": float(np.linalg.norm(x))', '"distance": float("inf")'), "", "evaluate gave distance as no finite number"),
 }

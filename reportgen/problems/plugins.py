@@ -18,17 +18,19 @@ built-ins' convention (``reportgen.problems.base`` says how a trainer calls it).
     target_floor                    the least target, a number >= 0
     optimum                         the minimiser as arrays shaped as the parameters, or None
     steps_per_epoch                 how many batches ``batches`` yields, whatever the batch size
-    initial_params(seed)            a list of float arrays
-    batches(data, batch_size, rng)  an epoch's batches, each whatever ``loss_and_grads`` reads; the noise is
-                                    drawn from ``rng``. ``data`` is for the built-in digit problems: a plugin
-                                    loads its own data, in its factory
+    initial_params(seed)            a list of float arrays, the same for the same seed
+    batches(data, batch_size, rng)  an epoch's batches, each whatever ``loss_and_grads`` reads, anything random
+                                    drawn from ``rng`` (the run's seed decides it); ``data`` is for the built-in
+                                    digit problems: a plugin reads its own
     loss_and_grads(params, batch)   (loss, a list of gradients shaped as ``params``), fresh arrays; ``params``
                                     untouched
     evaluate(params, data)          {metric: value} for each of ``metrics``
 
-Making a problem checks all of this once per process and options, on seed 0's parameters and the first
-batch: each fault is a one-line ``PluginError`` naming the file and the factory. Whether the gradient is
-the loss's is ``reportgen.verification.problem_gradients``'s finite-difference check.
+Every run calls the factory for a problem of its own, so nothing carries over from one run to the next; a
+plugin that reads data keeps what it read at module level. Making a problem checks all of this once per
+process and options, on seed 0's parameters and the first batch: each fault is a one-line ``PluginError``
+naming the file and the factory. Whether the gradient is the loss's is the finite-difference check of
+``reportgen.verification.problem_gradients``.
 """
 
 from __future__ import annotations
@@ -144,16 +146,29 @@ def check(problem, where: str) -> None:
     if not_callable := [name for name in CALLS if not callable(found[name])]:
         raise PluginError(f"{where}: its {', '.join(not_callable)} must be methods")
     _check_declared(found, where)
+    params = _initial_params(problem, where)
+    if found["optimum"] is not None and _shapes(found["optimum"]) != _shapes(params):
+        raise PluginError(f"{where}: its optimum must be None or arrays shaped as the parameters {_shapes(params)}, got {_kind(found['optimum'])}")
+    _check_step(problem, params, found["steps_per_epoch"], where)
+    _check_evaluation(_call(where, "evaluate", problem.evaluate, params, None), found["metrics"], where)
+
+
+def _initial_params(problem, where: str) -> list[np.ndarray]:
+    """Seed 0's parameters: a list of finite float arrays, the same when asked twice."""
     params = _call(where, f"initial_params({SMOKE_SEED})", problem.initial_params, SMOKE_SEED)
     if _shapes(params) is None or not isinstance(params, list) or not params or not all(np.issubdtype(p.dtype, np.floating) and p.size for p in params):
         raise PluginError(f"{where}: initial_params({SMOKE_SEED}) must return a list of float arrays, got {_kind(params)}")
     if not all(np.isfinite(p).all() for p in params):
         raise PluginError(f"{where}: initial_params({SMOKE_SEED}) has NaN or infinity")
-    shapes = _shapes(params)
-    if found["optimum"] is not None and _shapes(found["optimum"]) != shapes:
-        raise PluginError(f"{where}: its optimum must be None or arrays shaped as the parameters {shapes}, got {_kind(found['optimum'])}")
-    steps, rng = found["steps_per_epoch"], np.random.Generator(np.random.PCG64(SMOKE_SEED))
-    batches = _call(where, "batches(None, 1, rng)", lambda: list(itertools.islice(problem.batches(None, 1, rng), steps + 1)))
+    again = _call(where, f"initial_params({SMOKE_SEED})", problem.initial_params, SMOKE_SEED)
+    if _shapes(again) != _shapes(params) or not all(np.array_equal(first, second) for first, second in zip(params, again)):
+        raise PluginError(f"{where}: initial_params({SMOKE_SEED}) gave other parameters the second time; draw them from the seed")
+    return params
+
+
+def _check_step(problem, params: list[np.ndarray], steps: int, where: str) -> None:
+    """An epoch of ``steps`` batches, and a loss and gradients on the first that an optimizer can take."""
+    batches = _epoch(problem, steps, where)
     if len(batches) != steps:
         raise PluginError(f"{where}: an epoch of batches had {len(batches)}{' or more' if len(batches) > steps else ''}; its steps_per_epoch is {steps}")
     given = [p.copy() for p in params]
@@ -163,13 +178,20 @@ def check(problem, where: str) -> None:
     loss, grads = result
     if not _finite_number(loss):
         raise PluginError(f"{where}: loss_and_grads gave the loss {loss!r} at the initial parameters; expected a finite number")
-    if _shapes(grads) != shapes:
-        raise PluginError(f"{where}: loss_and_grads gave gradients as {_kind(grads)}; the parameters are {shapes}")
+    if _shapes(grads) != _shapes(params):
+        raise PluginError(f"{where}: loss_and_grads gave gradients as {_kind(grads)}; the parameters are {_shapes(params)}")
     if not all(np.array_equal(before, after) for before, after in zip(given, params)):
         raise PluginError(f"{where}: loss_and_grads changed the parameters it was given")
     if any(np.shares_memory(grad, p) for grad, p in zip(grads, params)) or not all(np.isfinite(grad).all() for grad in grads):
         raise PluginError(f"{where}: loss_and_grads must return finite gradients in fresh arrays (an optimizer updates them in place)")
-    _check_evaluation(_call(where, "evaluate", problem.evaluate, params, None), found["metrics"], where)
+    if not _call(where, "loss_and_grads", problem.loss_and_grads, params, _epoch(problem, steps, where)[0])[0] == loss:
+        raise PluginError(f"{where}: the same seed's first batch gave another loss the second time; draw anything random from the rng batches is given")
+
+
+def _epoch(problem, steps: int, where: str) -> list:
+    """An epoch's batches (one more, if it yields more) from a generator seeded as the smoke test's."""
+    rng = np.random.Generator(np.random.PCG64(SMOKE_SEED))
+    return _call(where, "batches(None, 1, rng)", lambda: list(itertools.islice(problem.batches(None, 1, rng), steps + 1)))
 
 
 def _check_declared(found: dict, where: str) -> None:
@@ -205,7 +227,7 @@ def _call(where: str, what: str, function: Callable, *args):
 
 
 def _finite_number(value) -> bool:
-    return isinstance(value, (Real, np.floating, np.integer)) and not isinstance(value, bool) and math.isfinite(value)
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)  # NumPy's scalars are Real
 
 
 def _shapes(arrays) -> list | None:

@@ -24,7 +24,8 @@ A problem of your own is a plugin (``reportgen.problems.plugins`` says what its 
     name = "camel"                                  # how results and reports name it; default the factory's name
 
 or the factory an installed package offers under ``name`` (entry point group ``reportgen.problems``). A
-plugin's problem reads no ``[data]`` (it loads its own). In a suite, ``[problems.NAME]`` takes ``plugin`` too.
+plugin's problem reads no ``[data]`` (it loads its own). In a suite, ``[problems.NAME]`` takes ``plugin`` too,
+NAME naming the problem.
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ def expand_suite(raw: dict, default_name: str) -> list[dict]:
         [methods.adam]
         [problems.rosenbrock]
         epochs = 500
+        [problems.camel]
+        plugin = "plugins/camel.py:three_hump_camel"
+        epochs = 300
         [problems.digits-softmax]
         epochs = 10
         batch_size = 32
