@@ -91,6 +91,7 @@ def _camel(tmp_path: Path) -> Path:
     return toml
 
 
+@pytest.mark.slow  # a real process
 def test_the_example_plugin_trains_from_the_command_line_and_an_edit_retrains(tmp_path, capsys):
     toml, out = _camel(tmp_path), tmp_path / "out"
     done = harness.run_process("run", "--config", toml, "--out", out, "--workers", "2", "--quiet", cwd=tmp_path)  # a fork pool
@@ -126,6 +127,7 @@ def test_the_cache_key_has_the_plugin_code_not_where_it_sits(tmp_path):
     assert config.load(moved / "camel.toml").numeric_config() == numeric
 
 
+@pytest.mark.slow  # a real process
 def test_a_worker_process_loads_the_plugin_again_and_refuses_an_edited_file(tmp_path):
     spec = config.load(_camel(tmp_path)).run_specs()[0]
     here = train_one(spec, runner.NoData())
