@@ -22,7 +22,7 @@ from typing import Any, Callable
 from reportgen import optimizers
 from reportgen.errors import ConfigError, did_you_mean
 from reportgen.problems import NETWORK_PROBLEM
-from reportgen.problems.table import DIGIT_PROBLEMS, digit_data, expand_suite, numeric_problem, problem_steps, problem_table
+from reportgen.problems.table import DIGIT_PROBLEMS, digit_data, expand_suite, numeric_problem, problem_steps, problem_table, suite_name
 from reportgen.model import network
 from reportgen.training import controls, executors
 from reportgen.training import methods as method_tables
@@ -49,6 +49,7 @@ class Experiment:
     ablation: dict  # the [ablation] table as written; reportgen.ablation.plan checks it
     executor: dict  # the [executor] table, checked: kind and scheduler
     tuning: dict = field(default_factory=dict)  # the [tuning] table as written; reportgen.sweep.tune checks it
+    suite: str = ""  # the suite's name when the experiment is one problem of a suite file, whose site shows it
 
     @property
     def seeds(self) -> list[int]:
@@ -295,7 +296,7 @@ def load_all(path: Path) -> list[Experiment]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return [validate(part, str(path), base_dir=path.parent) for part in expand_suite(raw, path.stem)]
+    return [replace(validate(part, str(path), base_dir=path.parent), suite=suite_name(raw, path.stem)) for part in expand_suite(raw, path.stem)]
 
 
 def load(path: Path) -> Experiment:
@@ -313,7 +314,7 @@ def load_preset_all(name: str) -> list[Experiment]:
     if name not in names:
         raise ConfigError(f"--preset: unknown preset {name!r}{did_you_mean(name, names)}; available: {', '.join(names)}")
     raw = tomllib.loads(resources.files("reportgen.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8"))
-    return [validate(part, f"preset {name}") for part in expand_suite(raw, name)]
+    return [replace(validate(part, f"preset {name}"), suite=suite_name(raw, name)) for part in expand_suite(raw, name)]
 
 
 def load_preset(name: str) -> Experiment:

@@ -213,8 +213,10 @@ def test_a_suite_tunes_each_method_per_problem_on_its_own_seeds_then_runs_the_tu
     )  # fmt: skip
     (experiment,) = config.load_all(path)
     store, executor = ResultStore(tmp_path / "results"), executors.create("inprocess")
-    tuned, swept = tune.tune(experiment, experiment.tuning, store, executor, quiet=True)
-    assert swept.trained == 3 + 4  # the three grid values per method and Adam's own 0.05 (SGD's 0.01 is on the grid), one seed
+    (tuned,), (tuning,) = tune.tune_all([experiment], store, executor, quiet=True)
+    assert tuned is tuning.experiment and tuning.metric == "suboptimality"
+    swept = run_sweep(tune.check(experiment, experiment.tuning), store, executor, only_stored=True)  # the runs it chose from, reloaded
+    assert tuning.trained == 3 + 4  # the three grid values per method and Adam's own 0.05 (SGD's 0.01 is on the grid), one seed
     grid = (1e-3, 1e-2, 1e-1)
     for method in tuned.methods:  # the grid value whose run reached the lowest suboptimality, Rosenbrock's target
         bests = {lr: np.nanmin(swept.runs[sweep_plan.cell_name(dataclasses.replace(method, hyperparams={**method.hyperparams, "lr": lr})), 101].arrays["suboptimality"]) for lr in grid}
@@ -253,6 +255,9 @@ def test_tuning_chooses_on_the_target_metric_and_keeps_a_method_with_nothing_fin
     axis = Axis(method, "lr", (0.01, 0.1, 1.0))
     curves = {0.01: [3.0, 2.0], 0.1: [5.0, 0.5], 1.0: [np.nan, np.inf]}  # the best value of a run, not its last, counts
     runs = {(sweep_plan.cell_name(axis.with_value(lr)), seed): RunMetrics({"distance": np.array(curve) + seed}) for lr, curve in curves.items() for seed in (7, 8)}
-    assert tune.choice(axis, (7, 8), runs, "distance") == 0.1
+    chosen = tune.method_tuning(axis, (7, 8), runs, "distance")
+    assert chosen.chosen == 0.1 and not chosen.at_edge and chosen.medians == (2.5, 1.0, math.inf)
     nothing = {key: RunMetrics({"distance": np.array([np.nan, np.nan])}) for key in runs}
-    assert tune.choice(axis, (7, 8), nothing, "distance") is None
+    assert tune.method_tuning(axis, (7, 8), nothing, "distance").chosen is None
+    edge = {key: RunMetrics({"distance": np.array([1.0]) if key[0] == sweep_plan.cell_name(axis.with_value(1.0)) else np.array([2.0])}) for key in runs}
+    assert tune.method_tuning(axis, (7, 8), edge, "distance").at_edge

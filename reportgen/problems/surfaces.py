@@ -35,6 +35,8 @@ class Rosenbrock(Synthetic):
         super().__post_init__()
         check_options(self, a=values.number(), b=values.number(0.0, low_open=True))  # b > 0: else no single minimiser
 
+    view = ((-2.0, 2.0), (-1.0, 3.0))  # the map pictures show: the usual window, the start and the curved valley in it
+
     @property
     def title(self) -> str:
         return f"Rosenbrock (a = {self.a:g}, b = {self.b:g}{_noise_title(self.sigma)})"
@@ -62,6 +64,8 @@ BEALE_CONSTANTS = (1.5, 2.25, 2.625)  # term k (k = 1, 2, 3) is c_k - x + x y^k
 
 @dataclass(frozen=True)
 class Beale(Synthetic):
+    view = ((-1.0, 4.5), (-1.5, 2.0))  # the start, the minimiser and the flat valley between them; f passes 1e5 at the domain's corners
+
     @property
     def title(self) -> str:
         return f"Beale{_noise_title(self.sigma)}"

@@ -126,6 +126,11 @@ def problem_steps(problem: dict, data: dict, batch_size: int) -> int:
 SUITE_KEYS = ("plugin", "options", "data", "network", "epochs", "batch_size")  # what a [problems.NAME] table may set
 
 
+def suite_name(raw: dict, default_name: str) -> str:
+    """The suite's name when ``raw`` is a suite file (it has ``[problems.NAME]`` tables), else ""."""
+    return raw.get("name", default_name) if "problems" in raw else ""
+
+
 def expand_suite(raw: dict, default_name: str) -> list[dict]:
     """A file with ``[problems.NAME]`` tables (a suite) as one experiment per problem, else the file itself.
 

@@ -278,7 +278,7 @@ def distance_figure(methods: list[MethodRuns], *, problem: str, tuning: str) -> 
     axes.set_ylabel("distance to the optimum (log scale)")
     title = f"Distance to the optimum on {problem}"
     axes.set_title(literal(title))
-    legend = [Patch(color="#777777", alpha=0.3, linewidth=0, label="line: median; band: min\u2013max over the runs")] if max(len(m.runs) for m in methods) > 1 else []
+    legend = [Patch(color="#777777", alpha=0.3, linewidth=0, label="band: min\u2013max of the runs")] if max(len(m.runs) for m in methods) > 1 else []
     if crosses:
         legend.append(Line2D([], [], color="#777777", label="diverged (NaN or inf)", **DIVERGED))
     stack_panels(figure, WIDTH, [(axes, 3.6)], [{"handles": [*medians, *legend], **LEGEND}])

@@ -9,29 +9,31 @@ compared are not the ones the choice was made on. Each method takes the grid
 value whose runs reach the lowest median best value of the problem's target
 metric (what the suite's scores time: ``problem.target``) over the tuning
 seeds, a run with none counting as infinite; a method with no finite value
-keeps its own.
+keeps its own. A choice at the grid's smallest or largest value is flagged
+(``MethodTuning.at_edge``): the best rate may lie beyond the grid, and the site
+says so beside the rate rather than widening the grid behind the reader's back.
 
 ::
 
     [tuning]
-    lr = "1e-4:1:9"     # LOW:HIGH:POINTS, log-spaced; or a list
+    lr = "1e-4:10:11"   # LOW:HIGH:POINTS, log-spaced; or a list
     seeds = [101, 102]  # tuning seeds, none of the experiment's
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reportgen import problems
-from reportgen.errors import ConfigError
+from reportgen.errors import ConfigError, RunError
 from reportgen.problems import NETWORK_PROBLEM
 from reportgen.sweep import plan as sweep_plan
 from reportgen.sweep.plan import cell_name
-from reportgen.sweep.run import SweepRun, run_sweeps
+from reportgen.sweep.run import SweepRun, run_sweeps, sweep_jobs
 from reportgen.training import methods as method_entries
 
 if TYPE_CHECKING:  # the config is built above this stage and only read here
@@ -58,7 +60,43 @@ def target_metric(experiment: Experiment) -> str:
     return "test_cost" if problem["name"] == NETWORK_PROBLEM else problems.from_table(problem).target
 
 
-def choice(axis, seeds, runs: dict, metric: str) -> float | None:
+@dataclass(frozen=True)
+class MethodTuning:
+    """One method's tuning on a problem: the median best target value at each grid value, and the choice."""
+
+    method: str
+    values: tuple[float, ...]  # the grid
+    medians: tuple[float, ...]  # per grid value: the median over the tuning seeds of each run's best (inf: none finite)
+    chosen: float | None  # None: no grid value had a finite median, the method kept its own rate
+
+    @property
+    def at_edge(self) -> bool:
+        """The choice is the grid's smallest or largest value: the best rate may lie outside the grid."""
+        return self.chosen is not None and self.chosen in (self.values[0], self.values[-1])
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """What tuning one experiment did: the tuned experiment, each method's tuning and the sweep's counts."""
+
+    experiment: Experiment
+    metric: str
+    seeds: tuple[int, ...]
+    methods: tuple[MethodTuning, ...]
+    trained: int
+    reused: int
+    seconds: float
+
+    def line(self) -> str:
+        """One line for the command line: the runs, and each method's rate (* at the grid's edge)."""
+        rates = ", ".join(f"{m.method} {m.chosen:g}{'*' if m.at_edge else ''}" for m in self.methods if m.chosen is not None)
+        kept = [m.method for m in self.methods if m.chosen is None]
+        edge = " (* at the grid's edge)" if any(m.at_edge for m in self.methods) else ""
+        return (f"{self.experiment.name} tuning: trained {self.trained} runs, reused {self.reused} in {self.seconds:.1f} s; lr {rates}{edge}"
+                + (f"; no finite value, own rate kept: {', '.join(kept)}" if kept else ""))
+
+
+def method_tuning(axis, seeds, runs: dict, metric: str) -> MethodTuning:
     """The grid value whose runs reach the lowest median best ``metric`` over the tuning seeds (a run's best: its
     lowest finite value; none: inf), the smaller value on a tie; None when no value has a finite median."""
     medians = []
@@ -70,40 +108,34 @@ def choice(axis, seeds, runs: dict, metric: str) -> float | None:
             bests.append(float(finite.min()) if finite.size else math.inf)
         medians.append(float(np.median(bests)))
     best = int(np.argmin(medians))
-    return axis.values[best] if math.isfinite(medians[best]) else None
+    chosen = axis.values[best] if math.isfinite(medians[best]) else None
+    return MethodTuning(axis.method.name, tuple(axis.values), tuple(medians), chosen)
 
 
-def tuned(experiment: Experiment, planned: sweep_plan.Plan, swept: SweepRun) -> Experiment:
+def tuned(planned: sweep_plan.Plan, swept: SweepRun) -> Tuning:
     """The experiment with each method at the learning rate chosen on its problem's target metric (its own where
-    no grid value reached a finite one)."""
+    no grid value reached a finite one), and how each was chosen."""
+    experiment = planned.experiment
     metric = target_metric(experiment)
-    chosen = {axis.method.name: choice(axis, planned.seeds, swept.runs, metric) for axis in planned.axes}
-    by_name = {axis.method.name: axis for axis in planned.axes}
-    methods = tuple(by_name[m.name].with_value(chosen[m.name]) if chosen.get(m.name) is not None else m for m in experiment.methods)
+    tunings = tuple(method_tuning(axis, planned.seeds, swept.runs, metric) for axis in planned.axes)
+    by_name = {axis.method.name: (axis, tuning) for axis, tuning in zip(planned.axes, tunings)}
+    methods = tuple(by_name[m.name][0].with_value(by_name[m.name][1].chosen) if m.name in by_name and by_name[m.name][1].chosen is not None else m
+                    for m in experiment.methods)
     config = {**experiment.config, "methods": {m.name: method_entries.numeric(m) for m in methods}}
-    return replace(experiment, methods=methods, config=config)
+    return Tuning(replace(experiment, methods=methods, config=config), metric, tuple(planned.seeds), tunings, swept.trained, swept.reused, swept.seconds)
 
 
-def tune(experiment: Experiment, table: dict, store, executor, *, quiet: bool = False) -> tuple[Experiment, SweepRun]:
-    """The experiment with each method at its tuned learning rate, and the sweep that chose it."""
-    planned = check(experiment, table)
-    (swept,) = run_sweeps([planned], store, executor, quiet=quiet, label=f"{experiment.name} tuning")
-    return tuned(experiment, planned, swept), swept
-
-
-def tune_all(experiments: list[Experiment], store, executor, *, quiet: bool = False) -> tuple[list[Experiment], list[str]]:
+def tune_all(experiments: list[Experiment], store, executor, *, quiet: bool = False, only_stored: bool = False) -> tuple[list[Experiment], list[Tuning]]:
     """Each experiment with a ``[tuning]`` table at its tuned learning rates, the others as they are, all the
-    tunings' runs in one pool; and a line per tuning."""
+    tunings' runs in one pool (none with ``only_stored``: a missing run is then a RunError); and each tuning."""
     plans = {experiment.name: check(experiment, experiment.tuning) for experiment in experiments if experiment.tuning}
     if not plans:
         return experiments, []
-    swept = dict(zip(plans, run_sweeps(list(plans.values()), store, executor, quiet=quiet, label=", ".join(plans) + " tuning")))
-    result, lines = [], []
-    for experiment in experiments:
-        if experiment.name in plans:
-            experiment = tuned(experiment, plans[experiment.name], swept[experiment.name])
-            chosen = ", ".join(f"{method.name} {method.hyperparams['lr']:g}" for method in experiment.methods if "lr" in method.hyperparams)
-            outcome = swept[experiment.name]
-            lines.append(f"{experiment.name} tuning: trained {outcome.trained} runs, reused {outcome.reused} in {outcome.seconds:.1f} s; lr {chosen}")
-        result.append(experiment)
-    return result, lines
+    if only_stored:
+        for planned in plans.values():
+            missing = sum(store.load_run(job.directory, job.spec) is None for job in sweep_jobs(planned, store))
+            if missing:
+                raise RunError(f"{planned.experiment.name} tuning: {missing} runs are not stored in {store.root}; run `reportgen build` first")
+    swept = run_sweeps(list(plans.values()), store, executor, quiet=quiet, label=", ".join(plans) + " tuning")
+    tunings = {name: tuned(planned, outcome) for (name, planned), outcome in zip(plans.items(), swept)}
+    return [tunings[e.name].experiment if e.name in tunings else e for e in experiments], list(tunings.values())

@@ -1,0 +1,86 @@
+"""The site's data files, from which every number its pages state can be recomputed (tests/test_site.py does):
+
+    data/runs.csv     every compared run: its problem, method, seed, learning rate, best value and time to target
+    data/targets.csv  per problem: the metric timed, the target, the baseline that set it, its floor, the budget
+    data/scores.csv   per method: the integrated score, the speed-up against SGD, the step cost, with intervals and ranks
+    data/tuning.csv   per problem, method and grid rate: the median best value over the tuning seeds, and the choice
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+
+from reportgen.analysis import scores
+from reportgen.site.gather import Suite
+
+RUNS = "data/runs.csv"
+TARGETS = "data/targets.csv"
+SCORES = "data/scores.csv"
+TUNING = "data/tuning.csv"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return repr(float(value)) if isinstance(value, (float, np.floating)) else str(value)
+
+
+def _table(header: tuple[str, ...], rows) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return buffer.getvalue()
+
+
+def runs_csv(suite: Suite) -> str:
+    rows = []
+    for problem in suite.problems:
+        target = suite.target(problem.name).value
+        for m, spec in enumerate(problem.methods):
+            for s, seed in enumerate(problem.result_set.seeds):
+                curve = problem.curves[m, s]
+                epochs = scores.epochs_to_target(curve, target)
+                rows.append((problem.name, spec.name, seed, problem.lr(spec.name), scores.best_value(curve), epochs, epochs * problem.steps_per_epoch))
+    return _table(("problem", "method", "seed", "lr", "best_value", "epochs_to_target", "steps_to_target"), rows)
+
+
+def targets_csv(suite: Suite) -> str:
+    rows = [
+        (p.name, p.metric, suite.target(p.name).value, suite.target(p.name).baseline, p.floor, p.steps_per_epoch, p.result_set.epochs)
+        for p in suite.problems
+    ]
+    return _table(("problem", "metric", "target", "baseline", "floor", "steps_per_epoch", "epochs"), rows)
+
+
+def scores_csv(suite: Suite) -> str:
+    result = suite.scores
+    by = {name: {item.method: item for item in items} for name, items in
+          (("score", result.integrated), ("speedup", result.speedups), ("place", result.integrated_places))}
+    rows = []
+    for spec in suite.methods:
+        score, speedup, place = by["score"][spec.name], by["speedup"][spec.name], by["place"][spec.name]
+        costs = [suite.step_costs[p.name, spec.name].ratio for p in suite.problems if (p.name, spec.name) in suite.step_costs]
+        reached = sum(suite.row(p.name, spec.name).steps.median < np.inf for p in suite.problems)
+        rows.append((spec.name, spec.letter, score.value, score.low, score.high, place.best_rank, place.worst_rank,
+                     speedup.value, speedup.low, speedup.high, speedup.both, float(np.median(costs)) if costs else None, reached))
+    header = ("method", "letter", "integrated", "integrated_low", "integrated_high", "rank_best", "rank_worst",
+              "speedup", "speedup_low", "speedup_high", "speedup_problems", "step_cost_ratio", "problems_reached")
+    return _table(header, rows)
+
+
+def tuning_csv(suite: Suite) -> str:
+    rows = [
+        (p.name, m.method, value, median, value == m.chosen)
+        for p in suite.problems if p.tuning is not None
+        for m in p.tuning.methods
+        for value, median in zip(m.values, m.medians)
+    ]
+    return _table(("problem", "method", "lr", "median_best", "chosen"), rows)
+
+
+def data_files(suite: Suite) -> dict[str, str]:
+    return {RUNS: runs_csv(suite), TARGETS: targets_csv(suite), SCORES: scores_csv(suite), TUNING: tuning_csv(suite)}
