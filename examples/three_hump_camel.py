@@ -24,6 +24,8 @@ from reportgen.problems import Synthetic
 
 @dataclass(frozen=True)
 class ThreeHumpCamel(Synthetic):
+    view = ((-2.5, 1.0), (-2.0, 1.5))  # the contour map's window: the start, both minima the paths may reach, and the hump between
+
     @property
     def title(self) -> str:
         return "Three-hump camel" + (f", gradient noise sigma = {self.sigma:g}" if self.sigma else "")

@@ -177,6 +177,25 @@ def test_a_suite_takes_a_plugin_problem_beside_the_built_ins(tmp_path):
     assert problems.from_table(camel.config["problem"]).title == "Three-hump camel, gradient noise sigma = 0.1"
 
 
+@pytest.mark.slow  # the site draws its figures in a process pool
+def test_a_suite_site_draws_a_plugin_problem_on_its_contour_map_when_it_gives_its_surface(tmp_path, capsys):
+    toml = _camel(tmp_path)
+    (tmp_path / "plugins" / "bowl.py").write_text(BOWL, encoding="utf-8")
+    (tmp_path / "plugins" / "surfaced.py").write_text(SURFACED, encoding="utf-8")
+    toml.write_text(
+        'name = "mini"\n[training]\nseeds = [1, 2]\nepochs = 30\n[methods.sgd]\nlr = 0.05\n[methods.momentum]\nlr = 0.02\n[methods.adam]\nlr = 0.05\n'
+        '[problems.camel]\nplugin = "plugins/three_hump_camel.py:three_hump_camel"\n'
+        '[problems.bowl]\nplugin = "plugins/bowl.py:bowl"\n[problems.surfaced]\nplugin = "plugins/surfaced.py:bowl"\n',
+        encoding="utf-8",
+    )  # fmt: skip
+    out = tmp_path / "out"
+    assert cli.main(["build", "--config", str(toml), "--out", str(out), "--workers", "2", "--quiet"]) == 0, capsys.readouterr().err
+    figures = {path.name for path in (out / "mini" / "figures").glob("*.svg")}
+    assert {"camel-paths.svg", "camel-distance.svg", "surfaced-paths.svg"} <= figures
+    assert "bowl-metric.svg" in figures and not any(name.startswith("bowl-paths") for name in figures)  # no start, minimiser nor f given
+    assert "Three-hump camel" in (out / "mini" / "problems" / "camel.html").read_text(encoding="utf-8")
+
+
 def test_an_installed_entry_point_is_a_problem_by_its_name(tmp_path, monkeypatch):
     site = tmp_path / "site"
     (site / "bowl_pkg").mkdir(parents=True)
@@ -197,6 +216,7 @@ def _fault(old: str, new: str) -> str:
     return BOWL.replace(old, new)
 
 
+SURFACED = _fault('    title = "Bowl"\n', '    title = "Bowl"\n    start, minimiser = np.array([1.0, -2.0]), np.zeros(2)\n    value = staticmethod(lambda point: (point**2).sum(axis=0))\n')
 BAD_PLUGINS = {
     "missing file": (None, "", r"plugin bowl.py:bowl: no such file .*bowl.py$"),
     "syntax error": ("def bowl(:\n", "", r"bowl.py:bowl: import failed: SyntaxError"),
@@ -226,6 +246,9 @@ BAD_PLUGINS = {
     "loss_and_grads raises": (_fault("[2.0 * x + batch]", "[2.0 * x + batch[5]]"), "", "loss_and_grads raised IndexError"),
     "random parameters": (_fault("np.array([1.0, -2.0])", "np.random.standard_normal(2)"), "", r"initial_params\(0\) gave other parameters the second time; draw them from the seed"),
     "noise not from rng": (_fault("0.1 * rng.standard_normal(2)", "0.1 * np.random.standard_normal(2)"), "", "the same seed's first batch gave another loss the second time"),
+    "start misshapen": (SURFACED.replace("np.array([1.0, -2.0]), np.zeros(2)", "np.array([1.0, -2.0, 0.0]), np.zeros(2)"), "",
+                        r"its start and minimiser must be arrays of its 2 coordinates, got a list of arrays \[float64 \(3,\), float64 \(2,\)\]"),
+    "value not on a grid": (SURFACED.replace("(point**2).sum(axis=0)", "float(point @ point)"), "", "value on a grid raised TypeError"),
     "evaluate misses a metric": (_fault('"train_cost_mean": float(x @ x), ', ""), "", r"evaluate must return a value for each of its metrics \(train_cost_mean, distance\), got distance"),
     "evaluate not finite": (_fault('"distance": float(np.linalg.norm(x))', '"distance": float("inf")'), "", "evaluate gave distance as no finite number"),
 }

@@ -31,6 +31,11 @@ import numpy as np
 
 from reportgen.optimizers import values
 
+PATH_DIMENSIONS = 2  # a problem of this many parameters in all has its path recorded, to draw on its surface
+# What the site's pictures read of a problem with a known minimiser: where every path starts, the minimiser, and f
+# at points (on a contour map, a (2, ...) array of the grid's x and y). Synthetic has them; a plugin's may not.
+SURFACE = ("start", "minimiser", "value")
+
 
 class Batch(NamedTuple):
     """What one gradient is taken on.

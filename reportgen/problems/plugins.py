@@ -26,6 +26,10 @@ built-ins' convention (``reportgen.problems.base`` says how a trainer calls it).
                                     untouched
     evaluate(params, data)          {metric: value} for each of ``metrics``
 
+A problem of two parameters in all that also gives ``start``, ``minimiser`` and ``value`` (``base.SURFACE``,
+as ``Synthetic`` does) has its paths drawn on its contour map, over its ``view`` ((x0, x1), (y0, y1)) if it
+has one; ``value`` then takes a (2, ...) array, the grid's x and y.
+
 Every run calls the factory for a problem of its own, so nothing carries over from one run to the next; a
 plugin that reads data keeps what it read at module level. Making a problem checks all of this once per
 process and options, on seed 0's parameters and the first batch: each fault is a one-line ``PluginError``
@@ -49,6 +53,7 @@ import numpy as np
 
 from reportgen.errors import ConfigError, did_you_mean
 from reportgen.optimizers.plugin_files import PluginError, Source, entry_point_source, file_module, file_source, first_line
+from reportgen.problems.base import PATH_DIMENSIONS, SURFACE
 
 ENTRY_POINT_GROUP = "reportgen.problems"
 ENGINE_METRICS = ("train_cost_logged", "epoch_seconds", "path")  # what reportgen.training.problem_engine records beside them
@@ -150,6 +155,8 @@ def check(problem, where: str) -> None:
     if found["optimum"] is not None and _shapes(found["optimum"]) != _shapes(params):
         raise PluginError(f"{where}: its optimum must be None or arrays shaped as the parameters {_shapes(params)}, got {_kind(found['optimum'])}")
     _check_step(problem, params, found["steps_per_epoch"], where)
+    if sum(p.size for p in params) == PATH_DIMENSIONS and all(hasattr(problem, part) for part in SURFACE):
+        _check_surface(problem, where)
     _check_evaluation(_call(where, "evaluate", problem.evaluate, params, None), found["metrics"], where)
 
 
@@ -186,6 +193,17 @@ def _check_step(problem, params: list[np.ndarray], steps: int, where: str) -> No
         raise PluginError(f"{where}: loss_and_grads must return finite gradients in fresh arrays (an optimizer updates them in place)")
     if not _call(where, "loss_and_grads", problem.loss_and_grads, params, _epoch(problem, steps, where)[0])[0] == loss:
         raise PluginError(f"{where}: the same seed's first batch gave another loss the second time; draw anything random from the rng batches is given")
+
+
+def _check_surface(problem, where: str) -> None:
+    """What the contour map reads: a start and a minimiser of two coordinates, and f on a grid, finite at both."""
+    start, minimiser = (_call(where, f"reading its {name}", getattr, problem, name) for name in ("start", "minimiser"))
+    if _shapes([start, minimiser]) != [(PATH_DIMENSIONS,)] * 2:
+        raise PluginError(f"{where}: its start and minimiser must be arrays of its {PATH_DIMENSIONS} coordinates, got {_kind([start, minimiser])}")
+    grid = np.array(np.meshgrid([start[0], minimiser[0]], [start[1], minimiser[1]]))
+    values = _call(where, "value on a grid", problem.value, grid)
+    if np.shape(values) != grid.shape[1:] or not np.isfinite(values).all():
+        raise PluginError(f"{where}: value must take a grid's x and y as one (2, ...) array and give f at each point, got {_kind(values)}")
 
 
 def _epoch(problem, steps: int, where: str) -> list:

@@ -59,7 +59,7 @@ class ProblemRuns:
     def instance(self):
         """The problem itself (None for the 2018 network, which ``reportgen.model`` defines)."""
         problem = self.experiment.config["problem"]
-        return None if problem["name"] == NETWORK_PROBLEM else problems.create(problem["name"], **problem["options"])
+        return None if problem["name"] == NETWORK_PROBLEM else problems.from_table(problem)
 
     def lr(self, method: str) -> float | None:
         return self.result_set.methods[self.result_set.method_index(method)].hyperparams.get("lr")
@@ -107,7 +107,7 @@ def problem_runs(experiment: Experiment, result_set: ResultSet, tuning: Tuning |
     problem, training, data = experiment.config["problem"], experiment.config["training"], experiment.config["data"]
     if problem["name"] == NETWORK_PROBLEM:
         return ProblemRuns(NETWORK_PROBLEM, NETWORK_TITLE, experiment, result_set, tuning, "test_cost", 0.0, -(-data["n_train"] // training["batch_size"]))
-    instance = problems.create(problem["name"], **problem["options"])
+    instance = problems.from_table(problem)
     steps = problem_steps(problem, data, training["batch_size"])
     return ProblemRuns(problem["name"], instance.title, experiment, result_set, tuning, instance.target, instance.target_floor, steps)
 

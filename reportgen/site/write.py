@@ -21,6 +21,7 @@ import numpy as np
 import reportgen
 from reportgen import atomic
 from reportgen.analysis.profiles import R_MAX
+from reportgen.problems.base import PATH_DIMENSIONS, SURFACE
 from reportgen.report import drawing, path_figures
 from reportgen.report.context import build_date
 from reportgen.report.drawing import Figure, line_style
@@ -32,7 +33,6 @@ from reportgen.site import export, figures
 from reportgen.site.gather import METRIC_WORDS, ProblemRuns, Suite
 from reportgen.site.pages import MethodPage, ProblemPage, Site, cells, render_pages
 from reportgen.site.takeaways import takeaways
-from reportgen.training.tasks import PATH_DIMENSIONS
 
 MARGIN = 0.5  # a map without a view of its own spans start and optimum and this share of their distance around
 
@@ -68,17 +68,18 @@ def _tuning_text(problem: ProblemRuns) -> str:
 
 
 def problem_jobs(suite: Suite, problem: ProblemRuns) -> list[drawing.FigureJob]:
-    """The figures of a problem's page: paths and distances where the optimum is known, else its target metric's
-    curves; its tuning."""
+    """The figures of a problem's page: paths and distances where the optimum is known (and the problem says where
+    the paths start and what f is: ``SURFACE``), else its target metric's curves; its tuning."""
     instance, words = problem.instance, METRIC_WORDS.get(problem.metric, problem.metric)
     result, jobs = problem.result_set, []
     tuning = _tuning_text(problem)
-    if "path" in result.arrays:
+    surface = all(hasattr(instance, part) for part in SURFACE)
+    if "path" in result.arrays and surface:
         start, optimum = instance.start, instance.minimiser
         paths = _styled(suite, problem, lambda m: tuple(np.vstack([start, result.arrays["path"][m, s].reshape(-1, PATH_DIMENSIONS)]) for s in range(len(result.seeds))))
         jobs.append((path_figures.surface_figure, (functools.partial(surface_value, instance), _view(instance), paths, start, optimum),
                      {"problem": problem.name, "tuning": tuning, "animate": True}))
-    if "distance" in result.arrays and problem.steps_per_epoch == 1:
+    if "distance" in result.arrays and problem.steps_per_epoch == 1 and surface:
         first = float(np.linalg.norm(instance.start - instance.minimiser))
         distances = _styled(suite, problem, lambda m: tuple(np.concatenate([[first], result.arrays["distance"][m, s]]) for s in range(len(result.seeds))))
         jobs.append((path_figures.distance_figure, (distances,), {"problem": problem.name, "tuning": tuning}))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from reportgen import problems
 from reportgen.problems import NETWORK_PROBLEM
+from reportgen.problems.base import PATH_DIMENSIONS
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 
 # A run stops as diverged at the first epoch whose cost or weights are not
@@ -13,7 +14,6 @@ from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 # bounded (sigmoid output, 0.5 per sample at most), so a blow-up shows in
 # the weights first.
 DEFAULT_DIVERGENCE_THRESHOLD = 1e6
-PATH_DIMENSIONS = 2  # a problem of this many parameters in all has its path recorded, to draw on its surface
 
 
 def records_path(params) -> bool:
