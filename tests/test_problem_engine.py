@@ -262,3 +262,10 @@ def test_tuning_chooses_on_the_target_metric_and_keeps_a_method_with_nothing_fin
     assert tune.method_tuning(axis, (7, 8), nothing, "distance").chosen is None
     edge = {key: RunMetrics({"distance": np.array([1.0]) if key[0] == sweep_plan.cell_name(axis.with_value(1.0)) else np.array([2.0])}) for key in runs}
     assert tune.method_tuning(axis, (7, 8), edge, "distance").at_edge
+
+
+def test_a_method_that_cannot_take_a_problems_shapes_is_refused_before_anything_trains():
+    text = '[problem]\nname = "rosenbrock"\n[methods.adam]\n[methods.muon]\n'
+    message = "methods.muon: cannot train problem rosenbrock: muon orthogonalises 2-D weight matrices only; got a weight of shape (2,)"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config.validate(tomllib.loads(text), "test")
