@@ -24,7 +24,7 @@ from reportgen.errors import ConfigError, did_you_mean
 from reportgen.problems import NETWORK_PROBLEM
 from reportgen.problems.table import DIGIT_PROBLEMS, digit_data, expand_suite, numeric_problem, problem_steps, problem_table, suite_name
 from reportgen.model import network
-from reportgen.training import controls, executors
+from reportgen.training import controls, executors, problem_engine
 from reportgen.training import methods as method_tables
 from reportgen.training.results import MethodSpec
 from reportgen.training.tasks import DEFAULT_DIVERGENCE_THRESHOLD, LockstepSpec, RunSpec, run_specs
@@ -242,6 +242,8 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
     methods = method_tables.specs(raw.get("methods"), variant, steps_per_epoch, training["epochs"] * steps_per_epoch, base_dir)
     config.update(name=name, variant=variant, methods={m.name: method_tables.numeric(m) for m in methods})
     config["controls"] = controls.settings(raw.get("controls", {}), [m.name for m in methods])
+    if not on_network:
+        problem_engine.check_fits(problem, methods)
     sweep, ablation = raw.get("sweep", {}), raw.get("ablation", {})
     tuning = raw.get("tuning", {})
     for table, value in (("sweep", sweep), ("ablation", ablation), ("tuning", tuning)):

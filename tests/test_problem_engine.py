@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import tomllib
 
@@ -144,13 +145,13 @@ def test_a_bad_problem_table_is_one_line(text, message):
         config.validate(tomllib.loads(text + "\n[methods.sgd]\n"), "test")
 
 
-def test_the_command_line_trains_a_problem_and_says_it_has_no_report_yet(tmp_path, capsys):
+def test_the_command_line_trains_a_problem_and_its_site_needs_the_baselines(tmp_path, capsys):
     path = tmp_path / "rosenbrock.toml"
     path.write_text(ROSENBROCK_EXPERIMENT.replace("epochs = 2000", "epochs = 20"), encoding="utf-8")
     assert cli.main(["run", "--config", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
     assert "rosenbrock-adam: trained 4 runs" in capsys.readouterr().err  # progress and summaries go to stderr
     assert cli.main(["build", "--config", str(path), "--out", str(tmp_path / "out")]) == 2
-    assert "a problem other than mnist01-mlp has no report yet; `reportgen run` trains and stores it" in capsys.readouterr().err
+    assert "reportgen: error: scores: the baseline 'momentum' is not among the suite's methods" in capsys.readouterr().err
 
 
 SUITE = """
@@ -225,7 +226,7 @@ def test_a_suite_tunes_each_method_per_problem_on_its_own_seeds_then_runs_the_tu
     assert [m.hyperparams["lr"] for m in tuned.methods] != [m.hyperparams["lr"] for m in experiment.methods]
     assert cli.main(["run", "--config", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
     printed = capsys.readouterr().err
-    assert re.search(r"mini-rosenbrock tuning: trained 7 runs, reused 0 in [0-9.]+ s; lr sgd [0-9.e-]+, adam [0-9.e-]+", printed)
+    assert re.search(r"mini-rosenbrock tuning: trained 7 runs, reused 0 in [0-9.]+ s; lr sgd [0-9.e-]+\*?, adam [0-9.e-]+\*?", printed)
     assert "mini-rosenbrock: trained 4 runs" in printed  # the tuned methods on the experiment's two seeds
     with pytest.raises(ConfigError, match=r"tuning.seeds: \[1\] are also the experiment's"):
         tune.check(experiment, {"lr": "1e-3:1e-1:3", "seeds": [1, 101]})
@@ -256,8 +257,15 @@ def test_tuning_chooses_on_the_target_metric_and_keeps_a_method_with_nothing_fin
     curves = {0.01: [3.0, 2.0], 0.1: [5.0, 0.5], 1.0: [np.nan, np.inf]}  # the best value of a run, not its last, counts
     runs = {(sweep_plan.cell_name(axis.with_value(lr)), seed): RunMetrics({"distance": np.array(curve) + seed}) for lr, curve in curves.items() for seed in (7, 8)}
     chosen = tune.method_tuning(axis, (7, 8), runs, "distance")
-    assert chosen.chosen == 0.1 and not chosen.at_edge and chosen.medians == (2.5, 1.0, math.inf)
+    assert chosen.chosen == 0.1 and not chosen.at_edge and chosen.medians == (9.5, 8.0, math.inf)  # each run's best plus its seed, 7 or 8
     nothing = {key: RunMetrics({"distance": np.array([np.nan, np.nan])}) for key in runs}
     assert tune.method_tuning(axis, (7, 8), nothing, "distance").chosen is None
     edge = {key: RunMetrics({"distance": np.array([1.0]) if key[0] == sweep_plan.cell_name(axis.with_value(1.0)) else np.array([2.0])}) for key in runs}
     assert tune.method_tuning(axis, (7, 8), edge, "distance").at_edge
+
+
+def test_a_method_that_cannot_take_a_problems_shapes_is_refused_before_anything_trains():
+    text = '[problem]\nname = "rosenbrock"\n[methods.adam]\n[methods.muon]\n'
+    message = "methods.muon: cannot train problem rosenbrock: muon orthogonalises 2-D weight matrices only; got a weight of shape (2,)"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config.validate(tomllib.loads(text), "test")

@@ -267,7 +267,10 @@ def test_bad_suites_are_refused():
     with pytest.raises(ValueError, match="steps per epoch"):
         score_suite(runs[:-1] + [floor_run("p", "sgd", 1, 30, steps_per_epoch=7)])
     with pytest.raises(ValueError, match="finite numbers > 0"):
-        score_suite(runs[:-1] + [floor_run("p", "sgd", 1, 30, seconds_per_step=np.nan)])
+        score_suite(runs[:-1] + [floor_run("p", "sgd", 1, 30, seconds_per_step=0.0)])
+    unmeasured = score_suite(runs[:-1] + [floor_run("p", "sgd", 1, 30, seconds_per_step=np.nan)])  # a run without timings: no seconds
+    sgd = next(row for row in unmeasured.table if row.method == "sgd")
+    assert np.isnan(sgd.seconds.median) and np.isfinite(sgd.steps.median)
 
 
 def test_a_problems_floor_raises_a_target_a_baseline_reached_exactly():

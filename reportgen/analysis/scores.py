@@ -59,7 +59,7 @@ class Run:
     method: str
     seed: int
     curve: np.ndarray  # the problem's target metric after each epoch, lower is better
-    seconds_per_step: float  # measured for this run
+    seconds_per_step: float  # measured for this run; NaN when it was not (its times in seconds are then NaN)
     steps_per_epoch: float  # the problem's; the same in all its runs
 
 
@@ -164,8 +164,9 @@ def _grid(runs) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray]:
         key = (run.problem, run.method, run.seed)
         if key in by_key:
             raise ValueError(f"two runs of {key}")
-        if not all(math.isfinite(value) and value > 0 for value in (run.seconds_per_step, run.steps_per_epoch)):
-            raise ValueError(f"{key}: seconds per step and steps per epoch must be finite numbers > 0")
+        measured = math.isnan(run.seconds_per_step) or (math.isfinite(run.seconds_per_step) and run.seconds_per_step > 0)
+        if not (measured and math.isfinite(run.steps_per_epoch) and run.steps_per_epoch > 0):
+            raise ValueError(f"{key}: seconds per step (NaN: not measured) and steps per epoch must be finite numbers > 0")
         by_key[key] = run
     if not by_key:
         raise ValueError("no runs to score")

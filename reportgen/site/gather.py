@@ -7,6 +7,7 @@ one, otherwise the median over its runs of an epoch's seconds over its steps; th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -113,12 +114,14 @@ def problem_runs(experiment: Experiment, result_set: ResultSet, tuning: Tuning |
 
 
 def seconds_per_step(problem: ProblemRuns, method: int, step_costs: dict) -> float:
-    """The in-process measurement where there is one, else the runs' median epoch seconds over the steps per epoch."""
+    """The in-process measurement where there is one, else the runs' median epoch seconds over the steps per epoch;
+    NaN when the runs recorded no timings."""
     name = problem.methods[method].name
     if (problem.name, name) in step_costs:
         return step_costs[problem.name, name].seconds
     seconds = problem.result_set.arrays["epoch_seconds"][method]
-    return float(np.nanmedian(seconds)) / problem.steps_per_epoch
+    median = float(np.nanmedian(seconds)) / problem.steps_per_epoch
+    return median if median > 0 else math.nan
 
 
 def runs(problem: ProblemRuns, step_costs: dict) -> list[scores.Run]:

@@ -60,6 +60,11 @@ class MethodPage:
     speedup: SpeedUp
 
     @property
+    def references(self) -> list:
+        """What its update rule and its derivation cite, once each."""
+        return list({ref.anchor: ref for ref in [*self.section.references, *self.section.derivation.references]}.values())
+
+    @property
     def reached(self) -> int:
         """The problems on which more than half its seeds reach the target."""
         return sum(cell.row.steps.median < np.inf for cell in self.cells)
@@ -83,6 +88,11 @@ class Site:
     problems: list[ProblemPage]
     methods: list[MethodPage]
     data_files: list[str]
+
+    @property
+    def references(self) -> list:
+        """Every method's references, once each: the single page lists them at its end."""
+        return list({ref.anchor: ref for page in self.methods for ref in page.references}.values())
 
 
 def cells(suite: Suite, problem: ProblemRuns) -> list[Cell]:
@@ -145,6 +155,7 @@ def render_pages(site: Site, downloads: dict[str, str], single_file: bool) -> di
         parts = [_part("site-overview.html.j2", site, links)]
         parts += [_part("site-problem.html.j2", site, links, page=page) for page in site.problems]
         parts += [_part("site-method.html.j2", site, links, page=page) for page in site.methods]
+        parts.append(_part("site-references.html.j2", site, links, references=site.references))
         return {"index.html": _page(site.title, "\n".join(parts), site, links)}
     pages = {"index.html": _page(site.title, _part("site-overview.html.j2", site, Links(False, 0, downloads)), site, Links(False, 0, downloads))}
     for page in site.problems:

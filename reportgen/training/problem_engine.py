@@ -31,6 +31,8 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from reportgen import problems
+from reportgen.errors import ConfigError
 from reportgen.optimizers import kernels
 from reportgen.training import methods
 from reportgen.training.record import divergence
@@ -80,3 +82,15 @@ def train(spec: RunSpec, data, params, noise_rng, order_rng, progress=None) -> R
         arrays["path"] = np.full((spec.epochs, steps, PATH_DIMENSIONS), np.nan)
         arrays["path"][: len(path)] = np.array(path).reshape(len(path), steps, PATH_DIMENSIONS)
     return metrics
+
+
+def check_fits(problem: dict, specs) -> None:
+    """Each method set up on the parameters of the problem a checked ``[problem]`` table names before anything
+    trains: a method that cannot take their shapes (Muon orthogonalises matrices only, as torch.optim.Muon) is a
+    ConfigError of one line naming both."""
+    params = problems.from_table(problem).initial_params(0)
+    for spec in specs:
+        try:
+            methods.optimizer(spec).init([np.array(p, dtype=np.float64) for p in params], np.random.default_rng(0))
+        except ValueError as error:
+            raise ConfigError(f"methods.{spec.name}: cannot train problem {problem['name']}: {error}") from None
