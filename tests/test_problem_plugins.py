@@ -277,6 +277,7 @@ def test_a_bad_plugin_problem_stops_the_command_with_one_line(tmp_path, capsys, 
         ('plugin = "bowl.py:bowl"', "[data]\nn_train = 5\n", "data: problem bowl has no [data] table"),
         ('plugin = "bowl.py:bowl"\nplugins = 1', "", "problem.plugins: unknown key (did you mean 'plugin'?)"),
         ('name = "bowls"', "", "unknown problem 'bowls'"),
+        ('plugin = "bowl.py:bowl"', "[methods.muon]\n", "methods.muon: cannot train problem bowl: "),  # a vector, not a matrix
     ],
 )
 def test_a_plugin_problem_table_that_names_nothing_usable_is_one_line(tmp_path, problem_table, extra, message):
