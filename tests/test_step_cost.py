@@ -121,3 +121,11 @@ def test_the_store_keeps_a_step_cost_beside_a_result_set(tmp_path):
     assert cost.coverage == pytest.approx(1 - 2 / 2**7)
     (directory / "step_cost.json").write_text("{ half written", encoding="utf-8")
     assert store.load_json(directory, "step_cost") is None
+
+
+def test_a_timed_run_is_never_shorter_than_five_steps_nor_longer_than_the_experiments_own(tmp_path):
+    specs = method_specs(tmp_path, sgd={})
+    digits = step_cost.Runs(template(specs, problem="digits-mlp", epochs=4, batch_size=4), data.load_digits(train_per_digit=2, test_per_digit=1))
+    assert [digits.steps(estimate) for estimate in (0.5, 3, 7, 12, 19.9, math.inf)] == [5, 5, 5, 10, 15, 20]  # epochs of 5 steps
+    surface = step_cost.Runs(template(specs, problem="rosenbrock", epochs=300), NoData())
+    assert [surface.steps(estimate) for estimate in (3, 7.9, 299, math.inf)] == [5, 7, 299, 300]  # one epoch of any length

@@ -153,10 +153,10 @@ class Runs:
 
     def steps(self, estimate: float) -> int:
         """The steps of a timed run: ``estimate``, at least MIN_STEPS, at most the experiment's own runs' (a run
-        never goes further than they do); on images, more than an epoch's are whole epochs."""
+        never goes further than they do); on images, more than an epoch's are whole epochs, rounded down."""
         whole_run = self.template.epochs * self.epoch
         steps = min(whole_run, max(MIN_STEPS, int(min(estimate, whole_run))))
-        return -(-steps // self.epoch) * self.epoch if self.images and steps > self.epoch else steps
+        return steps // self.epoch * self.epoch if self.images and steps > self.epoch else steps
 
     def seconds_per_step(self, method: MethodSpec, steps: int) -> float:
         """Train ``method`` ``steps`` steps: the engine's seconds per step over the epochs it finished (it stops
