@@ -66,7 +66,8 @@ def test_a_slower_step_shows_against_sgd_whose_ratio_is_exactly_one(tmp_path, ki
     cost = step_cost.measure(template(specs, **settings), load(), specs, rounds=3, seconds=1e9)
     sgd, adam, slow = (cost.methods[name] for name in ("sgd", "adam", "slow"))
     assert (sgd.ratio, sgd.low, sgd.high) == (1.0, 1.0, 1.0)
-    assert slow.seconds >= 0.002 and slow.low > 1.0 and slow.ratio > 1.0  # every round, the sleep is in the step timed
+    assert slow.seconds >= 0.002 and slow.low <= slow.ratio <= slow.high  # the sleep is in every step timed
+    assert slow.ratio > 1.0  # a median of rounds: a slow spell in one of SGD's runs does not turn it
     assert 0 < adam.seconds and adam.low <= adam.ratio <= adam.high
     assert cost.steps == whole_run  # an unbounded budget: as many steps as the experiment's own runs, never more
     assert (cost.rounds, cost.problem) == (3, settings.get("problem", "mnist01-mlp"))
