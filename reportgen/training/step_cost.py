@@ -169,7 +169,7 @@ class Runs:
             spec = dataclasses.replace(spec, epochs=steps // per_epoch)
         else:
             data, per_epoch = self.data, steps
-            spec = dataclasses.replace(spec, epochs=1, problem_options=tuple({**dict(spec.problem_options), "steps_per_epoch": steps}.items()))
+            spec = dataclasses.replace(spec, epochs=1, problem_options=tuple(sorted({**dict(spec.problem_options), "steps_per_epoch": steps}.items())))
         seconds = train_one(spec, data).arrays["epoch_seconds"]
         finished = seconds[np.isfinite(seconds)]
         return float(np.sum(finished)) / (len(finished) * per_epoch) if len(finished) else math.nan
