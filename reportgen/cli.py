@@ -135,7 +135,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "run":
             return 0
         site = any(map(on_site, experiments))
-        index = pipeline.render_site(args, experiments, trained, out) if site else pipeline.render_report(args, trained, out)
+        index = pipeline.render_site(args, experiments, trained, out, store) if site else pipeline.render_report(args, trained, out)
         if args.command != "render":
             print(index)
         if getattr(args, "open", False):

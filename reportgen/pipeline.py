@@ -28,7 +28,6 @@ class Trained:
     sweeps: list = field(default_factory=list)
     ablations: list = field(default_factory=list)
     tunings: list = field(default_factory=list)  # reportgen.sweep.tune.Tuning, one per tuned problem of a suite
-    step_costs: dict = field(default_factory=dict)  # (problem, method) -> reportgen.site.gather.StepCost, a suite's
 
 
 def workers(args: argparse.Namespace) -> int:
@@ -190,13 +189,36 @@ def render_report(args: argparse.Namespace, trained: Trained, out: Path) -> Path
 
 
 
-def render_site(args: argparse.Namespace, experiments, trained: Trained, out: Path) -> Path:
+def step_costs(experiments, result_sets, store: ResultStore, quiet: bool = False) -> dict:
+    """(problem, method) -> its step's cost against SGD's (``reportgen.training.step_cost``): stored beside each
+    result set, measured in this process once the pool is idle where none is stored."""
+    from reportgen.training import step_cost
+    from reportgen.training.runner import load_split
+
+    costs = {}
+    for experiment, result_set in zip(experiments, result_sets):
+        directory = store.directory(experiment.name, result_set.key)
+        stored = store.load_json(directory, "step_cost")
+        if stored is None:
+            started = time.monotonic()
+            measured = step_cost.measure(experiment.run_specs()[0], load_split(experiment.config), result_set.methods)
+            store.save_json(directory, "step_cost", measured.to_dict())
+            stored = measured.to_dict()
+            if not quiet:
+                print(f"{experiment.name}: step cost against SGD measured in {time.monotonic() - started:.1f} s ({measured.rounds} rounds of {measured.steps} steps)", file=sys.stderr)
+        found = step_cost.StepCost.from_dict(stored)
+        costs.update({(found.problem, name): cost for name, cost in found.methods.items()})
+    return costs
+
+
+def render_site(args: argparse.Namespace, experiments, trained: Trained, out: Path, store: ResultStore) -> Path:
     """The site of a suite's problems, in OUT/<suite name>/; its index.html."""
     from reportgen.site.gather import gather
     from reportgen.site.write import write_site
 
     started = time.monotonic()
-    suite = gather(experiments, trained.result_sets, trained.tunings, trained.step_costs)
+    costs = step_costs(experiments, trained.result_sets, store, args.quiet)
+    suite = gather(experiments, trained.result_sets, trained.tunings, costs)
     try:
         with executors.create("process", workers(args)) as pool:
             index = write_site(suite, out / suite.name, command=command_line(args), single_file=args.single_file, executor=pool)

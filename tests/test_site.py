@@ -231,3 +231,18 @@ def test_rendering_a_suite_that_was_never_trained_names_what_is_missing(built, t
     assert cli.main(["render", "--config", str(built / "mini.toml"), "--out", str(tmp_path / "empty")]) == 1
     err = capsys.readouterr().err
     assert re.fullmatch(r"reportgen: error: mini-rosenbrock tuning: 12 runs are not stored in \S+; run `reportgen build` first\n", err)
+
+
+def test_the_step_costs_are_measured_once_stored_and_stated_from_their_file(built, site):
+    costs = read_csv(site, "step_costs.csv")
+    assert {(row["problem"], row["method"]) for row in costs} == {(p, m) for p in PROBLEMS for m in METHODS}
+    assert all(float(row["ratio_to_sgd"]) == 1.0 for row in costs if row["method"] == "sgd")
+    stored = sorted((built / "out" / "results").glob("mini-*/step_cost.json"))
+    assert len(stored) == len(PROBLEMS)  # beside each result set: a render reads them instead of measuring again
+    medians = {m: float(np.median([float(r["ratio_to_sgd"]) for r in costs if r["method"] == m])) for m in METHODS}
+    costliest = max(medians, key=medians.get)
+    line = next(line for line in takeaways(site) if line.startswith("A step of"))
+    letters = {row["method"]: row["letter"] for row in read_csv(site, "scores.csv")}
+    assert line.startswith(f"A step of {letters[costliest]}. ") and f"costs the most: {medians[costliest]:.2g} times SGD's" in line
+    row = {r["method"]: r for r in read_csv(site, "scores.csv")}
+    assert all(float(row[m]["step_cost_ratio"]) == pytest.approx(medians[m], rel=1e-12) for m in METHODS)

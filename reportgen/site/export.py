@@ -4,6 +4,7 @@
     data/targets.csv  per problem: the metric timed, the target, the baseline that set it, its floor, the budget
     data/scores.csv   per method: the integrated score, the speed-up against SGD, the step cost, with intervals and ranks
     data/tuning.csv   per problem, method and grid rate: the median best value over the tuning seeds, and the choice
+    data/step_costs.csv per problem and method: its step's seconds and its ratio to SGD's, measured in one process
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ RUNS = "data/runs.csv"
 TARGETS = "data/targets.csv"
 SCORES = "data/scores.csv"
 TUNING = "data/tuning.csv"
+STEP_COSTS = "data/step_costs.csv"
 
 
 def _cell(value) -> str:
@@ -82,5 +84,11 @@ def tuning_csv(suite: Suite) -> str:
     return _table(("problem", "method", "lr", "median_best", "chosen"), rows)
 
 
+def step_costs_csv(suite: Suite) -> str:
+    rows = [(problem, method, cost.seconds, cost.ratio, cost.low, cost.high) for (problem, method), cost in suite.step_costs.items()]
+    return _table(("problem", "method", "seconds_per_step", "ratio_to_sgd", "ratio_low", "ratio_high"), rows)
+
+
 def data_files(suite: Suite) -> dict[str, str]:
-    return {RUNS: runs_csv(suite), TARGETS: targets_csv(suite), SCORES: scores_csv(suite), TUNING: tuning_csv(suite)}
+    files = {RUNS: runs_csv(suite), TARGETS: targets_csv(suite), SCORES: scores_csv(suite), TUNING: tuning_csv(suite)}
+    return files | ({STEP_COSTS: step_costs_csv(suite)} if suite.step_costs else {})

@@ -1,8 +1,8 @@
 """A suite's results as plain data: each problem's runs, targets and tuning, each method's results across problems,
 and the scores across both (``reportgen.analysis.scores``), for the site's pages and data files.
 
-The time a method takes per step is its in-process measurement against SGD (``StepCosts``) where the build made
-one, otherwise the median over its runs of an epoch's seconds over its steps; the site says which.
+The time a method takes per step is its measurement against SGD in one process (``reportgen.training.step_cost``)
+where the build made one, otherwise the median over its runs of an epoch's seconds over its steps.
 """
 
 from __future__ import annotations
@@ -70,23 +70,13 @@ class ProblemRuns:
 
 
 @dataclass(frozen=True)
-class StepCost:
-    """A method's measured seconds per step on a problem and its ratio to SGD's (``reportgen.training.step_cost``)."""
-
-    seconds: float
-    ratio: float
-    low: float
-    high: float
-
-
-@dataclass(frozen=True)
 class Suite:
     name: str
     description: str
     problems: tuple[ProblemRuns, ...]
     methods: tuple[MethodSpec, ...]  # as the first problem configures them, lr aside
     scores: SuiteScores  # in steps
-    step_costs: dict  # (problem, method) -> StepCost; empty when the build measured none
+    step_costs: dict  # (problem, method) -> reportgen.training.step_cost.MethodCost; empty when none was measured
     seeds: tuple[int, ...]
 
     def title(self, method: str) -> str:

@@ -20,7 +20,8 @@ from reportgen.report.drawing import Figure
 from reportgen.report.methods import MethodSection
 from reportgen.report.permalinks import add_permalinks
 from reportgen.report.templates import environment, templates_dir
-from reportgen.site.gather import ProblemRuns, StepCost, Suite
+from reportgen.site.gather import ProblemRuns, Suite
+from reportgen.training.step_cost import MethodCost
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Cell:
     row: ProblemRow
     ratio: float  # its median steps over the fastest method's on the problem (inf: did not reach)
     speedup: float  # SGD's median steps over its own (nan when either did not reach)
-    cost: StepCost | None
+    cost: MethodCost | None
 
 
 @dataclass(frozen=True)

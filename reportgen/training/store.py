@@ -7,6 +7,7 @@ Layout under the store root (``<out>/results`` by default)::
         runs/<...>--stream<k>.npz, runs/lockstep--<...>.npz   control runs (reportgen.training.controls)
         metrics.npz                            the stacked arrays of the whole set, controls included
         meta.json                              written last: its presence marks the set complete
+        <name>.json                            what was measured beside the set (save_json), e.g. step_cost.json
 
 The key (``reportgen.training.fingerprint``) hashes what determines the
 numbers, so a template change re-renders from the store while a change to an
@@ -72,6 +73,20 @@ class ResultStore:
         if set(arrays) != set(spec.metrics) or any(a.shape[0] != spec.epochs for a in arrays.values()):
             return None
         return RunMetrics(arrays=arrays, diverged_epoch=diverged_epoch, divergence_reason=reason)
+
+    # -- JSON measured beside a set's runs (reportgen.training.step_cost), read back as written --
+
+    def save_json(self, directory: Path, name: str, payload: dict) -> Path:
+        path = directory / f"{name}.json"
+        atomic.write_text(path, json.dumps(payload, indent=2) + "\n")
+        return path
+
+    def load_json(self, directory: Path, name: str) -> dict | None:
+        """The payload ``save_json`` wrote, or None if there is none (or it is damaged)."""
+        try:
+            return json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
 
     # -- whole result sets --
 
