@@ -6,6 +6,7 @@ the file and the fault, exit code 2, and nothing written.
 from __future__ import annotations
 
 import hashlib
+import math
 import multiprocessing
 import re
 import shutil
@@ -21,7 +22,7 @@ from reportgen import cli, config, problems
 from reportgen.errors import ConfigError
 from reportgen.problems import plugins
 from reportgen.sweep import tune
-from reportgen.training import runner
+from reportgen.training import runner, step_cost
 from reportgen.training.store import ResultStore
 from reportgen.training.trainer import train_one
 from reportgen.verification import problem_gradients
@@ -175,6 +176,14 @@ def test_a_suite_takes_a_plugin_problem_beside_the_built_ins(tmp_path):
     assert "plugin" not in rosenbrock.config["problem"] and camel.config["problem"]["name"] == "camel"
     assert camel.config["problem"]["options"] == {"sigma": 0.1} and camel.config["training"]["epochs"] == 4
     assert problems.from_table(camel.config["problem"]).title == "Three-hump camel, gradient noise sigma = 0.1"
+
+
+def test_a_plugin_problem_is_timed_on_whole_epochs_of_its_own(tmp_path):
+    """Its factory need not take steps_per_epoch, which the step-cost runs of a built-in synthetic problem set."""
+    experiment = config.load(_plugin_experiment(tmp_path, BOWL, extra="[methods.adam]\n"))
+    measured = step_cost.measure(experiment.run_specs()[0], runner.NoData(), experiment.methods, rounds=1, seconds=1e-9)
+    assert measured.steps == 4  # the least, MIN_STEPS = 5, down to whole epochs of its two steps
+    assert all(math.isfinite(cost.seconds) and cost.seconds > 0 for cost in measured.methods.values())
 
 
 @pytest.mark.slow  # the site draws its figures in a process pool

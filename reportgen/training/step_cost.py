@@ -51,7 +51,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen import problems
 from reportgen.errors import ConfigError
 from reportgen.training.results import MethodSpec
 from reportgen.training.tasks import RunSpec
@@ -143,20 +142,22 @@ class Runs:
     as many batches as the steps (or all of them): a step costs the same on a few batches as on all
     (digits-softmax, 10 batches against all 94 taking turns: 183 and 175 us per step), and an epoch of the
     digit models would otherwise outlast every round together. The held-out images are cut to one batch,
-    which only the untimed evaluation reads.
+    which only the untimed evaluation reads. A plugin's problem runs whole epochs of its own, as many as the
+    steps fill (at least one): its factory need not take a ``steps_per_epoch`` option.
     """
 
     def __init__(self, template: RunSpec, data):
         self.template, self.data = template, data
         self.images = hasattr(data, "X_train")
-        self.epoch = self._batches(len(data.X_train)) if self.images else problems.create(template.problem, **dict(template.problem_options)).steps_per_epoch
+        self.epoch = self._batches(len(data.X_train)) if self.images else template.create_problem().steps_per_epoch
+        self.whole_epochs = self.images or template.problem_plugin is not None  # a plugin's factory need not take steps_per_epoch
 
     def steps(self, estimate: float) -> int:
         """The steps of a timed run: ``estimate``, at least MIN_STEPS, at most the experiment's own runs' (a run
         never goes further than they do); on images, more than an epoch's are whole epochs, rounded down."""
         whole_run = self.template.epochs * self.epoch
         steps = min(whole_run, max(MIN_STEPS, int(min(estimate, whole_run))))
-        return steps // self.epoch * self.epoch if self.images and steps > self.epoch else steps
+        return steps // self.epoch * self.epoch if self.whole_epochs and steps > self.epoch else steps
 
     def seconds_per_step(self, method: MethodSpec, steps: int) -> float:
         """Train ``method`` ``steps`` steps: the engine's seconds per step over the epochs it finished (it stops
@@ -167,6 +168,9 @@ class Runs:
             data = dataclasses.replace(self.data, X_train=self.data.X_train[:images], y_train=self.data.y_train[:images], X_test=self.data.X_test[:test], y_test=self.data.y_test[:test])
             per_epoch = self._batches(len(data.X_train))
             spec = dataclasses.replace(spec, epochs=steps // per_epoch)
+        elif self.whole_epochs:
+            data, per_epoch = self.data, self.epoch
+            spec = dataclasses.replace(spec, epochs=max(1, steps // per_epoch))
         else:
             data, per_epoch = self.data, steps
             spec = dataclasses.replace(spec, epochs=1, problem_options=tuple(sorted({**dict(spec.problem_options), "steps_per_epoch": steps}.items())))
