@@ -20,6 +20,7 @@ import numpy as np
 
 import reportgen
 from reportgen import atomic
+from reportgen.formatting import number
 from reportgen.analysis.profiles import R_MAX
 from reportgen.problems.base import PATH_DIMENSIONS, SURFACE
 from reportgen.report import drawing, path_figures
@@ -104,8 +105,9 @@ def _facts(suite: Suite, problem: ProblemRuns) -> list[tuple[str, str]]:
     training = config["training"]
     facts = [
         ("Target metric", f"{METRIC_WORDS.get(problem.metric, problem.metric)} ({problem.metric}), lower is better"),
-        ("Target", f"{target.value:.4g}, the median best of {target.baseline} (the better tuned baseline)" + (f"; never below {problem.floor:g}" if problem.floor else "")),
-        ("Budget", f"{problem.result_set.epochs} epochs of {problem.steps_per_epoch} steps ({problem.result_set.epochs * problem.steps_per_epoch} steps), batch size {training['batch_size']}"),
+        ("Target", f"{number(target.value)}, the median best of {target.baseline} (the better tuned baseline)" + (f"; never below {number(problem.floor)}" if problem.floor else "")),
+        ("Budget", f"{problem.result_set.epochs} epochs of {problem.steps_per_epoch} step{'s' if problem.steps_per_epoch != 1 else ''} "
+                   f"({problem.result_set.epochs * problem.steps_per_epoch} steps), batch size {training['batch_size']}"),
         ("Seeds", ", ".join(str(seed) for seed in problem.result_set.seeds)),
     ]
     if problem.tuning is not None:
