@@ -1,6 +1,7 @@
 """The path figures: every run's path on the contour map and its pure-CSS animation, the distance curves; drawn from
 synthetic runs (gradient descent and heavy ball on Rosenbrock, written here)."""
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ElementTree
 
@@ -284,3 +285,18 @@ def test_moves_shorter_than_half_a_pixel_are_not_drawn():
     points = np.column_stack([np.arange(11) * 0.1, np.zeros(11)])
     assert np.flatnonzero(path_animation.thinned(points, 0.25)).tolist() == [0, 3, 6, 9, 10]
     assert path_animation.thinned(points, 0.05).all()
+
+
+def test_the_suite_presets_methods_with_their_own_titles_fit_the_legends():
+    """The suite's ten methods under their real titles ("c  Nesterov accelerated gradient"), several runs each, and
+    every legend entry the maps and curves add: each legend fits the page's figure width."""
+    from reportgen import config
+    from reportgen.training import methods as method_entries
+
+    specs = config.load_preset_all("suite")[0].methods
+    titled = [method(spec.name, spec.letter, method_entries.info(spec).title, [descend(1e-3, seed=seed, steps=40) for seed in range(3)]) for spec in specs]
+    assert len(titled) == 10 and any(len(m.title) > 25 for m in titled)
+    draw_surface(titled)  # stack_panels raises on a legend wider than the figure
+    distances = [dataclasses.replace(m, runs=tuple(np.linalg.norm(run - np.array(OPTIMUM), axis=1) for run in m.runs)) for m in titled]
+    with plt.rc_context(drawing.STYLE):
+        distance_figure(distances, problem="rosenbrock", tuning="tuned")

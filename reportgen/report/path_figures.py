@@ -170,7 +170,7 @@ def _handles(methods: list[MethodRuns], start, optimum, diverged: bool) -> list:
     if diverged:
         handles.append(Line2D([], [], color="#777777", label="diverged (NaN or inf)", **DIVERGED))
     if max(len(method.runs) for method in methods) > 1:
-        handles += [Line2D([], [], color="#777777", linewidth=BOLD, label="median run (by final distance)"),
+        handles += [Line2D([], [], color="#777777", linewidth=BOLD, label="the median run"),
                     Line2D([], [], color="#777777", linewidth=THIN, alpha=THIN_ALPHA, label="the other runs")]
     return handles
 
