@@ -47,7 +47,7 @@ def _training_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="reportgen", description="Train twelve optimizers on a NumPy network and publish the comparison.")
+    parser = _Parser(prog="reportgen", description="Train gradient-descent optimizers on NumPy networks and problems, and publish the comparison as a report or a site.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -110,6 +110,7 @@ def _experiments(args: argparse.Namespace) -> list[config.Experiment]:
         suites = {e.suite or e.name for e in experiments}
         if args.command in ("sweep", "ablate") or not all(map(on_site, experiments)) or len(suites) > 1:
             raise ConfigError(f"{args.command}: {', '.join(sorted(suites))}: a suite of problems builds a site of its own; give it alone to `build` or `render`")
+        pipeline.check_site(experiments)
     return experiments
 
 

@@ -187,6 +187,23 @@ def render_report(args: argparse.Namespace, trained: Trained, out: Path) -> Path
     return index
 
 
+SITE_SEEDS = 5  # the issue's least: fewer make the bootstrap's intervals and ranks claim what a seed or two cannot show
+
+def check_site(experiments) -> None:
+    """What a site needs, checked before anything trains: its baselines and reference, enough seeds, a folder name of
+    its own; each a one-line ConfigError."""
+    from reportgen.analysis.scores import BASELINES, REFERENCE
+
+    needed = (REFERENCE, *BASELINES)  # the speed-ups' reference and the targets' baselines
+    name = experiments[0].suite or experiments[0].name
+    if name == "results":
+        raise ConfigError("name: 'results' is the results store's folder in --out; give the suite another name")
+    for experiment in experiments:
+        missing = [method for method in needed if method not in {spec.name for spec in experiment.methods}]
+        if missing:
+            raise ConfigError(f"{experiment.name}: a site's targets and speed-ups need {', '.join(needed)} among its methods; add [methods.{missing[0]}]")
+        if len(experiment.seeds) < SITE_SEEDS:
+            raise ConfigError(f"{experiment.name}: a site states intervals and ranks over the seeds; give [training] seeds at least {SITE_SEEDS} (it has {len(experiment.seeds)})")
 
 
 def step_costs(experiments, result_sets, store: ResultStore, quiet: bool = False) -> dict:

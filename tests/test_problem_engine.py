@@ -151,7 +151,8 @@ def test_the_command_line_trains_a_problem_and_its_site_needs_the_baselines(tmp_
     assert cli.main(["run", "--config", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
     assert "rosenbrock-adam: trained 4 runs" in capsys.readouterr().err  # progress and summaries go to stderr
     assert cli.main(["build", "--config", str(path), "--out", str(tmp_path / "out")]) == 2
-    assert "reportgen: error: scores: the baseline 'momentum' is not among the suite's methods" in capsys.readouterr().err
+    message = "reportgen: error: rosenbrock-adam: a site's targets and speed-ups need sgd, momentum, adam among its methods; add [methods.momentum]\n"
+    assert capsys.readouterr().err == message  # before anything trains or renders
 
 
 SUITE = """
@@ -262,6 +263,12 @@ def test_tuning_chooses_on_the_target_metric_and_keeps_a_method_with_nothing_fin
     assert tune.method_tuning(axis, (7, 8), nothing, "distance").chosen is None
     edge = {key: RunMetrics({"distance": np.array([1.0]) if key[0] == sweep_plan.cell_name(axis.with_value(1.0)) else np.array([2.0])}) for key in runs}
     assert tune.method_tuning(axis, (7, 8), edge, "distance").at_edge
+    # Two rates reach the least target (1e-6): the one whose runs get there first wins, not the deeper or smaller one.
+    deep = {0.01: [1.0, 1e-9, 1e-12], 0.1: [1e-7, 1e-8, 1e-8], 1.0: [np.nan, np.nan, np.nan]}
+    floored = {(sweep_plan.cell_name(axis.with_value(lr)), seed): RunMetrics({"distance": np.array(curve)}) for lr, curve in deep.items() for seed in (7, 8)}
+    chosen = tune.method_tuning(axis, (7, 8), floored, "distance", 1e-6)
+    assert chosen.chosen == 0.1 and chosen.medians == (1e-6, 1e-6, math.inf)
+    assert tune.method_tuning(axis, (7, 8), floored, "distance").chosen == 0.01  # without the floor: the deepest
 
 
 def test_a_method_that_cannot_take_a_problems_shapes_is_refused_before_anything_trains():

@@ -156,7 +156,7 @@ def test_the_example_plugin_passes_the_finite_difference_gradient_check():
 
 def test_a_plugin_problem_need_not_subclass_synthetic_and_tuning_reads_its_target(tmp_path):
     experiment = config.load(_plugin_experiment(tmp_path, BOWL, 'plugin = "bowl.py:bowl"\nname = "my-bowl"'))
-    assert experiment.config["problem"]["name"] == "my-bowl" and tune.target_metric(experiment) == "distance"
+    assert experiment.config["problem"]["name"] == "my-bowl" and tune.target_metric(experiment)[0] == "distance"
     spec = experiment.run_specs()[0]
     assert spec.file_name == "my-bowl--sgd--textbook--1.npz"
     run = train_one(spec, runner.NoData())
@@ -192,7 +192,7 @@ def test_a_suite_site_draws_a_plugin_problem_on_its_contour_map_when_it_gives_it
     (tmp_path / "plugins" / "bowl.py").write_text(BOWL, encoding="utf-8")
     (tmp_path / "plugins" / "surfaced.py").write_text(SURFACED, encoding="utf-8")
     toml.write_text(
-        'name = "mini"\n[training]\nseeds = [1, 2]\nepochs = 30\n[methods.sgd]\nlr = 0.05\n[methods.momentum]\nlr = 0.02\n[methods.adam]\nlr = 0.05\n'
+        'name = "mini"\n[training]\nseeds = [1, 2, 3, 4, 5]\nepochs = 30\n[methods.sgd]\nlr = 0.05\n[methods.momentum]\nlr = 0.02\n[methods.adam]\nlr = 0.05\n'
         '[problems.camel]\nplugin = "plugins/three_hump_camel.py:three_hump_camel"\n'
         '[problems.bowl]\nplugin = "plugins/bowl.py:bowl"\n[problems.surfaced]\nplugin = "plugins/surfaced.py:bowl"\n',
         encoding="utf-8",

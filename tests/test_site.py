@@ -18,7 +18,7 @@ SUITE = """
 name = "mini"
 description = "Three methods on four small problems."
 [training]
-seeds = [1, 2, 3]
+seeds = [1, 2, 3, 4, 5]
 shuffle = true
 [tuning]
 lr = "1e-3:1:4"
@@ -30,7 +30,7 @@ seeds = [101]
 epochs = 60
 [problems.noisy-quadratic]
 epochs = 60
-options = { d = 10 }
+options = { d = 10, kappa = 10, sigma = 0.0 }
 [problems.digits-softmax]
 epochs = 3
 batch_size = 32
@@ -127,22 +127,24 @@ def upper_median(values) -> float:
 
 
 def recomputed(site: Path):
-    """Targets, each (problem, method)'s median steps to target and the integrated scores, from runs.csv and targets.csv."""
-    runs = read_csv(site, "runs.csv")
+    """From curves.csv and targets.csv alone: each problem's target, each (problem, method)'s median steps to it, the
+    integrated scores (AlgoPerf's trapezoids on 100 taus up to 4) and the speed-ups against SGD."""
+    curves = defaultdict(list)
+    for row in read_csv(site, "curves.csv"):
+        curves[row["problem"], row["method"], row["seed"]].append(float(row["value"]))
     targets = {row["problem"]: row for row in read_csv(site, "targets.csv")}
     best = defaultdict(list)
-    for row in runs:
-        best[row["problem"], row["method"]].append(float(row["best_value"]))
-    for problem, row in targets.items():
-        baselines = {name: upper_median(best[problem, name]) for name in ("momentum", "adam")}
-        expected = max(min(baselines.values()), float(row["floor"]))
-        assert float(row["target"]) == pytest.approx(expected, rel=1e-12)
+    for (problem, method, _), curve in curves.items():
+        finite = [value for value in curve if np.isfinite(value)]
+        best[problem, method].append(min(finite) if finite else np.inf)
     steps = defaultdict(list)
-    for row in runs:
-        curve_target = float(targets[row["problem"]]["target"])
-        reached = float(row["best_value"]) <= curve_target
-        assert reached == (row["steps_to_target"] != "inf"), row
-        steps[row["problem"], row["method"]].append(float(row["steps_to_target"]))
+    for problem, row in targets.items():
+        expected = max(min(upper_median(best[problem, name]) for name in ("momentum", "adam")), float(row["floor"]))
+        assert float(row["target"]) == pytest.approx(expected, rel=1e-12)
+    for (problem, method, _), curve in curves.items():
+        target = float(targets[problem]["target"])
+        first = next((epoch for epoch, value in enumerate(curve, start=1) if value <= target), np.inf)
+        steps[problem, method].append(first * int(targets[problem]["steps_per_epoch"]))
     medians = {key: float(np.median(values)) for key, values in steps.items()}
     ratios = {}
     for problem in targets:
@@ -150,18 +152,24 @@ def recomputed(site: Path):
         for method in METHODS:
             ratios[problem, method] = medians[problem, method] / fastest if np.isfinite(fastest) else np.inf
     taus = np.linspace(1.0, 4.0, 100)
-    scores = {}
+    scores = {method: float(np.trapezoid([np.mean([ratios[p, method] <= tau for p in targets]) for tau in taus], taus) / 3.0) for method in METHODS}
+    speedups = {}
     for method in METHODS:
-        profile = [np.mean([ratios[p, method] <= tau for p in targets]) for tau in taus]
-        scores[method] = float(np.trapezoid(profile, taus) / 3.0)
-    return medians, scores
+        both = [p for p in targets if np.isfinite(medians[p, method]) and np.isfinite(medians[p, "sgd"])]
+        speedups[method] = (float(np.exp(np.mean([np.log(medians[p, "sgd"] / medians[p, method]) for p in both]))) if both else np.nan, len(both))
+    return medians, scores, speedups
 
 
-def test_targets_times_and_scores_follow_from_the_runs(site):
-    medians, scores = recomputed(site)
+def test_targets_times_scores_and_speedups_follow_from_the_curves(site):
+    medians, scores, speedups = recomputed(site)
+    assert speedups["adam"][1] > 0, "the fixture's SGD must reach a problem Adam reaches, or no speed-up is checked"
     for row in read_csv(site, "scores.csv"):
-        assert float(row["integrated"]) == pytest.approx(scores[row["method"]], abs=1e-12)
-        assert int(row["problems_reached"]) == sum(np.isfinite(medians[p, row["method"]]) for p in PROBLEMS)
+        method = row["method"]
+        assert float(row["integrated"]) == pytest.approx(scores[method], abs=1e-12)
+        assert int(row["problems_reached"]) == sum(np.isfinite(medians[p, method]) for p in PROBLEMS)
+        value, both = speedups[method]
+        assert int(row["speedup_problems"]) == both
+        assert (np.isnan(value) and row["speedup"] == "nan") or float(row["speedup"]) == pytest.approx(value, rel=1e-12)
     overview = (site / "index.html").read_text(encoding="utf-8")
     table = overview[overview.index('id="raw-table"'):]
     for method in METHODS:
@@ -178,32 +186,41 @@ def takeaways(site: Path) -> list[str]:
 
 
 def test_the_takeaways_state_what_the_data_files_hold(site):
-    medians, _ = recomputed(site)
+    medians, _, speedups = recomputed(site)
     rows = {row["method"]: row for row in read_csv(site, "scores.csv")}
     lines = takeaways(site)
-    best = max(rows.values(), key=lambda row: float(row["integrated"]))
-    assert re.search(rf"The highest integrated score is {best['letter']}\. [^,]+'s, {float(best['integrated']):.2g} \(95% interval "
-                     rf"{float(best['integrated_low']):.2g} to {float(best['integrated_high']):.2g}\)", lines[0])
+    top = max(float(row["integrated"]) for row in rows.values())
+    best = [row for row in rows.values() if float(row["integrated"]) == top]
+    assert f"{top:.2f} (95% interval {float(best[0]['integrated_low']):.2f} to {float(best[0]['integrated_high']):.2f})" in lines[0]
+    assert all(f"{row['letter']}. " in lines[0] for row in best) and "tied" not in lines[0]
     reached = [p for p in PROBLEMS if any(np.isfinite(medians[p, m]) for m in METHODS)]
     winners = {m for p in reached for m in METHODS if medians[p, m] == min(medians[p, n] for n in METHODS)}
-    assert f"{len(winners)} different methods are fastest on at least one of the {len(PROBLEMS)} problems" in lines[1]
+    assert (f"{len(winners)} different methods are fastest on at least one of the {len(PROBLEMS)} problems" in lines[1]) == (len(winners) > 1)
     counts = {m: sum(np.isfinite(medians[p, m]) for p in PROBLEMS) for m in METHODS}
-    assert f"on {min(counts.values())} of {len(PROBLEMS)}." in lines[2]
-    edges = [row for row in read_csv(site, "tuning.csv") if row["chosen"] == "True"]
-    grid = sorted({float(row["lr"]) for row in read_csv(site, "tuning.csv")})
-    at_edge = [row for row in edges if float(row["lr"]) in (grid[0], grid[-1])]
+    every = sum(count == len(PROBLEMS) for count in counts.values())
+    assert lines[2].startswith(f"{every} of the {len(METHODS)} methods reach" if every else "No method reaches the target on all")
+    eligible = {m: v for m, (v, both) in speedups.items() if m != "sgd" and np.isfinite(v) and both >= 2}
+    speed = [line for line in lines if line.startswith("Against plain SGD")]
+    if eligible:
+        fastest = max(eligible, key=eligible.get)
+        assert f"is {rows[fastest]['letter']}. " in speed[0] and f"{eligible[fastest]:.3g}x" in speed[0]
+    else:
+        assert not speed
+    tuning = read_csv(site, "tuning.csv")
+    grid = sorted({float(row["lr"]) for row in tuning})
+    at_edge = [row for row in tuning if row["chosen"] == "True" and float(row["lr"]) in (grid[0], grid[-1])]
     edge_lines = [line for line in lines if "at an end of the grid" in line]
-    assert (edge_lines[0].startswith(f"{len(at_edge)} tuned learning rates") if at_edge else not edge_lines)
+    assert (edge_lines[0].startswith(f"{len(at_edge)} tuned learning rate") if at_edge else not edge_lines)
 
 
-def test_the_tuned_rate_of_each_problem_is_the_grid_value_with_the_lowest_median_best(site):
+def test_the_tuned_rate_of_each_problem_is_a_grid_value_with_the_lowest_median_best(site):
     runs = read_csv(site, "runs.csv")
     for problem in PROBLEMS:
         rows = [row for row in read_csv(site, "tuning.csv") if row["problem"] == problem]
         for method in METHODS:
             mine = [row for row in rows if row["method"] == method]
-            best = min(mine, key=lambda row: (float(row["median_best"]), float(row["lr"])))
-            assert [row["chosen"] for row in mine].count("True") == 1 and best["chosen"] == "True"
+            (best,) = [row for row in mine if row["chosen"] == "True"]
+            assert float(best["median_best"]) == min(float(row["median_best"]) for row in mine)  # ties: the earlier to reach it
             used = {float(row["lr"]) for row in runs if row["problem"] == problem and row["method"] == method}
             assert used == {float(best["lr"])}
 
@@ -243,6 +260,59 @@ def test_the_step_costs_are_measured_once_stored_and_stated_from_their_file(buil
     costliest = max(medians, key=medians.get)
     line = next(line for line in takeaways(site) if line.startswith("A step of"))
     letters = {row["method"]: row["letter"] for row in read_csv(site, "scores.csv")}
-    assert line.startswith(f"A step of {letters[costliest]}. ") and f"costs the most: {medians[costliest]:.2g} times SGD's" in line
+    assert line.startswith(f"A step of {letters[costliest]}. ") and f"costs the most: {medians[costliest]:.3g} times SGD's, the median over the {len(PROBLEMS)} problems" in line
     row = {r["method"]: r for r in read_csv(site, "scores.csv")}
     assert all(float(row[m]["step_cost_ratio"]) == pytest.approx(medians[m], rel=1e-12) for m in METHODS)
+
+
+UNTUNED = """
+name = "plain-suite"
+description = "Untuned, with a second entry of Adam."
+[training]
+seeds = [1, 2, 3, 4, 5]
+[methods.sgd]
+lr = 0.001
+[methods.momentum]
+lr = 0.001
+[methods.adam]
+lr = 0.1
+[methods.adam_slow]
+method = "adam"
+lr = 0.01
+[problems.rosenbrock]
+epochs = 40
+[problems.noisy-quadratic]
+epochs = 40
+options = { d = 4 }
+"""
+
+
+def test_a_suite_without_tuning_says_so_and_an_entry_that_reruns_a_method_has_its_page(tmp_path):
+    (tmp_path / "plain.toml").write_text(UNTUNED, encoding="utf-8")
+    assert cli.main(["build", "--config", str(tmp_path / "plain.toml"), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    site = tmp_path / "out" / "plain-suite"
+    overview = text((site / "index.html").read_text(encoding="utf-8"))
+    assert "The learning rates are as the experiment sets them, not tuned" in overview and "tuned for each problem" not in overview
+    assert "tuning.csv" not in overview and not (site / "data" / "tuning.csv").exists()
+    slow = (site / "methods" / "adam_slow.html").read_text(encoding="utf-8")
+    assert "Update equation" in slow and "0.01" in slow
+    rosenbrock = text((site / "problems" / "rosenbrock.html").read_text(encoding="utf-8"))
+    assert "the problem has no noise and one start, so every seed gives the same run" in rosenbrock
+    # One page now: the pages of the multi-page build are gone, not left behind stale.
+    assert cli.main(["render", "--config", str(tmp_path / "plain.toml"), "--out", str(tmp_path / "out"), "--single-file", "--quiet"]) == 0
+    assert not list(site.glob("problems/*.html")) and not list(site.glob("methods/*.html"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("seeds = [1, 2, 3, 4, 5]", "seeds = [1, 2, 3]"), "plain-suite-rosenbrock: a site states intervals and ranks over the seeds; give [training] seeds at least 5 (it has 3)"),
+        (('name = "plain-suite"', 'name = "results"'), "name: 'results' is the results store's folder in --out; give the suite another name"),
+        (("[methods.momentum]\nlr = 0.001\n", ""), "plain-suite-rosenbrock: a site's targets and speed-ups need sgd, momentum, adam among its methods; add [methods.momentum]"),
+    ],
+)
+def test_what_a_site_needs_is_checked_before_anything_trains(tmp_path, capsys, change, message):
+    (tmp_path / "bad.toml").write_text(UNTUNED.replace(*change), encoding="utf-8")
+    assert cli.main(["build", "--config", str(tmp_path / "bad.toml"), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == f"reportgen: error: {message}\n"
+    assert not (tmp_path / "out" / "results").exists()

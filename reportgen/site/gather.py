@@ -15,6 +15,7 @@ import numpy as np
 
 from reportgen import problems
 from reportgen.analysis import scores
+from reportgen.analysis.profiles import Place, Score, SpeedUp
 from reportgen.analysis.scores import ProblemRow, SuiteScores, Target
 from reportgen.problems import NETWORK_PROBLEM
 from reportgen.problems.table import problem_steps
@@ -23,7 +24,7 @@ from reportgen.training.results import MethodSpec, ResultSet
 
 if TYPE_CHECKING:  # the config is built above this stage and only read here
     from reportgen.config import Experiment
-    from reportgen.sweep.tune import Tuning
+    from reportgen.sweep.tune import MethodTuning, Tuning
 
 NETWORK_TITLE = "The 2018 network, 784-256-128-1 (elu, tanh, sigmoid), on MNIST zeros and ones"
 METRIC_WORDS = {  # how a page names a target metric
@@ -62,11 +63,25 @@ class ProblemRuns:
         problem = self.experiment.config["problem"]
         return None if problem["name"] == NETWORK_PROBLEM else problems.from_table(problem)
 
+    def tuned(self, method: str) -> MethodTuning | None:
+        """How the method's rate was chosen on this problem; None when it was not tuned here."""
+        return next((m for m in self.tuning.methods if m.method == method), None) if self.tuning else None
+
     def lr(self, method: str) -> float | None:
+        """The learning rate its runs used (the tuned one, or its own where tuning found none)."""
         return self.result_set.methods[self.result_set.method_index(method)].hyperparams.get("lr")
 
-    def at_edge(self, method: str) -> bool:
-        return self.tuning is not None and any(m.method == method and m.at_edge for m in self.tuning.methods)
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """The problem's own metrics, as the result set stores them (the 2018 network: its cost and accuracy)."""
+        own = self.instance.metrics if self.instance is not None else ("train_cost_mean", "test_cost", "test_accuracy")
+        return tuple(name for name in own if name in self.result_set.arrays)
+
+    @property
+    def deterministic(self) -> bool:
+        """Every seed gave every method the same curve: a problem without noise, started at one point."""
+        curves = self.curves
+        return bool(np.all([np.array_equal(curves[:, 0], curves[:, s], equal_nan=True) for s in range(1, curves.shape[1])]))
 
 
 @dataclass(frozen=True)
@@ -84,8 +99,24 @@ class Suite:
         spec = next(spec for spec in self.methods if spec.name == method)
         return f"{spec.letter}. {method_entries.info(spec).title}"
 
-    def problem(self, name: str) -> ProblemRuns:
-        return next(problem for problem in self.problems if problem.name == name)
+    def short_title(self, method: str) -> str:
+        """"Adam": how a table or a legend names it beside its letter."""
+        return self.title(method).split(". ", 1)[1]
+
+    def scored(self, method: str) -> tuple[Score, Place, SpeedUp, Place | None]:
+        """Its integrated score and place, its speed-up against SGD and place (None: no speed-up to rank)."""
+        result = self.scores
+        pick = lambda items: next((item for item in items if item.method == method), None)  # noqa: E731
+        return pick(result.integrated), pick(result.integrated_places), pick(result.speedups), pick(result.speedup_places)
+
+    def reached(self, method: str) -> int:
+        """The problems on which more than half its seeds reach the target."""
+        return sum(self.row(problem.name, method).steps.median < np.inf for problem in self.problems)
+
+    def step_cost(self, method: str) -> tuple[float | None, int]:
+        """Its step's time over SGD's: the median over the problems where it was measured and finite, and their count."""
+        ratios = [cost.ratio for (_, name), cost in self.step_costs.items() if name == method and math.isfinite(cost.ratio)]
+        return (float(np.median(ratios)) if ratios else None), len(ratios)
 
     def row(self, problem: str, method: str) -> ProblemRow:
         return next(row for row in self.scores.table if row.problem == problem and row.method == method)

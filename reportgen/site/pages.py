@@ -14,13 +14,14 @@ import numpy as np
 from markupsafe import Markup
 
 from reportgen.analysis.profiles import Place, Score, SpeedUp
-from reportgen.analysis.scores import ProblemRow, Target
+from reportgen.analysis.scores import REFERENCE, ProblemRow, Target
 from reportgen.report import mathfont
 from reportgen.report.drawing import Figure
 from reportgen.report.methods import MethodSection
 from reportgen.report.permalinks import add_permalinks
 from reportgen.report.templates import environment, templates_dir
 from reportgen.site.gather import ProblemRuns, Suite
+from reportgen.site.takeaways import score
 from reportgen.training.step_cost import MethodCost
 
 
@@ -32,7 +33,8 @@ class Cell:
     letter: str
     title: str
     problem: str
-    lr: float | None
+    lr: float | None  # what its runs used
+    tuned: bool  # chosen on the grid (else its own rate: no tuning, or no grid value with a finite median)
     at_edge: bool
     row: ProblemRow
     ratio: float  # its median steps over the fastest method's on the problem (inf: did not reach)
@@ -46,6 +48,7 @@ class ProblemPage:
     target: Target
     facts: list[tuple[str, str]]
     cells: list[Cell]
+    finals: list[tuple[str, list[float]]]  # per method: the median over seeds of each metric's last value
     figures: list[Figure]
 
 
@@ -59,22 +62,15 @@ class MethodPage:
     score: Score
     place: Place
     speedup: SpeedUp
+    speedup_place: Place | None
+    reached: int
+    step_cost: float | None  # the median over the problems of its step's time over SGD's
+    step_costs_measured: int
 
     @property
     def references(self) -> list:
         """What its update rule and its derivation cite, once each."""
         return list({ref.anchor: ref for ref in [*self.section.references, *self.section.derivation.references]}.values())
-
-    @property
-    def reached(self) -> int:
-        """The problems on which more than half its seeds reach the target."""
-        return sum(cell.row.steps.median < np.inf for cell in self.cells)
-
-    @property
-    def step_cost(self) -> float | None:
-        """Its step's time over SGD's, the median over the problems where it was measured."""
-        costs = [cell.cost.ratio for cell in self.cells if cell.cost is not None]
-        return float(np.median(costs)) if costs else None
 
 
 @dataclass(frozen=True)
@@ -89,24 +85,43 @@ class Site:
     problems: list[ProblemPage]
     methods: list[MethodPage]
     data_files: list[str]
+    r_max: float
 
     @property
     def references(self) -> list:
         """Every method's references, once each: the single page lists them at its end."""
         return list({ref.anchor: ref for page in self.methods for ref in page.references}.values())
 
+    @property
+    def tuning(self):
+        """The first problem's tuning, for the grid and seeds every problem shares (None: the rates are as configured)."""
+        return self.suite.problems[0].tuning
+
 
 def cells(suite: Suite, problem: ProblemRuns) -> list[Cell]:
     rows = [suite.row(problem.name, spec.name) for spec in problem.methods]
     medians = np.array([row.steps.median for row in rows])
     fastest = medians.min() if np.isfinite(medians).any() else np.inf
-    sgd = next((row.steps.median for row in rows if row.method == "sgd"), np.nan)
+    reference = next((row.steps.median for row in rows if row.method == REFERENCE), np.nan)
     found = []
     for spec, row in zip(problem.methods, rows):
         ratio = row.steps.median / fastest if np.isfinite(fastest) else np.inf
-        speedup = sgd / row.steps.median if np.isfinite(sgd) and np.isfinite(row.steps.median) else np.nan
-        found.append(Cell(spec.name, spec.letter, suite.title(spec.name), problem.name, problem.lr(spec.name), problem.at_edge(spec.name), row,
-                          ratio, speedup, suite.step_costs.get((problem.name, spec.name))))
+        speedup = reference / row.steps.median if np.isfinite(reference) and np.isfinite(row.steps.median) else np.nan
+        tuned = problem.tuned(spec.name)
+        found.append(Cell(spec.name, spec.letter, suite.title(spec.name), problem.name, problem.lr(spec.name), bool(tuned and tuned.chosen is not None),
+                          bool(tuned and tuned.at_edge), row, ratio, speedup, suite.step_costs.get((problem.name, spec.name))))
+    return found
+
+
+def finals(problem: ProblemRuns) -> list[tuple[str, list[float]]]:
+    """Each method's last value of every metric, the median over its seeds (a diverged run's last finite one)."""
+    found = []
+    for m, spec in enumerate(problem.methods):
+        values = []
+        for metric in problem.metric_names:
+            last = [curve[np.isfinite(curve)][-1] if np.isfinite(curve).any() else np.nan for curve in problem.result_set.arrays[metric][m]]
+            values.append(float(np.median(last)))
+        found.append((spec.name, values))
     return found
 
 
@@ -137,6 +152,7 @@ def _css() -> str:
 def _environment():
     env = environment(True)
     env.globals["inf"] = math.inf  # a time of "did not reach"
+    env.filters["score"] = score
     return env
 
 

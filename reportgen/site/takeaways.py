@@ -1,69 +1,109 @@
 """The overview's takeaways: what the scores say across the problems, in sentences whose every number comes from
-the site's data files (tests/test_site.py recomputes them from those files alone)."""
+the site's data files (tests/test_site.py recomputes them from those files alone).
+
+The wording follows the statistics: a paired interval that includes no difference leaves two methods "not told
+apart", never "tied"; a method fastest on a problem is so by its point median, and the problem page gives the
+interval beside it.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
+from reportgen.analysis.scores import REFERENCE
 from reportgen.formatting import listing, number, rank_range
 from reportgen.site.gather import Suite
 
 
+def score(value: float) -> str:
+    """An integrated score, in [0, 1], with two decimals: 0.00 beside 0.75 reads as the same scale."""
+    return f"{value:.2f}" if math.isfinite(value) else "n/a"
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def _names(suite: Suite, methods) -> str:
+    return listing([suite.title(name) for name in methods])
+
+
 def best_score(suite: Suite) -> str:
-    result = suite.scores
-    best = max(result.integrated, key=lambda score: score.value)
-    place = next(place for place in result.integrated_places if place.method == best.method)
-    tied = f", tied with {listing([suite.title(name) for name in place.ties])}" if place.ties else ""
-    return (f"The highest integrated score is {suite.title(best.method)}'s, {number(best.value, 2)} "
-            f"(95% interval {number(best.low, 2)} to {number(best.high, 2)}): rank {rank_range(place.best_rank, place.worst_rank)}{tied}.")
+    values = {item.method: item for item in suite.scores.integrated}
+    top = max(item.value for item in values.values())
+    best = [spec.name for spec in suite.methods if values[spec.name].value == top]
+    first = values[best[0]]
+    _, place, _, _ = suite.scored(best[0])
+    others = [name for name in place.ties if name not in best]
+    apart = f"; not told apart from {_names(suite, others)} (paired 95% intervals over {plural(len(suite.seeds), 'seed')})" if others else ""
+    shared = f" shared by {_names(suite, best)}" if len(best) > 1 else f" {suite.title(best[0])}'s"
+    return (f"The highest integrated score is{shared}, {score(first.value)} (95% interval {score(first.low)} to {score(first.high)}): "
+            f"rank {rank_range(place.best_rank, place.worst_rank)}{apart}.")
 
 
 def fastest_per_problem(suite: Suite) -> str:
-    fastest = {}
+    parts, winners = [], set()
     for problem in suite.problems:
-        rows = [suite.row(problem.name, spec.name) for spec in suite.methods]
-        times = np.array([row.steps.median for row in rows])
-        if np.isfinite(times).any():
-            fastest[problem.name] = [spec.name for spec, time in zip(suite.methods, times) if time == times.min()]
-    winners = sorted({name for names in fastest.values() for name in names})
-    parts = [f"{problem}: {' and '.join(suite.title(name) for name in names)}" for problem, names in fastest.items()]
-    return (f"The fastest method to the target (median steps) changes with the problem: {len(winners)} different methods are fastest "
-            f"on at least one of the {len(suite.problems)} problems ({'; '.join(parts)}).")
+        times = {spec.name: suite.row(problem.name, spec.name).steps.median for spec in suite.methods}
+        finite = {name: time for name, time in times.items() if math.isfinite(time)}
+        if not finite:
+            parts.append(f"{problem.name}: none reaches it")
+            continue
+        fastest = [name for name, time in finite.items() if time == min(finite.values())]
+        winners.update(fastest)
+        parts.append(f"{problem.name}: {' and '.join(suite.title(name) for name in fastest)}" + (" (the only one to reach it)" if len(finite) == 1 else ""))
+    if len(winners) > 1:
+        head = (f"The fastest method to the target (median steps) changes with the problem: {len(winners)} different methods are fastest "
+                f"on at least one of the {len(suite.problems)} problems")
+    elif winners:
+        head = "One method is the fastest to the target (median steps) on every problem a method reaches"
+    else:
+        head = "No method reaches the target on any problem"
+    return f"{head} ({'; '.join(parts)}). These are point medians; each problem's page gives their intervals."
 
 
 def reach(suite: Suite) -> str:
-    counts = {spec.name: sum(suite.row(p.name, spec.name).steps.median < np.inf for p in suite.problems) for spec in suite.methods}
+    counts = {spec.name: suite.reached(spec.name) for spec in suite.methods}
     every = [name for name, count in counts.items() if count == len(suite.problems)]
     fewest = min(counts.values())
-    last = [name for name, count in counts.items() if count == fewest]
     head = (f"{len(every)} of the {len(suite.methods)} methods reach the target on every problem (more than half their seeds do)"
             if every else f"No method reaches the target on all {len(suite.problems)} problems")
-    return f"{head}; {listing([suite.title(name) for name in last])} reach{'es' if len(last) == 1 else ''} it on {fewest} of {len(suite.problems)}."
+    if fewest == len(suite.problems):
+        return f"{head}."
+    last = [name for name, count in counts.items() if count == fewest]
+    return f"{head}; {_names(suite, last)} reach{'es' if len(last) == 1 else ''} it on {fewest} of {len(suite.problems)}."
 
 
 def speedup(suite: Suite) -> str | None:
-    finite = [item for item in suite.scores.speedups if np.isfinite(item.value) and item.method != "sgd"]
-    if not finite:
+    """The largest speed-up against SGD among the methods that share at least half the problems with it."""
+    enough = math.ceil(len(suite.problems) / 2)
+    shown = [item for item in suite.scores.speedups if item.method != REFERENCE and math.isfinite(item.value) and item.both >= enough]
+    if not shown:
         return None
-    best = max(finite, key=lambda item: item.value)
-    return (f"Against plain SGD, the largest geometric-mean speed-up in steps is {suite.title(best.method)}'s, {number(best.value, 2)}x "
-            f"(95% interval {number(best.low, 2)} to {number(best.high, 2)}) over the {best.both} problems both reach.")
+    best = max(shown, key=lambda item: item.value)
+    beyond = f"; it also reaches {plural(best.only_method, 'problem')} SGD does not" if best.only_method else ""
+    return (f"Against plain SGD, the largest geometric-mean speed-up in steps, among the methods that reach at least {enough} of the problems SGD reaches, "
+            f"is {suite.title(best.method)}'s, {number(best.value, 3)}x (95% interval {number(best.low, 3)} to {number(best.high, 3)}) over the "
+            f"{plural(best.both, 'problem')} both reach{beyond}.")
 
 
 def step_cost(suite: Suite) -> str | None:
-    if not suite.step_costs:
+    medians = {spec.name: suite.step_cost(spec.name) for spec in suite.methods}
+    measured = {name: found for name, found in medians.items() if found[0] is not None}
+    if not measured:
         return None
-    medians = {spec.name: float(np.median([suite.step_costs[p.name, spec.name].ratio for p in suite.problems])) for spec in suite.methods}
-    costliest = max(medians, key=medians.get)
-    return (f"A step of {suite.title(costliest)} costs the most: {number(medians[costliest], 2)} times SGD's, the median over the problems "
-            "of the ratio measured in one process; the scores count steps, so this cost is not in them.")
+    costliest = max(measured, key=lambda name: measured[name][0])
+    ratio, count = measured[costliest]
+    return (f"A step of {suite.title(costliest)} costs the most: {number(ratio, 3)} times SGD's, the median over the "
+            f"{plural(count, 'problem')} where it was measured in one process; the scores count steps, so this cost is not in them.")
 
 
 def edges(suite: Suite) -> str | None:
     found = [f"{suite.title(m.method)} on {p.name}" for p in suite.problems if p.tuning for m in p.tuning.methods if m.at_edge]
     if not found:
         return None
-    return (f"{len(found)} tuned learning rates are at an end of the grid, where a better rate may lie beyond it: {'; '.join(found)}.")
+    return (f"{plural(len(found), 'tuned learning rate is', 'tuned learning rates are')} at an end of the grid, where a better rate may lie "
+            f"beyond it: {'; '.join(found)}.")
 
 
 def takeaways(suite: Suite) -> list[str]:

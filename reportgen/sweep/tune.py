@@ -8,8 +8,9 @@ grid and seeds, which are other seeds than the experiment's: the runs that are
 compared are not the ones the choice was made on. Each method takes the grid
 value whose runs reach the lowest median best value of the problem's target
 metric (what the suite's scores time: ``problem.target``) over the tuning
-seeds, a run with none counting as infinite; a method with no finite value
-keeps its own. A choice at the grid's smallest or largest value is flagged
+seeds (no lower than the problem's least target, where the earlier rate to
+reach it wins a tie), a run with none counting as infinite; a method with no
+finite value keeps its own. A choice at the grid's smallest or largest value is flagged
 (``MethodTuning.at_edge``): the best rate may lie beyond the grid, and the site
 says so beside the rate rather than widening the grid behind the reader's back.
 
@@ -54,10 +55,14 @@ def check(experiment: Experiment, table: dict) -> sweep_plan.Plan:
     return sweep_plan.plan(experiment, {"lr": table["lr"], "seeds": list(seeds)})
 
 
-def target_metric(experiment: Experiment) -> str:
-    """What the suite's scores time on the experiment's problem (the 2018 network: its held-out cost)."""
+def target_metric(experiment: Experiment) -> tuple[str, float]:
+    """What the suite's scores time on the experiment's problem and its least target (the 2018 network: its held-out
+    cost, 0)."""
     problem = experiment.config["problem"]
-    return "test_cost" if problem["name"] == NETWORK_PROBLEM else problems.from_table(problem).target
+    if problem["name"] == NETWORK_PROBLEM:
+        return "test_cost", 0.0
+    instance = problems.from_table(problem)
+    return instance.target, instance.target_floor
 
 
 @dataclass(frozen=True)
@@ -96,28 +101,31 @@ class Tuning:
                 + (f"; no finite value, own rate kept: {', '.join(kept)}" if kept else ""))
 
 
-def method_tuning(axis, seeds, runs: dict, metric: str) -> MethodTuning:
+def method_tuning(axis, seeds, runs: dict, metric: str, floor: float = 0.0) -> MethodTuning:
     """The grid value whose runs reach the lowest median best ``metric`` over the tuning seeds (a run's best: its
-    lowest finite value; none: inf), the smaller value on a tie; None when no value has a finite median."""
-    medians = []
+    lowest finite value, no lower than ``floor``, the least target the scores use; none: inf). Values tied there,
+    as every rate that reaches a known optimum is, go to the one whose runs get there first (the median epoch), then
+    to the smaller value; None when no value has a finite median."""
+    keys = []
     for value in axis.values:
-        bests = []
+        bests, firsts = [], []
         for seed in seeds:
-            curve = runs[cell_name(axis.with_value(value)), seed].arrays[metric]
+            curve = np.maximum(runs[cell_name(axis.with_value(value)), seed].arrays[metric], floor)
             finite = curve[np.isfinite(curve)]
             bests.append(float(finite.min()) if finite.size else math.inf)
-        medians.append(float(np.median(bests)))
-    best = int(np.argmin(medians))
-    chosen = axis.values[best] if math.isfinite(medians[best]) else None
-    return MethodTuning(axis.method.name, tuple(axis.values), tuple(medians), chosen)
+            firsts.append(float(np.flatnonzero(curve <= floor)[0]) if (curve <= floor).any() else math.inf)
+        keys.append((float(np.median(bests)), float(np.median(firsts))))
+    best = min(range(len(keys)), key=lambda index: keys[index])
+    chosen = axis.values[best] if math.isfinite(keys[best][0]) else None
+    return MethodTuning(axis.method.name, tuple(axis.values), tuple(key[0] for key in keys), chosen)
 
 
 def tuned(planned: sweep_plan.Plan, swept: SweepRun) -> Tuning:
     """The experiment with each method at the learning rate chosen on its problem's target metric (its own where
     no grid value reached a finite one), and how each was chosen."""
     experiment = planned.experiment
-    metric = target_metric(experiment)
-    tunings = tuple(method_tuning(axis, planned.seeds, swept.runs, metric) for axis in planned.axes)
+    metric, floor = target_metric(experiment)
+    tunings = tuple(method_tuning(axis, planned.seeds, swept.runs, metric, floor) for axis in planned.axes)
     by_name = {axis.method.name: (axis, tuning) for axis, tuning in zip(planned.axes, tunings)}
     methods = tuple(by_name[m.name][0].with_value(by_name[m.name][1].chosen) if m.name in by_name and by_name[m.name][1].chosen is not None else m
                     for m in experiment.methods)
