@@ -206,26 +206,29 @@ def check_site(experiments) -> None:
             raise ConfigError(f"{experiment.name}: a site states intervals and ranks over the seeds; give [training] seeds at least {SITE_SEEDS} (it has {len(experiment.seeds)})")
 
 
-def step_costs(experiments, result_sets, store: ResultStore, quiet: bool = False) -> dict:
+def step_costs(experiments, result_sets, store: ResultStore, quiet: bool = False) -> tuple[dict, str]:
     """(problem, method) -> its step's cost against SGD's (``reportgen.training.step_cost``): stored beside each
-    result set, measured in this process once the pool is idle where none is stored."""
-    from reportgen.training import step_cost
-    from reportgen.training.runner import load_split
+    result set, measured in this process once the pool is idle where none is stored; and the machines measured on."""
+    import numpy as np
 
-    costs = {}
+    from reportgen.training import step_cost
+    from reportgen.training.runner import cpu_model, load_split
+
+    costs, machines = {}, set()
     for experiment, result_set in zip(experiments, result_sets):
         directory = store.directory(experiment.name, result_set.key)
         stored = store.load_json(directory, "step_cost")
         if stored is None:
             started = time.monotonic()
             measured = step_cost.measure(experiment.run_specs()[0], load_split(experiment.config), result_set.methods)
-            store.save_json(directory, "step_cost", measured.to_dict())
-            stored = measured.to_dict()
+            stored = {**measured.to_dict(), "machine": f"{cpu_model()}, numpy {np.__version__}"}
+            store.save_json(directory, "step_cost", stored)
             if not quiet:
                 print(f"{experiment.name}: step cost against SGD measured in {time.monotonic() - started:.1f} s ({measured.rounds} rounds of {measured.steps} steps)", file=sys.stderr)
         found = step_cost.StepCost.from_dict(stored)
         costs.update({(found.problem, name): cost for name, cost in found.methods.items()})
-    return costs
+        machines.add(stored.get("machine", "a machine not recorded"))
+    return costs, "; ".join(sorted(machines))
 
 
 def render_site(args: argparse.Namespace, experiments, trained: Trained, out: Path, store: ResultStore) -> Path:
@@ -234,8 +237,8 @@ def render_site(args: argparse.Namespace, experiments, trained: Trained, out: Pa
     from reportgen.site.write import write_site
 
     started = time.monotonic()
-    costs = step_costs(experiments, trained.result_sets, store, args.quiet)
-    suite = gather(experiments, trained.result_sets, trained.tunings, costs)
+    costs, machines = step_costs(experiments, trained.result_sets, store, args.quiet)
+    suite = gather(experiments, trained.result_sets, trained.tunings, costs, machines)
     try:
         with executors.create("process", workers(args)) as pool:
             index = write_site(suite, out / suite.name, command=command_line(args), single_file=args.single_file, executor=pool)

@@ -205,15 +205,20 @@ def test_a_suite_site_draws_a_plugin_problem_on_its_contour_map_when_it_gives_it
     assert "Three-hump camel" in (out / "mini" / "problems" / "camel.html").read_text(encoding="utf-8")
 
 
-def test_an_installed_entry_point_is_a_problem_by_its_name(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("value", "error"), [("bowl_pkg:bowl", None), ("bowl_pkg", "entry point 'bowl' (bowl_pkg): names a module, not a function; expected module:function")])
+def test_an_installed_entry_point_is_a_problem_by_its_name(tmp_path, monkeypatch, value, error):
     site = tmp_path / "site"
     (site / "bowl_pkg").mkdir(parents=True)
     (site / "bowl_pkg" / "__init__.py").write_text(BOWL, encoding="utf-8")
     info = site / "bowl_pkg-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: bowl_pkg\nVersion: 1.0\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[reportgen.problems]\nbowl = bowl_pkg:bowl\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[reportgen.problems]\nbowl = {value}\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(site))
+    if error:
+        with pytest.raises(ConfigError, match=re.escape(error)):
+            config.validate(tomllib.loads('[problem]\nname = "bowl"\n[methods.sgd]\n'), "test")
+        return
     experiment = config.validate(tomllib.loads('[problem]\nname = "bowl"\n[methods.sgd]\n'), "test")
     assert experiment.config["problem"]["plugin"]["entry_point"] == "bowl"
     assert experiment.run_specs()[0].create_problem().title == "Bowl"

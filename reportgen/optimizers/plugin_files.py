@@ -69,6 +69,8 @@ def entry_point_source(group: str, name: str) -> tuple[Source, ModuleType] | Non
     if not found:
         return None
     point = found[0]
+    if not point.attr:
+        raise PluginError(f"entry point {name!r} ({point.value}): names a module, not a function; expected module:function")
     try:
         module = importlib.import_module(point.module)
     except Exception as error:  # the plugin's own code: any exception is its fault, reported in one line

@@ -77,10 +77,11 @@ def tuning_figure(problem: str, title: str, metric: str, methods: list[MethodRun
     stack_panels(figure, WIDTH, [(axes, 3.4)], [{"handles": [*handles, *legend], **LEGEND}])
     values = grids[0][0]
     chosen = "; ".join(f"{method.letter} {number(grid[2]) if grid[2] is not None else 'none'}" for method, grid in zip(methods, grids))
-    alt = (f"Line chart, log-log, of the median best {metric} over {seeds} tuning seeds against the learning rate, {len(values)} rates from "
+    alt = (f"Line chart, {'log-log' if axes.get_yscale() == 'log' else 'log x'}, of the median best {metric} over {seeds} tuning seeds against the learning rate, {len(values)} rates from "
            f"{number(values[0])} to {number(values[-1])}, for {len(methods)} methods on {title}. Chosen rates: {chosen}.")
-    caption = (f"Each method's learning rate on {title} is the grid value (circle) with the lowest median, over {seeds} tuning seeds that the "
-               f"compared runs do not use, of each run's best {metric}. Crosses at the top: rates where the median run had no finite value. "
+    caption = (f"Each method's learning rate on {title} is the grid value (circle) with the lowest median, over {seeds} tuning seed{'s' if seeds != 1 else ''} "
+               f"that the compared runs do not use, of each run's best {metric}. Crosses at the top: rates whose median is not finite (runs that "
+               "diverged or never had a value). "
                "A circle at either end of the grid means the best rate may lie beyond it.")
     return finished_figure(figure, figure_slug(problem, "tuning"), "tuning", heading, alt, caption)
 

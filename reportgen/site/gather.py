@@ -93,6 +93,7 @@ class Suite:
     scores: SuiteScores  # in steps
     step_costs: dict  # (problem, method) -> reportgen.training.step_cost.MethodCost; empty when none was measured
     seeds: tuple[int, ...]
+    measured_on: str = ""  # the machines the step costs were measured on
 
     def title(self, method: str) -> str:
         """"g. Adam": how a sentence names a method."""
@@ -153,7 +154,7 @@ def runs(problem: ProblemRuns, step_costs: dict) -> list[scores.Run]:
     ]
 
 
-def gather(experiments: list[Experiment], result_sets: list[ResultSet], tunings: list[Tuning], step_costs: dict | None = None) -> Suite:
+def gather(experiments: list[Experiment], result_sets: list[ResultSet], tunings: list[Tuning], step_costs: dict | None = None, measured_on: str = "") -> Suite:
     """The suite of ``experiments`` (one per problem) from their tuned result sets and tunings."""
     by_name = {tuning.experiment.name: tuning for tuning in tunings}
     shown = [problem_runs(e, r, by_name.get(e.name)) for e, r in zip(experiments, result_sets)]
@@ -169,4 +170,5 @@ def gather(experiments: list[Experiment], result_sets: list[ResultSet], tunings:
         scores=scores.score_suite(everything, "steps", floors=floors),
         step_costs=step_costs,
         seeds=tuple(result_sets[0].seeds),
+        measured_on=measured_on,
     )
