@@ -23,16 +23,16 @@ CHOSEN = {"marker": "o", "markersize": 7, "markeredgecolor": "black", "markeredg
 BAND_ALPHA = 0.15
 
 
-def profile_figure(methods: list[MethodRuns], taus: np.ndarray, profiles: np.ndarray, low: np.ndarray, high: np.ndarray, problems: int, r_max: float) -> Figure:
+def profile_figure(methods: list[MethodRuns], taus: np.ndarray, profiles: np.ndarray, problems: int, r_max: float) -> Figure:
     """Each method's performance profile: the share of the problems it reaches within tau times the fastest median
-    time, a step line, with its seed-bootstrap band. ``methods`` give the styles; their runs are unused."""
+    time, a step line. ``methods`` give the styles; their runs are unused. The bootstrap bands are left to the scores
+    table: ten overlapping bands hide the lines they qualify."""
     figure = plt.figure()
     axes = figure.add_axes((0.1, 0.1, 0.8, 0.8))
     lines = []
     for m, method in enumerate(methods):
         lines.append(axes.step(taus, profiles[m], where="post", color=method.colour, linestyle=method.linestyle, linewidth=2.0, label=method.label)[0])
         hover(lines[-1], f"{method.letter}. {method.title}: {number(profiles[m][0])} of the problems fastest, {number(profiles[m][-1])} within {number(r_max)}x")
-        axes.fill_between(taus, low[m], high[m], step="post", color=to_rgba(method.colour, BAND_ALPHA), linewidth=0)
     axes.set_xlim(taus[0], taus[-1])
     axes.set_ylim(-0.02, 1.02)
     axes.set_xlabel("tau: time within tau times the fastest method's (steps to the target)")
@@ -44,8 +44,8 @@ def profile_figure(methods: list[MethodRuns], taus: np.ndarray, profiles: np.nda
     alt = (f"Step chart of the share of the {problems} problems each of {len(methods)} methods ({letter_span([m.letter for m in methods])}) reaches "
            f"within tau times the fastest median steps to the target, tau from 1 to {number(r_max)}. Shares: {finals}.")
     caption = (f"The share of the {problems} problems on which a method's median steps to the target are within tau times the fastest "
-               f"method's, from tau = 1 (fastest) to {number(r_max)}; a problem a method does not reach never counts. Bands: the 95% seed-bootstrap "
-               "interval of the profile. The integrated score is the area under a line, scaled to [0, 1].")
+               f"method's, from tau = 1 (fastest) to {number(r_max)}; a problem a method does not reach never counts. The integrated score is the area "
+               "under a line, scaled to [0, 1]; the scores table gives its 95% seed-bootstrap interval.")
     return finished_figure(figure, "profiles", "scores", title, alt, caption)
 
 

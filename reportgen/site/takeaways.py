@@ -76,6 +76,9 @@ def reach(suite: Suite) -> str:
 
 def speedup(suite: Suite) -> str | None:
     """The largest speed-up against SGD among the methods that share at least half the problems with it."""
+    if not suite.reached(REFERENCE):
+        return (f"Plain SGD reaches the target on none of the {len(suite.problems)} problems within their budgets, so no speed-up against it is "
+                "defined: a method that reaches a target SGD does not is faster by more than any finite ratio.")
     enough = math.ceil(len(suite.problems) / 2)
     shown = [item for item in suite.scores.speedups if item.method != REFERENCE and math.isfinite(item.value) and item.both >= enough]
     if not shown:
