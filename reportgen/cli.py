@@ -16,9 +16,9 @@ import warnings
 import webbrowser
 from pathlib import Path
 
-from reportgen import config, outputs
+from reportgen import config, outputs, pipeline
+from reportgen.problems import NETWORK_PROBLEM
 from reportgen.errors import ConfigError, ReportgenError, RunError
-from reportgen.formatting import number
 from reportgen.training import executors
 from reportgen.training.store import ResultStore
 
@@ -47,7 +47,7 @@ def _training_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="reportgen", description="Train twelve optimizers on a NumPy network and publish the comparison.")
+    parser = _Parser(prog="reportgen", description="Train gradient-descent optimizers on NumPy networks and problems, and publish the comparison as a report or a site.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     _experiment_options(build)
     _training_options(build)
     build.add_argument("--open", action="store_true", help="open the report in a browser when done")
+    build.add_argument("--single-file", action="store_true", help="a suite's site as one page (default: a page per problem and method)")
 
     run = commands.add_parser("run", help="train only (results go to OUT/results)")
     _experiment_options(run)
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="render the report from stored results; never trains")
     _experiment_options(render)
+    render.add_argument("--single-file", action="store_true", help="a suite's site as one page (default: a page per problem and method)")
 
     commands.add_parser("presets", help="list the shipped presets")
 
@@ -91,173 +93,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def on_site(experiment: config.Experiment) -> bool:
+    """A suite's problem, or a problem other than the 2018 network: shown on a site (reportgen.site), not in the report."""
+    return bool(experiment.suite) or experiment.config["problem"]["name"] != NETWORK_PROBLEM
+
+
 def _experiments(args: argparse.Namespace) -> list[config.Experiment]:
-    if args.config:
-        experiments = [config.load(path) for path in args.config]
-    else:
-        experiments = [config.load_preset(name) for name in (args.preset or config.DEFAULT_PRESETS)]
+    files = [config.load_all(path) for path in args.config] if args.config else [config.load_preset_all(name) for name in (args.preset or config.DEFAULT_PRESETS)]
+    experiments = [experiment for experiments in files for experiment in experiments]
     if getattr(args, "engine", None):
         experiments = [experiment.with_engine(args.engine) for experiment in experiments]
     names = [experiment.name for experiment in experiments]
-    duplicated = sorted({name for name in names if names.count(name) > 1})
-    if duplicated:
+    if duplicated := sorted({name for name in names if names.count(name) > 1}):
         raise ConfigError(f"experiment name {duplicated[0]!r} is given twice; each experiment needs its own name")
+    if args.command != "run" and any(on_site(e) for e in experiments):
+        suites = {e.suite or e.name for e in experiments}
+        if args.command in ("sweep", "ablate") or not all(map(on_site, experiments)) or len(suites) > 1:
+            raise ConfigError(f"{args.command}: {', '.join(sorted(suites))}: a suite of problems builds a site of its own; give it alone to `build` or `render`")
+        pipeline.check_site(experiments)
     return experiments
-
-
-def _workers(args: argparse.Namespace) -> int:
-    workers = getattr(args, "workers", None)  # render has no --workers: it draws on every core
-    if workers is not None and not 1 <= workers <= 256:
-        raise ConfigError(f"--workers: {workers} is out of range; expected 1 to 256")
-    return workers or executors.default_workers()
-
-
-def _executor(args: argparse.Namespace, experiments) -> executors.Executor:
-    """The command line's choice, else the experiments' [executor] table (they must agree)."""
-    tables = {(experiment.executor["kind"], experiment.executor["scheduler"]) for experiment in experiments}
-    if len(tables) > 1:
-        raise ConfigError(f"executor: the experiments ask for different executors ({', '.join(sorted(kind for kind, _ in tables))}); give --executor")
-    kind, scheduler = tables.pop()
-    return executors.create(args.executor or kind, _workers(args), args.scheduler or scheduler)
-
-
-def _sweep_plans(args: argparse.Namespace, experiments) -> dict:
-    """Experiment name -> sweep plan: the config's [sweep] table, overridden by the sweep command's flags."""
-    from reportgen.sweep import plan
-
-    plans = {}
-    for experiment in experiments:
-        wanted = dict(experiment.sweep)
-        if args.command == "sweep":
-            for flag, grid in (("--lr-grid", args.lr_grid), ("--eta-grid", args.eta_grid)):
-                if grid is not None:
-                    plan.parse_grid(flag, grid)  # so that an error names the flag, not the table key
-            flags = {"methods": args.methods and args.methods.split(","), "lr": args.lr_grid, "eta": args.eta_grid, "seeds": args.seeds}
-            wanted.update({key: value for key, value in flags.items() if value is not None})
-        if wanted or args.command == "sweep":
-            plans[experiment.name] = plan.plan(experiment, wanted)
-    return plans
-
-
-def _ablation_plans(args: argparse.Namespace, experiments) -> dict:
-    """Experiment name -> ablation plan, for the experiments with one variant that an ablation covers."""
-    from reportgen.ablation import plan
-    from reportgen.analysis.paired import MIN_PAIRS
-
-    plans = {}
-    for experiment in experiments:
-        wanted = dict(experiment.ablation)
-        if args.command == "ablate" and args.seeds is not None:
-            plan.sweep_seeds("--seeds", args.seeds, experiment.seeds)  # so that an error names the flag
-            wanted["seeds"] = args.seeds
-        if plan.ablatable(experiment):
-            plans[experiment.name] = plan.plan(experiment, wanted)
-    if args.command == "ablate":
-        if not plans:
-            raise ConfigError("ablate: no experiment runs all its methods in one variant (seed-2018 or textbook); an ablation needs one")
-        if any(len(planned.seeds) < MIN_PAIRS for planned in plans.values()):
-            print(f"reportgen: note: fewer than {MIN_PAIRS} seeds give no 95% paired interval; every effect will read \"no effect shown\"", file=sys.stderr)
-    return plans
-
-
-def _ablations(args: argparse.Namespace, plans: dict, store: ResultStore, executor) -> list:
-    """``reportgen ablate`` trains them; every other command includes the ones fully stored (the report says how to run the rest)."""
-    from reportgen.ablation.run import run_ablation
-
-    ablations = []
-    for planned in plans.values():
-        if args.command == "ablate":
-            ablation = run_ablation(planned, store, executor, force=args.force, quiet=args.quiet)
-            print(f"{planned.experiment.name} quirk ablation: {_action(ablation)} in {ablation.seconds:.1f} s", file=sys.stderr)
-        else:
-            try:
-                ablation = run_ablation(planned, store, executor, only_stored=True)
-            except RunError:
-                continue
-        ablations.append(ablation)
-    return ablations
-
-
-def _action(outcome) -> str:
-    if not outcome.trained:
-        return f"reused {outcome.reused} stored runs"
-    return f"trained {outcome.trained} runs" + (f", reused {outcome.reused}" if outcome.reused else "")
-
-
-def _train(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list, list]:
-    from reportgen.sweep.run import run_sweep  # imported here so `presets` and usage errors stay instant
-    from reportgen.training.runner import run_experiments
-
-    sweeps = []
-    plans, ablation_plans = _sweep_plans(args, experiments), _ablation_plans(args, experiments)  # checked before any training
-    with _executor(args, experiments) as executor:
-        outcomes = run_experiments(experiments, store, executor, force=args.force, quiet=args.quiet)
-        for experiment, outcome in zip(experiments, outcomes):
-            # the experiments train in one pool: the time is theirs together
-            print(f"{experiment.name}: {_action(outcome)} in {outcome.seconds:.1f} s -> {store.directory(experiment.name, outcome.result_set.key)}", file=sys.stderr)
-        for experiment in experiments:
-            if experiment.name in plans:
-                swept = run_sweep(plans[experiment.name], store, executor, force=args.force, quiet=args.quiet)
-                print(f"{experiment.name} sweep: {_action(swept)} in {swept.seconds:.1f} s", file=sys.stderr)
-                sweeps.append(swept.analysis)
-        ablations = _ablations(args, ablation_plans, store, executor)
-    return [outcome.result_set for outcome in outcomes], sweeps, ablations
-
-
-def _stored(args: argparse.Namespace, experiments, store: ResultStore) -> tuple[list, list, list]:
-    """The stored results and sweeps of the experiments; a RunError names what is missing."""
-    from reportgen.sweep.run import run_sweep
-    from reportgen.training.runner import stored
-
-    result_sets = []
-    for experiment in experiments:
-        found = stored(experiment, store)
-        if found is None:
-            raise RunError(f"{experiment.name}: no stored results for this config and code in {store.root}; run `reportgen build` first")
-        result_sets.append(found)
-    with executors.InProcessExecutor() as nothing_to_train:
-        sweeps = [run_sweep(plan, store, nothing_to_train, only_stored=True).analysis for plan in _sweep_plans(args, experiments).values()]
-        ablations = _ablations(args, _ablation_plans(args, experiments), store, nothing_to_train)
-    return result_sets, sweeps, ablations
-
-
-def _render(args: argparse.Namespace, result_sets, out: Path, sweeps, ablations) -> Path:
-    from reportgen.analysis import analyse
-    from reportgen.report.render import render
-    from reportgen.verification import verify
-
-    started = time.monotonic()
-    flags = [f"--config {path}" for path in (args.config or [])] + [f"--preset {name}" for name in (args.preset or [])]
-    if args.command == "sweep":
-        given = {"--methods": args.methods, "--lr-grid": args.lr_grid, "--eta-grid": args.eta_grid, "--seeds": args.seeds}
-        flags += [f"{flag} {value}" for flag, value in given.items() if value is not None]
-    if args.command == "ablate" and args.seeds is not None:
-        flags.append(f"--seeds {args.seeds}")
-    command = f"reportgen {args.command} " + " ".join(flags)
-    try:
-        verification = verify()
-        # figures are drawn on local processes even when runs train on a Dask cluster
-        with executors.create("process", _workers(args)) as pool:
-            render(
-                result_sets, analyse(result_sets, ablations), out,
-                verification=verification, command=command.strip(), sweeps=sweeps or None, figure_cache_dir=out / "results", executor=pool,
-            )
-    except ReportgenError:
-        raise
-    except Exception as error:
-        raise RunError(f"rendering the report failed: {type(error).__name__}: {error}") from error
-    index = out / "index.html"
-    # A failed check does not stop the build: the report is where its evidence is shown, and the test suite is the gate.
-    for check in verification.failed:
-        print(f"reportgen: warning: verification failed: {check.group} {check.case} {check.subject}: {number(check.value)} > {number(check.tolerance)}; see Verification in the report", file=sys.stderr)
-    print(f"report written in {time.monotonic() - started:.1f} s: {index}", file=sys.stderr)
-    return index
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "presets":
         for name in config.preset_names():
-            print(f"{name:12} {config.load_preset(name).description}")
+            print(f"{name:12} {config.load_preset_all(name)[0].description}")
         return 0
     if args.command == "check-optimizer":
         from reportgen.verification import conformance
@@ -272,16 +132,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     out = outputs.check_output_dir(args.out)
     store = ResultStore(out / "results")
     with outputs.locked(out):
-        if args.command == "render":
-            result_sets, sweeps, ablations = _stored(args, experiments, store)
-            _render(args, result_sets, out, sweeps, ablations)
+        trained = pipeline.stored(args, experiments, store) if args.command == "render" else pipeline.train(args, experiments, store)
+        if args.command == "run":
             return 0
-        result_sets, sweeps, ablations = _train(args, experiments, store)
-        if args.command in ("build", "sweep", "ablate"):
-            index = _render(args, result_sets, out, sweeps, ablations)
+        site = any(map(on_site, experiments))
+        index = pipeline.render_site(args, experiments, trained, out, store) if site else pipeline.render_report(args, trained, out)
+        if args.command != "render":
             print(index)
-            if args.open:
-                webbrowser.open(index.as_uri())
+        if getattr(args, "open", False):
+            webbrowser.open(index.as_uri())
     return 0
 
 

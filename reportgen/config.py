@@ -14,15 +14,17 @@ import math
 import os
 import stat
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
 from reportgen import optimizers
 from reportgen.errors import ConfigError, did_you_mean
+from reportgen.problems import NETWORK_PROBLEM
+from reportgen.problems.table import DIGIT_PROBLEMS, digit_data, expand_suite, numeric_problem, problem_steps, problem_table, suite_name
 from reportgen.model import network
-from reportgen.training import controls, executors
+from reportgen.training import controls, executors, problem_engine
 from reportgen.training import methods as method_tables
 from reportgen.training.results import MethodSpec
 from reportgen.training.tasks import DEFAULT_DIVERGENCE_THRESHOLD, LockstepSpec, RunSpec, run_specs
@@ -46,6 +48,8 @@ class Experiment:
     sweep: dict  # the [sweep] table as written; reportgen.sweep.plan checks it against this experiment
     ablation: dict  # the [ablation] table as written; reportgen.ablation.plan checks it
     executor: dict  # the [executor] table, checked: kind and scheduler
+    tuning: dict = field(default_factory=dict)  # the [tuning] table as written; reportgen.sweep.tune checks it
+    suite: str = ""  # the suite's name when the experiment is one problem of a suite file, whose site shows it
 
     @property
     def seeds(self) -> list[int]:
@@ -61,6 +65,7 @@ class Experiment:
         """The part of the config that determines the numbers: what the results' cache key hashes."""
         numeric = {section: value for section, value in self.config.items() if section not in (*REPORT_ONLY, "name", "variant")}
         numeric["training"] = {key: value for key, value in numeric["training"].items() if key not in HOW_ONLY}
+        numeric["problem"] = numeric_problem(numeric["problem"])
         return numeric
 
     def with_engine(self, engine: str) -> Experiment:
@@ -183,9 +188,9 @@ REPORT_ONLY = ("report",)
 # Training settings that change how the numbers are computed, not what they are: the
 # fused kernels and the NumPy parts give the same bits (tests/test_kernels.py).
 HOW_ONLY = ("engine",)
-TOP_LEVEL = {"name", "description", "variant", "methods", "controls", *SCHEMA}
+TOP_LEVEL = {"name", "description", "variant", "methods", "controls", "problem", *SCHEMA}
 # Tables other modules check (reportgen.sweep.plan, reportgen.ablation.plan, reportgen.training.executors); they change no number.
-PASSTHROUGH = {"sweep", "ablation", "executor"}
+PASSTHROUGH = {"sweep", "ablation", "executor", "tuning"}
 
 
 def _reject_unknown(where: str, keys, allowed) -> None:
@@ -216,30 +221,39 @@ def validate(raw: dict, source: str, base_dir: Path | None = None) -> Experiment
         raise ConfigError(f"name: {name!r} cannot name a results folder; use letters, digits and dashes")
     description = _text("description", raw.get("description", ""))
     variant = _choice(*optimizers.VARIANTS)("variant", raw.get("variant", "textbook"))
-    config = {section: _section(raw, section) for section in SCHEMA}
+    problem = problem_table(raw, base_dir)
+    on_network = problem["name"] == NETWORK_PROBLEM
+    config = {section: _section(raw, section) for section in SCHEMA if on_network or section not in ("data", "network")}
+    if not on_network:  # the problem's own data, or none (reportgen.problem_config)
+        config["data"] = digit_data(raw) if problem["name"] in DIGIT_PROBLEMS else {}
+    config["problem"] = problem
 
     data, training = config["data"], config["training"]
-    if data["source"] != "embedded":
+    if data and data["source"] != "embedded":
         if not data["path"]:
             raise ConfigError(f"data.path: required when data.source is {data['source']!r}")
         path = Path(data["path"]).expanduser()
         if base_dir is not None and not path.is_absolute():
             path = base_dir / path
         data["path"] = str(path.resolve())
-    if training["batch_size"] > data["n_train"]:
+    if on_network and training["batch_size"] > data["n_train"]:
         raise ConfigError(f"training.batch_size: {training['batch_size']} is larger than the training set (data.n_train = {data['n_train']})")
-    steps_per_epoch = -(-data["n_train"] // training["batch_size"])
+    steps_per_epoch = problem_steps(problem, data, training["batch_size"]) if not on_network else -(-data["n_train"] // training["batch_size"])
     methods = method_tables.specs(raw.get("methods"), variant, steps_per_epoch, training["epochs"] * steps_per_epoch, base_dir)
     config.update(name=name, variant=variant, methods={m.name: method_tables.numeric(m) for m in methods})
     config["controls"] = controls.settings(raw.get("controls", {}), [m.name for m in methods])
+    if not on_network:
+        problem_engine.check_fits(problem, methods)
     sweep, ablation = raw.get("sweep", {}), raw.get("ablation", {})
-    for table, value in (("sweep", sweep), ("ablation", ablation)):
+    tuning = raw.get("tuning", {})
+    for table, value in (("sweep", sweep), ("ablation", ablation), ("tuning", tuning)):
         if not isinstance(value, dict):
             raise ConfigError(f"{table}: expected a table [{table}], got {value!r}")
     executor = executors.settings(raw.get("executor", {}))
     return Experiment(
-        name=name, description=description, config=config, methods=methods, source=source, sweep=sweep, ablation=ablation, executor=executor
-    )
+        name=name, description=description, config=config, methods=methods, source=source, sweep=sweep, ablation=ablation, executor=executor,
+        tuning=tuning,
+    )  # fmt: skip
 
 
 def read_config_text(path: Path) -> str:
@@ -276,14 +290,19 @@ def read_config_text(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read: {error}") from None
 
 
-def load(path: Path) -> Experiment:
+def load_all(path: Path) -> list[Experiment]:
+    """The experiment of a file, or each problem's of a suite file (``reportgen.problems.table.expand_suite``)."""
     path = Path(path)
     text = read_config_text(path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return validate(raw, str(path), base_dir=path.parent)
+    return [replace(validate(part, str(path), base_dir=path.parent), suite=suite_name(raw, path.stem)) for part in expand_suite(raw, path.stem)]
+
+
+def load(path: Path) -> Experiment:
+    return _one(load_all(path), str(path))
 
 
 def preset_names() -> list[str]:
@@ -291,9 +310,20 @@ def preset_names() -> list[str]:
     return sorted(entry.name.removesuffix(".toml") for entry in files.iterdir() if entry.name.endswith(".toml"))
 
 
-def load_preset(name: str) -> Experiment:
+def load_preset_all(name: str) -> list[Experiment]:
+    """A preset's experiment, or each problem's of a suite preset."""
     names = preset_names()
     if name not in names:
         raise ConfigError(f"--preset: unknown preset {name!r}{did_you_mean(name, names)}; available: {', '.join(names)}")
-    text = resources.files("reportgen.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    return validate(tomllib.loads(text), f"preset {name}")
+    raw = tomllib.loads(resources.files("reportgen.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8"))
+    return [replace(validate(part, f"preset {name}"), suite=suite_name(raw, name)) for part in expand_suite(raw, name)]
+
+
+def load_preset(name: str) -> Experiment:
+    return _one(load_preset_all(name), f"preset {name}")
+
+
+def _one(experiments: list[Experiment], source: str) -> Experiment:
+    if len(experiments) > 1:
+        raise ConfigError(f"{source}: a suite of {len(experiments)} experiments where one was expected")
+    return experiments[0]

@@ -2,6 +2,7 @@
 the same sweep as the process pool, byte for byte; a worker that dies mid-task loses nothing."""
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from distributed import LocalCluster
 from reportgen import config
 from reportgen.sweep import plan as sweep_plan
 from reportgen.sweep.run import run_sweep
-from reportgen.training import executors
+from reportgen.training import executors, runner
 from reportgen.errors import ConfigError
 from reportgen.training.store import ResultStore
 
@@ -55,6 +56,23 @@ def test_a_sweep_on_dask_is_byte_identical_to_the_process_pool(cluster, tmp_path
     files = stored_files(tmp_path / "dask")
     assert len(files) == len(plan.specs())
     assert files == stored_files(tmp_path / "pool")
+
+
+def test_a_plugin_problem_trains_on_dask_as_in_this_process(cluster, tmp_path):
+    """The workers are fresh interpreters: each imports the problem's plugin file again from the Source its runs carry."""
+    shutil.copy(Path(__file__).resolve().parent.parent / "examples" / "three_hump_camel.py", tmp_path)
+    raw = {
+        "name": "camel",
+        "problem": {"plugin": "three_hump_camel.py:three_hump_camel", "options": {"sigma": 0.1}},
+        "training": {"epochs": 20, "seeds": [1, 2], "record_timings": False},
+        "methods": {"sgd": {"lr": 0.05}, "adam": {"lr": 0.05}},
+    }
+    experiment = config.validate(raw, "camel.toml", base_dir=tmp_path)
+    with executors.DaskExecutor(cluster.scheduler_address) as executor:
+        on_dask = runner.run_experiment(experiment, ResultStore(tmp_path / "dask"), executor, quiet=True)
+    here = runner.run_experiment(experiment, ResultStore(tmp_path / "here"), executors.create("inprocess"), quiet=True)
+    assert on_dask.trained == here.trained == 4
+    assert stored_files(tmp_path / "dask") == stored_files(tmp_path / "here")
 
 
 def square_but_die_once(task, marker_dir):

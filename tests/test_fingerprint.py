@@ -37,7 +37,7 @@ def test_modules_that_change_no_number_are_outside_the_key():
 
 def test_the_key_follows_numpy_config_and_data_but_not_the_report_table(monkeypatch):
     experiment = fixture_experiment("key", "textbook", (678,), 3, 8)
-    split = runner.load_split(experiment.config["data"])
+    split = runner.load_split(experiment.config)
     key = runner.experiment_key(experiment, split)
 
     with_target = fixture_experiment("key", "textbook", (678,), 3, 8)

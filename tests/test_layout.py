@@ -1,7 +1,7 @@
 """The package layout follows the path of the data: each stage imports only from the stages before it.
 
-data -> model -> optimizers -> training -> verification -> analysis -> sweep
--> ablation -> report. The shared helpers (errors, atomic writes, number
+data -> model -> optimizers -> problems -> training -> verification -> analysis -> sweep
+-> ablation -> report -> site. The shared helpers (errors, atomic writes, number
 formatting, progress) serve every stage; the command line, the config and the
 bench sit on top and import from all. Imports under ``if TYPE_CHECKING:`` are for annotations only
 and do not count.
@@ -17,7 +17,7 @@ import pytest
 import reportgen
 
 PACKAGE = Path(reportgen.__file__).resolve().parent
-STAGES = ("data", "model", "optimizers", "training", "verification", "analysis", "sweep", "ablation", "report")
+STAGES = ("data", "model", "optimizers", "problems", "training", "verification", "analysis", "sweep", "ablation", "report", "site")
 SHARED = ("errors", "atomic", "formatting", "progress")
 MOST_LINES = 330  # "no module over about 300 lines"
 
@@ -72,7 +72,7 @@ def test_no_module_is_long(path):
 def test_every_stage_is_a_package_and_nothing_else_sits_at_the_top():
     assert all((PACKAGE / stage / "__init__.py").is_file() for stage in STAGES)
     top = sorted(path.stem for path in PACKAGE.glob("*.py"))
-    assert top == sorted(["__init__", "__main__", "atomic", "cli", "config", "errors", "formatting", "outputs", "progress"])
+    assert top == sorted(["__init__", "__main__", "atomic", "cli", "config", "errors", "formatting", "outputs", "pipeline", "progress"])
     packages = sorted(path.parent.name for path in PACKAGE.glob("*/__init__.py"))
     assert packages == sorted([*STAGES, "bench", "presets"])  # bench: on top, like the command line
 

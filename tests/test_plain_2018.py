@@ -26,7 +26,7 @@ SPECS = {spec.method.name: dataclasses.replace(spec, epochs=EPOCHS) for spec in 
 
 @pytest.fixture(scope="module")
 def split():
-    return load_split(PRESET.config["data"])
+    return load_split(PRESET.config)
 
 
 def plain_costs(spec, split) -> np.ndarray:

@@ -108,7 +108,7 @@ def test_a_cell_is_an_ordinary_run_stored_once_and_a_sweep_resumes(tmp_path):
 
     # one cell's run equals the same run trained by the batch runner
     spec = next(spec for spec in plan.specs() if spec.method.name == "adam" and spec.method.hyperparams["lr"] == 0.1 and spec.seed == 5)
-    split = load_split(plan.experiment.config["data"])
+    split = load_split(plan.experiment.config)
     root = store.directory("tiny-sweep", sweep_run.sweep_key(plan.experiment, split.fingerprint))
     stored = store.load_run(root / "cells" / sweep_plan.cell_name(spec.method), spec)
     direct = train_one(spec, split)

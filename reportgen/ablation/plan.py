@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from reportgen import optimizers
 from reportgen.analysis.paired import MIN_PAIRS
 from reportgen.errors import ConfigError
+from reportgen.problems import NETWORK_PROBLEM
 from reportgen.sweep.plan import check_table, sweep_seeds
 from reportgen.training.results import MethodSpec
 from reportgen.training.tasks import RunSpec
@@ -108,8 +109,13 @@ def _method_arms(method: MethodSpec, direction: str, activation: str) -> list[Ar
 
 
 def ablatable(experiment: Experiment) -> bool:
-    """Whether every method runs in the experiment's variant, and that variant has an ablation direction."""
-    return experiment.config["variant"] in DIRECTIONS and {method.variant for method in experiment.methods} == {experiment.config["variant"]}
+    """Whether the experiment trains the 2018 network (whose ELU is a quirk too), every method runs in the
+    experiment's variant, and that variant has an ablation direction."""
+    return (
+        experiment.config["problem"]["name"] == NETWORK_PROBLEM
+        and experiment.config["variant"] in DIRECTIONS
+        and {method.variant for method in experiment.methods} == {experiment.config["variant"]}
+    )
 
 
 def plan(experiment: Experiment, table: dict) -> Plan:

@@ -48,7 +48,7 @@ def _job(root: Path, spec: RunSpec, split) -> Job:
 def run_ablation(planned: Plan, store: ResultStore, executor, *, force: bool = False, quiet: bool = False, only_stored: bool = False) -> Ablation:
     """Train the runs the store lacks (none with ``only_stored``: then a missing run is a RunError) and pair them up."""
     started = time.monotonic()
-    split = load_split(planned.experiment.config["data"])
+    split = load_split(planned.experiment.config)
     root = store.directory(f"{planned.experiment.name}-ablation", sweep_key(planned.experiment, split.fingerprint))
     baseline_specs = planned.baseline_specs()
     arm_specs = [planned.arm_specs(arm) for arm in planned.arms]

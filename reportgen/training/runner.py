@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,9 +22,10 @@ from reportgen import data
 from reportgen.errors import RunError
 from reportgen.progress import Progress
 from reportgen.training.fingerprint import results_key
-from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, ResultSet, RunMetrics
+from reportgen.training.results import ResultSet, RunMetrics
 from reportgen.training.store import ResultStore
 from reportgen.training import controls, methods
+from reportgen.problems import NETWORK_PROBLEM
 from reportgen.training.tasks import LockstepSpec, RunSpec
 from reportgen.training.trainer import train_task
 
@@ -60,25 +61,33 @@ class Trained:
         return len(self.fresh) - self.trained
 
 
-def load_split(data_config: dict) -> data.Split:
-    """The training and test images a validated ``[data]`` table selects."""
-    return data.load(
-        source=data_config["source"],
-        path=data_config["path"] or None,
-        split=data_config["split"],
-        n_train=data_config["n_train"],
-        n_test=data_config["n_test"],
-        selection_seed=data_config["selection_seed"],
-    )
+@dataclass(frozen=True)
+class NoData:
+    """What a synthetic problem trains on: nothing, under a fingerprint the runner and the cache key can use."""
+
+    fingerprint: str = "no data: a synthetic problem"
+    description: dict = field(default_factory=lambda: {"source": "none"})
+
+
+def load_split(config: dict):
+    """The data a validated experiment trains on: the 2018 selection of its ``[data]`` table, a digit
+    problem's held-out split, or ``NoData`` for a synthetic problem."""
+    data_config, problem = config["data"], config["problem"]["name"]
+    if problem != NETWORK_PROBLEM and not data_config:
+        return NoData()
+    where = {key: data_config[key] for key in ("source", "split", "selection_seed")} | {"path": data_config["path"] or None}
+    if problem == NETWORK_PROBLEM:
+        return data.load(**where, n_train=data_config["n_train"], n_test=data_config["n_test"])
+    return data.load_digits(**where, **{key: data_config[key] for key in ("digits", "train_per_digit", "test_per_digit")})
 
 
 @dataclass(frozen=True, eq=False)
 class Job:
-    """A run to have: its spec, the store folder it belongs in, and its training data."""
+    """A run to have: its spec, the store folder it belongs in, and its training data (a split, a problem's, or NoData)."""
 
     spec: RunSpec | LockstepSpec
     directory: Path
-    split: data.Split
+    split: data.Split | data.HeldOut | NoData
 
 
 def expected_work(job: Job) -> float:
@@ -89,7 +98,8 @@ def expected_work(job: Job) -> float:
     for spec in specs:
         method = spec.method
         weight_sized_noise = methods.info(method).gradient == "none" or "eta" in method.hyperparams
-        steps = spec.epochs * -(-len(job.split.X_train) // spec.batch_size)
+        images = len(job.split.X_train) if hasattr(job.split, "X_train") else spec.batch_size  # a synthetic problem: a step an epoch
+        steps = spec.epochs * -(-images // spec.batch_size)
         work += steps * ((2.0 if weight_sized_noise else 1.0) + 0.3 * spec.batch_size)
     return work
 
@@ -178,10 +188,11 @@ def stack(
 
     With timings recorded, ``timings`` holds the training's wall-clock seconds and ``where`` (``machine()``:
     the machine of this build; runs resumed from an earlier build's store may have trained elsewhere)."""
-    seeds = len(experiment.seeds)
+    seeds, on_network = len(experiment.seeds), experiment.config["problem"]["name"] == NETWORK_PROBLEM
     runs, control_runs = runs[: len(experiment.methods) * seeds], runs[len(experiment.methods) * seeds :]
     by_method = [runs[index * seeds : (index + 1) * seeds] for index in range(len(experiment.methods))]
-    arrays = {name: np.stack([np.stack([run.arrays[name] for run in method]) for method in by_method]) for name in (*EPOCH_METRICS, *LAYER_METRICS)}
+    names = experiment.run_specs()[0].metrics  # the 2018 network's, or the problem's
+    arrays = {name: np.stack([np.stack([run.arrays[name] for run in method]) for method in by_method]) for name in names}
     diverged = np.array([[run.diverged_epoch for run in method] for method in by_method], dtype=np.int64)
     reasons = [[run.divergence_reason for run in method] for method in by_method]
     result_set = ResultSet(
@@ -189,14 +200,14 @@ def stack(
         description=experiment.description,
         config=experiment.config,
         key=key,
-        data={**split.description, "fingerprint": split.fingerprint, "pool_size": split.pool_size},
+        data={**split.description, "fingerprint": split.fingerprint, **({"pool_size": split.pool_size} if on_network else {})},
         methods=list(experiment.methods),
         seeds=experiment.seeds,
         epochs=experiment.config["training"]["epochs"],
         arrays=arrays,
         diverged_epoch=diverged,
-        samples=split.train_images[:SAMPLE_DIGITS].reshape(-1, 28, 28).astype(np.uint8),
-        sample_labels=split.y_train[:SAMPLE_DIGITS, 0].astype(np.int64),
+        samples=split.train_images[:SAMPLE_DIGITS].reshape(-1, 28, 28).astype(np.uint8) if on_network else np.zeros((0, 28, 28), np.uint8),
+        sample_labels=split.y_train[:SAMPLE_DIGITS, 0].astype(np.int64) if on_network else np.zeros(0, np.int64),
         versions=versions(),
         timings={"train_seconds": round(seconds, 3), **({"machine": where} if where else {})} if experiment.config["training"]["record_timings"] else {},
         controls=controls.stack(experiment.config, experiment.control_specs(), control_runs),
@@ -222,14 +233,14 @@ def described_as(result_set: ResultSet | None, experiment: Experiment) -> Result
 
 def stored(experiment: Experiment, store: ResultStore) -> ResultSet | None:
     """The complete stored result set for this experiment's config, data and code, or None."""
-    found = store.load(experiment.name, experiment_key(experiment, load_split(experiment.config["data"])))
+    found = store.load(experiment.name, experiment_key(experiment, load_split(experiment.config)))
     return described_as(found, experiment)
 
 
 def run_experiments(experiments: list[Experiment], store: ResultStore, executor, *, force: bool = False, quiet: bool = False) -> list[RunReport]:
     """Every experiment's result set: reused when stored, else its missing runs trained, all experiments in one pool."""
     started = time.monotonic()
-    splits = [load_split(experiment.config["data"]) for experiment in experiments]
+    splits = [load_split(experiment.config) for experiment in experiments]
     keys = [experiment_key(experiment, split) for experiment, split in zip(experiments, splits)]
     cached = [None if force else described_as(store.load(experiment.name, key), experiment) for experiment, key in zip(experiments, keys)]
     to_train = [position for position, found in enumerate(cached) if found is None]

@@ -47,15 +47,21 @@ OTHER_STREAMS = 2  # entropy word of the other noise streams; 1 is the training 
 
 def noise_stream(seed: int, variant: str, pool_size: int, sizes: Sequence[int] = network.DEFAULT_SIZES, stream: int = 0):
     """The random source an optimizer's noise is drawn from, fresh for each run; ``stream`` > 0 picks another one."""
-    if stream:
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, OTHER_STREAMS, stream])))
-    if variant == "seed-2018":
+    if variant == "seed-2018" and not stream:
         stream = _weights_stream(seed, pool_size)
         network.init_params(stream, sizes)  # advance past the weight draws
         return stream
+    return generator_stream(seed, stream)
+
+
+def generator_stream(seed: int, stream: int = 0) -> np.random.Generator:
+    """The textbook variant's noise for ``seed`` (the method's noise on every problem of the suite), or its ``stream``-th other one."""
+    if stream:
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, OTHER_STREAMS, stream])))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
 
 
 def order_stream(seed: int) -> np.random.Generator:
-    """Shuffles the training order each epoch when shuffling is on; independent of the noise."""
+    """Shuffles the training order each epoch when shuffling is on, and draws a suite problem's batches and
+    gradient noise; independent of the method's noise."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 1])))

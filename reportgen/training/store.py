@@ -7,6 +7,7 @@ Layout under the store root (``<out>/results`` by default)::
         runs/<...>--stream<k>.npz, runs/lockstep--<...>.npz   control runs (reportgen.training.controls)
         metrics.npz                            the stacked arrays of the whole set, controls included
         meta.json                              written last: its presence marks the set complete
+        <name>.json                            what was measured beside the set (save_json), e.g. step_cost.json
 
 The key (``reportgen.training.fingerprint``) hashes what determines the
 numbers, so a template change re-renders from the store while a change to an
@@ -73,6 +74,20 @@ class ResultStore:
             return None
         return RunMetrics(arrays=arrays, diverged_epoch=diverged_epoch, divergence_reason=reason)
 
+    # -- JSON measured beside a set's runs (reportgen.training.step_cost), read back as written --
+
+    def save_json(self, directory: Path, name: str, payload: dict) -> Path:
+        path = directory / f"{name}.json"
+        atomic.write_text(path, json.dumps(payload, indent=2) + "\n")
+        return path
+
+    def load_json(self, directory: Path, name: str) -> dict | None:
+        """The payload ``save_json`` wrote, or None if there is none (or it is damaged)."""
+        try:
+            return json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
     # -- whole result sets --
 
     def save(self, result_set: ResultSet, divergence_reasons: list[list[str]]) -> Path:
@@ -94,6 +109,7 @@ class ResultStore:
             "divergence_reasons": divergence_reasons,
             "versions": result_set.versions,
             "timings": result_set.timings,  # train_seconds; since it was recorded, machine (runner.machine)
+            "metrics": list(result_set.arrays),  # the 2018 network's, or a problem's own
         }
         # Key order is kept as built, not sorted: a set read back lists its config and
         # data in the same order as a fresh one, so both render byte-identical reports.
@@ -119,7 +135,7 @@ class ResultStore:
             methods=[MethodSpec(**method) for method in meta["methods"]],
             seeds=meta["seeds"],
             epochs=meta["epochs"],
-            arrays={name: arrays[name] for name in (*EPOCH_METRICS, *LAYER_METRICS)},
+            arrays={name: arrays[name] for name in meta.get("metrics", (*EPOCH_METRICS, *LAYER_METRICS))},
             diverged_epoch=arrays["diverged_epoch"],
             samples=arrays["samples"],
             sample_labels=arrays["sample_labels"],

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reportgen import problems
+from reportgen.problems import NETWORK_PROBLEM
+from reportgen.problems.base import PATH_DIMENSIONS
 from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 
 # A run stops as diverged at the first epoch whose cost or weights are not
@@ -11,6 +14,10 @@ from reportgen.training.results import EPOCH_METRICS, LAYER_METRICS, MethodSpec
 # bounded (sigmoid output, 0.5 per sample at most), so a blow-up shows in
 # the weights first.
 DEFAULT_DIVERGENCE_THRESHOLD = 1e6
+
+
+def records_path(params) -> bool:
+    return sum(p.size for p in params) == PATH_DIMENSIONS
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,19 @@ class RunSpec:
     # The variant whose random streams the run draws ("": the method's own). The experiment's, so that a
     # quirk ablation's seed-2018 method in the textbook setup sees the textbook runs' noise (paired).
     seeding: str = ""
+    # What is trained: the 2018 network (``activation`` and ``sizes`` above), or a problem of
+    # ``reportgen.problems`` with its options as sorted (name, value) pairs (``problem_engine`` trains it),
+    # a plugin's with the ``Source`` (as a dict) that loads it in any process.
+    problem: str = NETWORK_PROBLEM
+    problem_options: tuple = ()
+    problem_plugin: dict | None = None
+
+    @property
+    def on_network(self) -> bool:
+        return self.problem == NETWORK_PROBLEM
+
+    def create_problem(self):
+        return problems.create(self.problem, self.problem_plugin, **dict(self.problem_options))
 
     @property
     def noise_variant(self) -> str:
@@ -38,16 +58,22 @@ class RunSpec:
     @property
     def label(self) -> str:
         stream = f"/noise stream {self.noise_stream}" if self.noise_stream else ""
-        return f"{self.method.name}/{self.method.variant}/seed {self.seed}{stream}"
+        problem = "" if self.on_network else f"{self.problem}/"
+        return f"{problem}{self.method.name}/{self.method.variant}/seed {self.seed}{stream}"
 
     @property
     def file_name(self) -> str:
         stream = f"--stream{self.noise_stream}" if self.noise_stream else ""
-        return f"{self.method.name}--{self.method.variant}--{self.seed}{stream}.npz"
+        problem = "" if self.on_network else f"{self.problem}--"
+        return f"{problem}{self.method.name}--{self.method.variant}--{self.seed}{stream}.npz"
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        return (*EPOCH_METRICS, *LAYER_METRICS)
+        if self.on_network:
+            return (*EPOCH_METRICS, *LAYER_METRICS)
+        problem = self.create_problem()
+        path = ("path",) if records_path(problem.initial_params(0)) else ()
+        return (*problem.metrics, "train_cost_logged", "epoch_seconds", *path)  # each with a row per epoch
 
 
 # What a lockstep group records per epoch for each run after its first, arrays of shape
@@ -95,7 +121,8 @@ def run_specs(config: dict, methods) -> list[RunSpec]:
     Here rather than beside the config: how the settings become a run decides
     the numbers, so this code is inside the results' cache key.
     """
-    training, network = config["training"], config["network"]
+    training, problem = config["training"], config["problem"]
+    network = {"activation": "elu", "hidden": [256, 128], **config.get("network", {})}  # a problem's runs keep the defaults, unused
     return [
         RunSpec(
             method=method,
@@ -104,6 +131,9 @@ def run_specs(config: dict, methods) -> list[RunSpec]:
             batch_size=training["batch_size"],
             activation=network["activation"],
             sizes=(784, *network["hidden"], 1),
+            problem=problem["name"],
+            problem_options=tuple(problem["options"].items()),
+            problem_plugin=problem.get("plugin"),
             dtype=training["dtype"],
             shuffle=training["shuffle"],
             divergence_threshold=training["divergence_threshold"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from reportgen.data import Split
-from reportgen.training import engine, lockstep, seeding
+from reportgen.training import engine, lockstep, problem_engine, seeding
 from reportgen.training.results import RunMetrics
 from reportgen.training.tasks import LockstepSpec, RunSpec
 
@@ -21,9 +21,17 @@ def train_with(trainer: ModuleType, spec: RunSpec, split: Split) -> RunMetrics:
     return trainer.train(spec, split, params, noise, seeding.order_stream(spec.seed))
 
 
-def train_one(spec: RunSpec, split: Split) -> RunMetrics:
-    """One independent task, trained by the engine."""
-    return train_with(engine, spec, split)
+def train_problem(spec: RunSpec, data) -> RunMetrics:
+    """A run on a problem of ``reportgen.problems``: its initial parameters for the seed, the seed's textbook
+    noise stream for the method, the seed's order stream for the batches and the problem's gradient noise."""
+    params = spec.create_problem().initial_params(spec.seed)
+    noise = seeding.generator_stream(spec.seed, spec.noise_stream)
+    return problem_engine.train(spec, data, params, noise, seeding.order_stream(spec.seed))
+
+
+def train_one(spec: RunSpec, split) -> RunMetrics:
+    """One independent task, trained by the engine (``problem_engine`` for a problem other than the 2018 network)."""
+    return train_with(engine, spec, split) if spec.on_network else train_problem(spec, split)
 
 
 def train_task(task: tuple[int, RunSpec | LockstepSpec, str], splits: dict[str, Split]):
