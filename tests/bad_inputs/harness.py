@@ -102,10 +102,17 @@ def run_process(*args, cwd: Path, timeout: float = 120) -> subprocess.CompletedP
     return subprocess.run(command(*args), cwd=cwd, env=environment(), capture_output=True, text=True, timeout=timeout)
 
 
+def _interruptible() -> None:
+    # A shell without job control starts a background job with SIGINT ignored, and a child inherits that: Python
+    # would then never raise KeyboardInterrupt. The build starts as a user's terminal starts it, whatever ran pytest.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_process(*args, cwd: Path) -> subprocess.Popen:
     """Like ``run_process`` but returns at once; in its own session so a signal can go to its whole group."""
     return subprocess.Popen(
-        command(*args), cwd=cwd, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command(*args), cwd=cwd, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_interruptible,
     )
 
 
