@@ -53,15 +53,22 @@ DIGIT_DATA = {  # field -> default (None: required)
 }
 
 
+def _checked_table(raw: dict, name: str, keys, whose: str = "") -> dict:
+    """The table ``[name]`` of ``raw`` (empty when absent), a one-line ConfigError for anything but a table or a key
+    outside ``keys``."""
+    table = raw.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{name}: expected a table [{name}], got {table!r}")
+    for key in table:
+        if key not in keys:
+            raise ConfigError(f"{name}.{key}: unknown key{whose}{did_you_mean(key, keys)}; expected one of {', '.join(keys)}")
+    return table
+
+
 def problem_table(raw: dict, base_dir: Path | None = None) -> dict:
     """The ``[problem]`` table checked: ``{"name": ..., "options": {...}}`` and a plugin's ``"plugin"`` (its
     ``Source`` as a dict), the problem built once to check its options; a plugin's path is relative to ``base_dir``."""
-    table = raw.get("problem", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"problem: expected a table [problem], got {table!r}")
-    for key in table:
-        if key not in PROBLEM_KEYS:
-            raise ConfigError(f"problem.{key}: unknown key{did_you_mean(key, PROBLEM_KEYS)}; expected one of {', '.join(PROBLEM_KEYS)}")
+    table = _checked_table(raw, "problem", PROBLEM_KEYS)
     name = table.get("name", NETWORK_PROBLEM)
     options = table.get("options", {})
     if not isinstance(options, dict):
@@ -102,12 +109,7 @@ def numeric_problem(problem: dict) -> dict:
 
 def digit_data(raw: dict) -> dict:
     """The ``[data]`` table of a digit problem, defaults filled in; ``reportgen.data.load_digits`` checks the values."""
-    table = raw.get("data", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"data: expected a table [data], got {table!r}")
-    for key in table:
-        if key not in DIGIT_DATA:
-            raise ConfigError(f"data.{key}: unknown key for a digit problem{did_you_mean(key, DIGIT_DATA)}; expected one of {', '.join(DIGIT_DATA)}")
+    table = _checked_table(raw, "data", DIGIT_DATA, " for a digit problem")
     checked: dict[str, Any] = {}
     for key, default in DIGIT_DATA.items():
         if key not in table and default is None:

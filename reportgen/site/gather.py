@@ -7,6 +7,7 @@ where the build made one, otherwise the median over its runs of an epoch's secon
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -57,7 +58,7 @@ class ProblemRuns:
         """The target metric, (methods, seeds, epochs)."""
         return self.result_set.arrays[self.metric]
 
-    @property
+    @functools.cached_property  # asked by every figure and table; a plugin's problem is checked each time it is made
     def instance(self):
         """The problem itself (None for the 2018 network, which ``reportgen.model`` defines)."""
         problem = self.experiment.config["problem"]

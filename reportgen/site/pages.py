@@ -7,6 +7,7 @@ sections go into one page and the links become anchors in it.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -149,6 +150,7 @@ def _css() -> str:
     return mathfont.PLACEHOLDER + (templates_dir() / "style.css").read_text(encoding="utf-8")
 
 
+@functools.cache  # one environment, and its compiled templates, for every page of a build
 def _environment():
     env = environment(True)
     env.globals["inf"] = math.inf  # a time of "did not reach"
